@@ -1,0 +1,29 @@
+{% macro factory_days_to_build(relation, column) %}
+    {#- The list of 'YYYY-MM-DD' days this invocation builds. With no
+        partition var, every day from the first to the last in `relation`,
+        so an empty day in the middle still gets its row. -#}
+    {%- set days = factory_partition_range() -%}
+    {%- if days is none -%}
+        {%- if not execute -%}
+            {{ return([]) }}
+        {%- endif -%}
+        {%- set bounds_sql -%}
+            select
+                cast(min({{ column }}) as varchar) as first_day,
+                cast(max({{ column }}) as varchar) as last_day
+            from {{ relation }}
+        {%- endset -%}
+        {%- set bounds = run_query(bounds_sql) -%}
+        {%- if bounds.rows | length == 0 or bounds.rows[0][0] is none -%}
+            {{ return([]) }}
+        {%- endif -%}
+        {%- set days = [bounds.rows[0][0][:10], bounds.rows[0][1][:10]] -%}
+    {%- endif -%}
+    {%- set first = modules.datetime.date.fromisoformat(days[0]) -%}
+    {%- set last = modules.datetime.date.fromisoformat(days[1]) -%}
+    {%- set result = [] -%}
+    {%- for offset in range((last - first).days + 1) -%}
+        {%- do result.append((first + modules.datetime.timedelta(days=offset)).isoformat()) -%}
+    {%- endfor -%}
+    {{ return(result) }}
+{% endmacro %}

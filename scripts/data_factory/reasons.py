@@ -1,0 +1,45 @@
+"""Reason codes: stable UPPER_SNAKE identifiers used in evidence, state,
+decisions and runbooks. The evidence schema's enum must list exactly these
+(a test keeps them in step), and `runbooks/reason-codes.md` explains each."""
+
+from __future__ import annotations
+
+REASON_CODES: dict[str, str] = {
+    # landing and ingest
+    "LANDING_MISSING": "No landing directory or manifest exists for the partition.",
+    "MANIFEST_INVALID": "The landing manifest is not valid JSON or lacks required fields.",
+    "MANIFEST_FILE_MISSING": "A file listed in the landing manifest is not on disk.",
+    "MANIFEST_CHECKSUM_MISMATCH": "A landing file's sha256 differs from its manifest entry.",
+    "MANIFEST_LINE_COUNT_MISMATCH": "A landing file's line count differs from its manifest entry.",
+    "LANDING_UNREADABLE": "A landing file could not be read as UTF-8 text.",
+    "UNLISTED_LANDING_FILE": "A file sits in the landing directory but is not in the manifest; it was ignored.",
+    "MALFORMED_JSON": "A line is not a JSON object.",
+    "MISSING_REQUIRED_FIELD": "A line lacks a required field, or the field is null.",
+    "INVALID_TYPE": "A field has the wrong JSON type, or event_at is not a UTC ISO-8601 timestamp.",
+    "EVENT_OUTSIDE_PARTITION": "The event's timestamp is not on the partition's day.",
+    "ROWS_REJECTED": "Some lines were rejected; each is kept with its reason in raw.ticket_events_rejected.",
+    "REJECTED_ROWS_OVER_THRESHOLD": "The share of rejected lines is above the allowed threshold.",
+    "SCHEMA_DRIFT": "Lines carry fields the factory does not know; they were landed without them.",
+    "EMPTY_PARTITION": "The partition's export has no events.",
+    "RECONCILIATION_FAILED": "Row counts do not reconcile between landing and the built tables.",
+    # invocation
+    "INVALID_PARTITION": "A partition is not a real YYYY-MM-DD calendar day.",
+    "WAREHOUSE_LOCKED": "Another factory run holds the warehouse.",
+    "BUILD_ERROR": "The asset's build errored at run time.",
+    "CHECK_FAILED": "An error-severity check on the asset failed or errored.",
+    "CHECK_WARNED": "A warn-severity check found rows; advisory, it does not block.",
+    "UPSTREAM_FAILED": "Not attempted: an upstream asset of the same run failed.",
+    "UPSTREAM_BLOCKED": "Not attempted: an upstream asset is blocked.",
+    "UPSTREAM_CHECK_FAILED": "Not attempted: an upstream asset has a failing error-severity check.",
+    "UPSTREAM_NOT_AVAILABLE": "An asset it needs is switched off (optional dependency not enabled).",
+    "ASSET_DISABLED": "The asset is switched off in this project configuration.",
+    "NOT_SELECTED": "Not selected in this run; its earlier state stands.",
+    # evidence
+    "ARTIFACT_VERSION_UNSUPPORTED": "A dbt artifact has a schema version the factory cannot read.",
+    "EVIDENCE_INVALID": "An evidence file does not validate against its JSON Schema.",
+    "EVIDENCE_HASH_MISMATCH": "An evidence file's content does not match its recorded sha256.",
+}
+
+
+def describe(code: str) -> str:
+    return REASON_CODES.get(code, "unknown reason code")
