@@ -1,0 +1,296 @@
+"""`factory`: the command line of the ticket data factory.
+
+A thin click layer: every command calls importable functions, turns
+FactoryError into a message and a documented exit code, writes results to
+stdout and progress to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from . import errors
+from .errors import FactoryError
+from .partitions import day_range, parse_partition
+from .paths import FactoryPaths
+
+EXIT_CODES_HELP = """
+Exit codes: 0 ok; 1 a run finished but something is not consumable (failed
+check, blocked asset) or a gate blocked; 2 bad usage; 3 input rejected (bad
+landing manifest, unreadable artifacts, invalid evidence); 4 warehouse locked
+by another run; 5 dbt failed to run.
+"""
+
+
+class FactoryExit(click.ClickException):
+    def __init__(self, message: str, exit_code: int):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def fail(error: FactoryError) -> FactoryExit:
+    return FactoryExit(str(error), error.exit_code)
+
+
+def _paths(ctx: click.Context) -> FactoryPaths:
+    return ctx.obj["paths"]
+
+
+def _partition_option(multiple: bool = False):
+    return click.option(
+        "--partition", "partitions" if multiple else "partition", multiple=multiple,
+        help="A UTC day, YYYY-MM-DD." + (" Repeat for several days." if multiple else ""),
+    )
+
+
+def _resolve_partitions(partitions: tuple[str, ...], start: str | None, end: str | None) -> list[str]:
+    chosen: list[str] = []
+    try:
+        chosen += [parse_partition(p) for p in partitions]
+        if start or end:
+            if not (start and end):
+                raise FactoryError("INVALID_PARTITION", "--start and --end go together")
+            chosen += day_range(start, end)
+    except FactoryError as exc:
+        raise click.UsageError(exc.message) from None
+    if not chosen:
+        raise click.UsageError("give --partition D (repeatable) or --start D1 --end D2")
+    return sorted(set(chosen))
+
+
+@click.group(epilog=EXIT_CODES_HELP)
+@click.option("--home", type=click.Path(file_okay=False, path_type=Path), envvar="FACTORY_HOME",
+              help="Where data/ lives (warehouse, landing, evidence, state). "
+                   "Default: ./data beside the project, or $FACTORY_HOME.")
+@click.pass_context
+def main(ctx: click.Context, home: Path | None) -> None:
+    """The ticket data factory: land daily helpdesk exports, build them day by
+    day with dbt, and keep validated evidence of what can be trusted.
+
+    \b
+    Daily operation:
+      factory generate --start 2026-11-01 --days 7   # or drop real exports in data/landing
+      factory run --partition 2026-11-03             # ingest + dbt build + evidence
+      factory validate data/evidence/*.json          # re-check schema and hash
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["paths"] = FactoryPaths(home.resolve()) if home else FactoryPaths.from_env()
+
+
+@main.command()
+@click.option("--start", required=True, help="First day to export, YYYY-MM-DD.")
+@click.option("--days", type=click.IntRange(min=1), default=1, show_default=True,
+              help="How many consecutive days.")
+@click.option("--tickets-per-day", type=click.IntRange(min=0), default=2000, show_default=True,
+              help="Mean tickets created per day (weekends are quieter).")
+@click.option("--seed", type=int, default=42, show_default=True,
+              help="Same seed, same bytes.")
+@click.option("--faults", default="", metavar="LIST",
+              help="Comma-separated faults to inject: NAME (every day) or NAME@YYYY-MM-DD. "
+                   "See `factory faults`.")
+@click.option("--export-version", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Version written in the manifest; bump it for a corrected export.")
+@click.pass_context
+def generate(ctx, start, days, tickets_per_day, seed, faults, export_version):
+    """Write realistic helpdesk exports (NDJSON + _manifest.json) under
+    data/landing/tickets/dt=YYYY-MM-DD/."""
+    from .generate import generate_range, parse_faults
+
+    try:
+        first = date.fromisoformat(parse_partition(start, "--start"))
+        fault_specs = parse_faults(faults)
+    except FactoryError as exc:
+        raise click.UsageError(exc.message) from None
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    paths = _paths(ctx)
+
+    def progress(day) -> None:
+        note = f" faults: {', '.join(day.faults)}" if day.faults else ""
+        click.echo(f"  {day.partition}: {day.lines} lines in {day.files} file(s){note}", err=True)
+
+    exports = generate_range(
+        paths.landing, first, days, tickets_per_day=tickets_per_day, seed=seed,
+        faults=fault_specs, export_version=export_version, progress=progress,
+    )
+    click.echo(f"wrote {len(exports)} day(s) of exports under {paths.landing / 'tickets'}")
+
+
+@main.command("faults")
+def list_faults():
+    """List the faults `generate --faults` can inject."""
+    from .generate import FAULT_NAMES
+
+    for name in FAULT_NAMES:
+        click.echo(name)
+
+
+def _run_days(ctx, partitions, *, ingest, command, select, exclude, enable_kpi_mart, output, verbose):
+    from .builds import run_partition
+    from .dbt_invocation import DbtProject
+    from .locking import warehouse_lock
+    from .summary import print_outcomes
+
+    paths = _paths(ctx)
+    parse_vars = {} if enable_kpi_mart is None else {"enable_kpi_mart": enable_kpi_mart}
+    project = DbtProject(paths, parse_vars=parse_vars, verbose=verbose)
+    outcomes = []
+    worst = errors.EXIT_OK
+    try:
+        with warehouse_lock(paths.warehouse, f"{command}-{partitions[0]}", f"factory {command}"):
+            for index, partition in enumerate(partitions, start=1):
+                click.echo(f"[{index}/{len(partitions)}] {partition}", err=True)
+                outcome = run_partition(project, partition, ingest=ingest, command=command,
+                                        select=list(select) or None, exclude=list(exclude) or None)
+                outcomes.append(outcome)
+                refused = any(i["status"] == "failed" and i["manifest_sha256"] is None
+                              for i in outcome.evidence["inputs"])
+                if refused:
+                    worst = max(worst, errors.EXIT_INPUT_REJECTED)
+                elif outcome.status != "success":
+                    worst = max(worst, errors.EXIT_BLOCKED)
+                click.echo(f"  {outcome.status:<8} evidence {outcome.evidence_path}", err=True)
+    except FactoryError as exc:
+        if outcomes:
+            print_outcomes(outcomes, output)
+        raise fail(exc) from None
+    print_outcomes(outcomes, output)
+    ctx.exit(worst)
+
+
+_build_options = [
+    click.option("--start", help="First day of a range, YYYY-MM-DD."),
+    click.option("--end", help="Last day of a range, YYYY-MM-DD (inclusive)."),
+    click.option("--select", "-s", multiple=True, help="dbt selection (repeatable); the rest is recorded as skipped."),
+    click.option("--exclude", multiple=True, help="dbt exclusion (repeatable)."),
+    click.option("--enable-kpi-mart/--disable-kpi-mart", default=None,
+                 help="Switch the optional KPI mart on or off (dbt var enable_kpi_mart)."),
+    click.option("--format", "output", type=click.Choice(["table", "json"]), default="table",
+                 show_default=True, help="How to print the result on stdout."),
+    click.option("--verbose", "-v", is_flag=True, help="Show every dbt node as it finishes (stderr)."),
+]
+
+
+def _with_build_options(function):
+    for option in reversed(_build_options):
+        function = option(function)
+    return _partition_option(multiple=True)(function)
+
+
+@main.command()
+@_with_build_options
+@click.pass_context
+def run(ctx, partitions, start, end, select, exclude, enable_kpi_mart, output, verbose):
+    """Ingest each day from its landing manifest, build it with dbt, and write
+    one validated evidence file per day to data/evidence/."""
+    days = _resolve_partitions(partitions, start, end)
+    _run_days(ctx, days, ingest=True, command="run", select=select, exclude=exclude,
+              enable_kpi_mart=enable_kpi_mart, output=output, verbose=verbose)
+
+
+@main.command()
+@_with_build_options
+@click.pass_context
+def build(ctx, partitions, start, end, select, exclude, enable_kpi_mart, output, verbose):
+    """Build days already landed (no ingest) and write evidence for each."""
+    days = _resolve_partitions(partitions, start, end)
+    _run_days(ctx, days, ingest=False, command="build", select=select, exclude=exclude,
+              enable_kpi_mart=enable_kpi_mart, output=output, verbose=verbose)
+
+
+@main.command()
+@_partition_option(multiple=True)
+@click.option("--start", help="First day of a range.")
+@click.option("--end", help="Last day of a range (inclusive).")
+@click.option("--format", "output", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.pass_context
+def ingest(ctx, partitions, start, end, output):
+    """Verify each day's landing manifest and land its lines into
+    raw.ticket_events (rejected lines, with their reason, into
+    raw.ticket_events_rejected). Re-ingesting a day replaces it."""
+    from .builds import new_run_id
+    from .ingest import ingest_partition
+    from .locking import warehouse_lock
+
+    paths = _paths(ctx)
+    days = _resolve_partitions(partitions, start, end)
+    reports, refused = [], []
+    try:
+        with warehouse_lock(paths.warehouse, f"ingest-{days[0]}", "factory ingest"):
+            for partition in days:
+                try:
+                    report = ingest_partition(paths, partition, new_run_id(partition))
+                    reports.append(report.to_dict())
+                except errors.WarehouseLocked:
+                    raise
+                except FactoryError as exc:
+                    refused.append({"partition": partition, "reason_code": exc.reason_code,
+                                    "message": exc.message})
+                    click.echo(f"{partition}: refused: {exc}", err=True)
+    except FactoryError as exc:
+        raise fail(exc) from None
+    if output == "json":
+        click.echo(json.dumps({"ingested": reports, "refused": refused}, indent=2))
+    else:
+        for r in reports:
+            click.echo(
+                f"{r['partition']}  {r['status']:<7} lines={r['manifest_lines']} "
+                f"landed={r['landed_rows']} rejected={r['rejected_rows']} "
+                f"reconciled={r['manifest_lines'] == r['landed_rows'] + r['rejected_rows']}"
+                + (f" reasons={','.join(r['reason_codes'])}" if r["reason_codes"] else "")
+            )
+    if refused:
+        ctx.exit(errors.EXIT_INPUT_REJECTED)
+    if any(r["status"] == "failed" for r in reports):
+        ctx.exit(errors.EXIT_BLOCKED)
+
+
+@main.command()
+@click.option("--target-dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="A dbt target/ directory holding run_results.json and manifest.json.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the evidence (default: data/evidence/<run_id>.json).")
+@click.option("--run-id", help="Run id to record (default: derived from dbt's invocation id).")
+@click.pass_context
+def evidence(ctx, target_dir, out, run_id):
+    """Turn any dbt project's run_results.json + manifest.json into validated
+    run evidence."""
+    from .evidence import evidence_from_target_dir, write_evidence
+
+    try:
+        document = evidence_from_target_dir(target_dir, run_id)
+        path = write_evidence(document, out or _paths(ctx).evidence / f"{document['run_id']}.json")
+    except FactoryError as exc:
+        raise fail(exc) from None
+    click.echo(str(path))
+    ctx.exit(errors.EXIT_OK if document["status"] == "success" else errors.EXIT_BLOCKED)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+def validate(files):
+    """Re-check evidence files against the JSON Schema and their own sha256."""
+    from .evidence import validate_evidence_file
+
+    bad = 0
+    for path in files:
+        problems = validate_evidence_file(path)
+        if problems:
+            bad += 1
+            click.echo(f"INVALID {path}")
+            for problem in problems[:20]:
+                click.echo(f"  - {problem}")
+        else:
+            click.echo(f"ok      {path}")
+    if bad:
+        raise FactoryExit(f"{bad} of {len(files)} evidence file(s) are invalid",
+                          errors.EXIT_INPUT_REJECTED)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
