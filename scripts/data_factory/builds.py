@@ -149,6 +149,7 @@ def run_partition(
     manifest = project.manifest_dict()
     target_dir = paths.runs / run_id
     vars_ = {"partition": partition, **(extra_vars or {})}
+    dbt_args: list[str] = []
     if not_attempted:
         run_results = {"results": [], "args": {"which": "build", "vars": vars_}}
     else:
@@ -160,6 +161,7 @@ def run_partition(
                 f"{invocation.error or 'see ' + str(target_dir / 'logs')}",
             )
         run_results = json.loads(invocation.run_results_path.read_text())
+        dbt_args = invocation.args
 
     executed = [r["unique_id"] for r in run_results.get("results", [])
                 if r.get("status") in ("success",)]
@@ -181,6 +183,7 @@ def run_partition(
         selection=select,
         target=project.target or "duckdb",
         not_attempted_reason=not_attempted,
+        dbt_args=dbt_args,
     )
     path = write_evidence(evidence, paths.evidence / f"{run_id}.json")
     if on_evidence:

@@ -292,5 +292,22 @@ def validate(files):
                           errors.EXIT_INPUT_REJECTED)
 
 
+@main.command()
+@click.pass_context
+def docs(ctx):
+    """Generate the dbt docs lineage site as one self-contained HTML file
+    (data/docs/static_index.html): every asset, check and exposure."""
+    from .dbt_invocation import DbtProject
+
+    paths = _paths(ctx)
+    target_dir = paths.home / "docs"
+    project = DbtProject(paths)
+    # docs generate parses for itself so the site gets a manifest and catalog
+    invocation = project.invoke(["docs", "generate", "--static"], target_dir, reuse_manifest=False)
+    if not invocation.success:
+        raise FactoryExit(f"dbt docs generate failed: {invocation.error}", errors.EXIT_BUILD_FAILED)
+    click.echo(str(target_dir / "static_index.html"))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

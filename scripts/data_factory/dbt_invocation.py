@@ -117,15 +117,19 @@ class DbtProject:
 
     def invoke(
         self,
-        command: str,
+        command: str | list[str],
         target_dir: Path,
         vars: dict | None = None,
         select: list[str] | None = None,
         exclude: list[str] | None = None,
         extra: list[str] | None = None,
+        reuse_manifest: bool = True,
     ) -> Invocation:
+        """Run one dbt command. With reuse_manifest the parsed manifest is
+        handed to dbt, so only the first call of a CLI run pays for parsing."""
         merged = {**self.parse_vars, **(vars or {})}
-        args = [command, *self._common_args(target_dir), "--log-path", str(target_dir / "logs")]
+        words = [command] if isinstance(command, str) else list(command)
+        args = [*words, *self._common_args(target_dir), "--log-path", str(target_dir / "logs")]
         if not self.verbose:
             args.append("--quiet")
         if merged:
@@ -136,6 +140,7 @@ class DbtProject:
             args += ["--exclude", *exclude]
         args += extra or []
         target_dir.mkdir(parents=True, exist_ok=True)
-        result = self._runner(self.manifest).invoke(args)
+        runner = self._runner(self.manifest if reuse_manifest else None)
+        result = runner.invoke(args)
         error = None if result.exception is None else str(result.exception)
         return Invocation(args=args, target_dir=target_dir, success=result.success, error=error)

@@ -353,6 +353,7 @@ def build_evidence(
     target: str | None = None,
     not_attempted_reason: str | None = None,
     approvals: list[dict] | None = None,
+    dbt_args: list[str] | None = None,
 ) -> dict:
     inputs = inputs or []
     metadata = manifest.get("metadata") or {}
@@ -384,8 +385,8 @@ def build_evidence(
             "tool": "factory",
             "command": command,
             "dbt_command": args.get("which"),
-            "dbt_args": [str(a) for a in args.get("invocation_command", "").split()][:200]
-            if isinstance(args.get("invocation_command"), str) else [],
+            "dbt_args": list(dbt_args) if dbt_args is not None else (
+                str(args.get("invocation_command", "")).split()),
             "vars": args.get("vars") if isinstance(args.get("vars"), dict) else {},
             "selection": selection,
             "target": target or args.get("target"),
