@@ -162,6 +162,7 @@ def run_partition(
             )
         run_results = json.loads(invocation.run_results_path.read_text())
         dbt_args = invocation.args
+        project.link_manifest(target_dir)
 
     executed = [r["unique_id"] for r in run_results.get("results", [])
                 if r.get("status") in ("success",)]

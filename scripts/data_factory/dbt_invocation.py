@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,7 +97,7 @@ class DbtProject:
         return self._manifest
 
     def parse(self):
-        target_dir = self.paths.runs / "_parse"
+        target_dir = self.parse_dir
         args = ["parse", *self._common_args(target_dir), "--quiet",
                 "--log-path", str(target_dir / "logs")]
         if self.parse_vars:
@@ -109,6 +110,22 @@ class DbtProject:
         self._manifest = result.result
         self._manifest_dict = None
         return self._manifest
+
+    @property
+    def parse_dir(self) -> Path:
+        return self.paths.runs / "_parse"
+
+    def link_manifest(self, target_dir: Path) -> None:
+        """Put the parsed manifest beside a run's run_results.json, so the
+        run's target directory is a complete set of dbt artifacts."""
+        source = self.parse_dir / "manifest.json"
+        destination = target_dir / "manifest.json"
+        if not source.exists() or destination.exists():
+            return
+        try:
+            os.link(source, destination)
+        except OSError:
+            shutil.copyfile(source, destination)
 
     def manifest_dict(self) -> dict:
         if self._manifest_dict is None:
