@@ -130,7 +130,8 @@ def list_faults():
         click.echo(name)
 
 
-def _run_days(ctx, partitions, *, ingest, command, select, exclude, enable_kpi_mart, output, verbose):
+def _run_days(ctx, partitions, *, ingest, command, select, exclude, enable_kpi_mart, output,
+              verbose, dbt_target=None):
     from .builds import run_partition
     from .dbt_invocation import DbtProject
     from .locking import warehouse_lock
@@ -138,7 +139,7 @@ def _run_days(ctx, partitions, *, ingest, command, select, exclude, enable_kpi_m
 
     paths = _paths(ctx)
     parse_vars = {} if enable_kpi_mart is None else {"enable_kpi_mart": enable_kpi_mart}
-    project = DbtProject(paths, parse_vars=parse_vars, verbose=verbose)
+    project = DbtProject(paths, target=dbt_target, parse_vars=parse_vars, verbose=verbose)
     outcomes = []
     worst = errors.EXIT_OK
     try:
@@ -173,6 +174,8 @@ _build_options = [
     click.option("--format", "output", type=click.Choice(["table", "json"]), default="table",
                  show_default=True, help="How to print the result on stdout."),
     click.option("--verbose", "-v", is_flag=True, help="Show every dbt node as it finishes (stderr)."),
+    click.option("--target", "-t", "dbt_target", default=None,
+                 help="dbt target from profiles/profiles.yml (default: duckdb; `spark` to scale out)."),
 ]
 
 
@@ -185,22 +188,26 @@ def _with_build_options(function):
 @main.command()
 @_with_build_options
 @click.pass_context
-def run(ctx, partitions, start, end, select, exclude, enable_kpi_mart, output, verbose):
+def run(ctx, partitions, start, end, select, exclude, enable_kpi_mart, output, verbose,
+        dbt_target):
     """Ingest each day from its landing manifest, build it with dbt, and write
     one validated evidence file per day to data/evidence/."""
     days = _resolve_partitions(partitions, start, end)
     _run_days(ctx, days, ingest=True, command="run", select=select, exclude=exclude,
-              enable_kpi_mart=enable_kpi_mart, output=output, verbose=verbose)
+              enable_kpi_mart=enable_kpi_mart, output=output, verbose=verbose,
+              dbt_target=dbt_target)
 
 
 @main.command()
 @_with_build_options
 @click.pass_context
-def build(ctx, partitions, start, end, select, exclude, enable_kpi_mart, output, verbose):
+def build(ctx, partitions, start, end, select, exclude, enable_kpi_mart, output, verbose,
+        dbt_target):
     """Build days already landed (no ingest) and write evidence for each."""
     days = _resolve_partitions(partitions, start, end)
     _run_days(ctx, days, ingest=False, command="build", select=select, exclude=exclude,
-              enable_kpi_mart=enable_kpi_mart, output=output, verbose=verbose)
+              enable_kpi_mart=enable_kpi_mart, output=output, verbose=verbose,
+              dbt_target=dbt_target)
 
 
 @main.command()
