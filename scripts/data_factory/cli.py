@@ -299,6 +299,99 @@ def validate(files):
                           errors.EXIT_INPUT_REJECTED)
 
 
+def _recovery_project(ctx, enable_kpi_mart=None, dbt_target=None, verbose=False):
+    from .dbt_invocation import DbtProject
+
+    parse_vars = {} if enable_kpi_mart is None else {"enable_kpi_mart": enable_kpi_mart}
+    return DbtProject(_paths(ctx), target=dbt_target, parse_vars=parse_vars, verbose=verbose)
+
+
+def _finish(ctx, outcomes, output):
+    from .summary import print_outcomes
+
+    print_outcomes(outcomes, output)
+    ctx.exit(errors.EXIT_OK if all(o.status == "success" for o in outcomes) else errors.EXIT_BLOCKED)
+
+
+def _locked(ctx, label: str):
+    from .locking import warehouse_lock
+
+    paths = _paths(ctx)
+    return warehouse_lock(paths.warehouse, label, f"factory {label.split('-')[0]}")
+
+
+_format_option = click.option("--format", "output", type=click.Choice(["table", "json"]),
+                              default="table", show_default=True,
+                              help="How to print the result on stdout.")
+
+
+@main.command()
+@click.option("--start", required=True, help="First day, YYYY-MM-DD.")
+@click.option("--end", required=True, help="Last day, YYYY-MM-DD (inclusive).")
+@click.option("--select", "-s", multiple=True, help="dbt selection (repeatable).")
+@click.option("--ingest/--no-ingest", default=False, show_default=True,
+              help="Also (re-)ingest each day from its landing manifest first.")
+@click.option("--restart", is_flag=True, help="Forget the progress of an earlier run of the same backfill.")
+@click.option("--enable-kpi-mart/--disable-kpi-mart", default=None)
+@click.option("--target", "-t", "dbt_target", default=None, help="dbt target (default duckdb).")
+@_format_option
+@click.pass_context
+def backfill(ctx, start, end, select, ingest, restart, enable_kpi_mart, dbt_target, output):
+    """Build a range of days in one process (one parse), oldest first, with
+    one evidence file per day and progress + ETA on stderr.
+
+    Interrupted? Run the same command again: it continues where it stopped.
+    """
+    from .recovery import backfill as run_backfill
+
+    project = _recovery_project(ctx, enable_kpi_mart, dbt_target)
+    try:
+        with _locked(ctx, f"backfill-{start}"):
+            outcomes = run_backfill(project, start, end, select=list(select) or None,
+                                    ingest=ingest, restart=restart)
+    except FactoryError as exc:
+        raise fail(exc) from None
+    _finish(ctx, outcomes, output)
+
+
+@main.command()
+@_partition_option()
+@_format_option
+@click.pass_context
+def replay(ctx, partition, output):
+    """Re-ingest a day from its landing manifest (for example a corrected
+    export), rebuild it, then rebuild every KPI day whose window reads it."""
+    from .recovery import replay as run_replay
+
+    if not partition:
+        raise click.UsageError("give --partition YYYY-MM-DD")
+    project = _recovery_project(ctx)
+    try:
+        with _locked(ctx, f"replay-{partition}"):
+            outcomes = run_replay(project, partition)
+    except FactoryError as exc:
+        raise fail(exc) from None
+    _finish(ctx, outcomes, output)
+
+
+@main.command()
+@click.argument("run_id", required=False)
+@_format_option
+@click.pass_context
+def retry(ctx, run_id, output):
+    """Re-run only what failed in RUN_ID (default: the latest failed run), for
+    the same partitions. For transient errors with unchanged inputs."""
+    from .recovery import retry as run_retry
+
+    project = _recovery_project(ctx)
+    try:
+        with _locked(ctx, f"retry-{run_id or 'latest'}"):
+            outcomes = run_retry(project, _paths(ctx).evidence, run_id)
+    except FactoryError as exc:
+        raise fail(exc) from None
+    _finish(ctx, outcomes, output)
+
+
 @main.command()
 @click.pass_context
 def docs(ctx):

@@ -111,6 +111,21 @@ class DbtProject:
         self._manifest_dict = None
         return self._manifest
 
+    def var(self, name: str, default=None):
+        """A project var as this CLI call sees it (parse-time vars win)."""
+        if name in self.parse_vars:
+            return self.parse_vars[name]
+        import yaml
+
+        project = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())
+        return (project.get("vars") or {}).get(name, default)
+
+    def is_enabled(self, model_name: str) -> bool:
+        return any(
+            node.get("resource_type") == "model" and node.get("name") == model_name
+            for node in self.manifest_dict()["nodes"].values()
+        )
+
     @property
     def parse_dir(self) -> Path:
         return self.paths.runs / "_parse"
