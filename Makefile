@@ -18,7 +18,7 @@ DEMO_END ?= 2026-11-07
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,spark]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -35,3 +35,13 @@ docs: $(STAMP)
 
 clean:
 	rm -rf data target logs
+
+# Benchmarks (issue 5): side-by-side medians and ratios, results in
+# data/bench/results.json and the README table. bench-quick: tiny sizes,
+# a few minutes, never touches the README or the full run's results.
+bench: $(STAMP)
+	BENCH_COMMAND="make bench" $(BIN)/python scripts/bench.py --update-readme
+
+bench-quick: $(STAMP)
+	BENCH_COMMAND="make bench-quick" $(BIN)/python scripts/bench.py --quick \
+		--out $${FACTORY_HOME:-data}/bench/results-quick.json

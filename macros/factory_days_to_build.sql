@@ -9,8 +9,8 @@
         {%- endif -%}
         {%- set bounds_sql -%}
             select
-                cast(min({{ column }}) as varchar) as first_day,
-                cast(max({{ column }}) as varchar) as last_day
+                cast(min({{ column }}) as {{ dbt.type_string() }}) as first_day,
+                cast(max({{ column }}) as {{ dbt.type_string() }}) as last_day
             from {{ relation }}
         {%- endset -%}
         {%- set bounds = run_query(bounds_sql) -%}

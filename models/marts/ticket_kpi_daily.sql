@@ -58,13 +58,19 @@ tickets as (
 ticket_durations as (
 
     -- Tickets whose creation is outside the loaded history cannot be timed.
+    -- Durations and rates are doubles on every engine: Spark would keep a
+    -- decimal literal's fixed scale where DuckDB divides in double.
     select
         ticket_id,
         first_response_target_minutes,
-        {{ dbt.datediff('created_at', 'first_responded_at', 'second') }}
-        / 60.0 as first_response_minutes,
-        {{ dbt.datediff('created_at', 'first_resolved_at', 'second') }}
-        / 3600.0 as resolution_hours,
+        cast(
+            {{ dbt.datediff('created_at', 'first_responded_at', 'second') }}
+            as double
+        ) / 60 as first_response_minutes,
+        cast(
+            {{ dbt.datediff('created_at', 'first_resolved_at', 'second') }}
+            as double
+        ) / 3600 as resolution_hours,
         cast(created_at as date) as created_date,
         cast(first_responded_at as date) as first_responded_date,
         cast(first_resolved_at as date) as first_resolved_date
@@ -120,14 +126,16 @@ first_responses as (
             as first_response_p50_minutes,
         {{ factory_percentile('ticket_durations.first_response_minutes', 0.9) }}
             as first_response_p90_minutes,
-        sum(
-            case
-                when
-                    ticket_durations.first_response_minutes
-                    > ticket_durations.first_response_target_minutes
-                    then 1.0
-                else 0.0
-            end
+        cast(
+            sum(
+                case
+                    when
+                        ticket_durations.first_response_minutes
+                        > ticket_durations.first_response_target_minutes
+                        then 1
+                    else 0
+                end
+            ) as double
         ) / nullif(count(ticket_durations.first_response_target_minutes), 0)
             as sla_breach_rate
     from kpi_windows
@@ -188,7 +196,7 @@ final as (
         resolutions.resolution_p50_hours,
         first_responses.sla_breach_rate,
         coalesce(backlog.backlog_tickets, 0) as backlog_tickets,
-        coalesce(day_events.reopened_events, 0) * 1.0
+        cast(coalesce(day_events.reopened_events, 0) as double)
         / nullif(day_events.resolved_events, 0) as reopen_rate,
         kpi_windows.kpi_date,
         kpi_windows.window_start_date

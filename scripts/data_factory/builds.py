@@ -9,17 +9,20 @@ import secrets
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import Callable
 
 import duckdb
 
+from . import spark_landing, warehouse
 from .dbt_invocation import DbtProject
+from .decisions import active_approvals
 from .errors import BuildFailed, FactoryError, WarehouseLocked
 from .evidence import asset_nodes, build_evidence, utc_now_iso, write_evidence
 from .ingest import ingest_partition
 from .paths import FactoryPaths
-from .warehouse import count_rows, reconcile
+from .state import record_run_evidence
 
 FACT_MODEL = "model.ticket_factory.ticket_fact"
 LANDING_SOURCE = "ticket_events"
@@ -102,6 +105,20 @@ def _landed_input(paths: FactoryPaths, partition: str) -> dict | None:
     }
 
 
+def _adapter_type(manifest: dict) -> str | None:
+    return (manifest.get("metadata") or {}).get("adapter_type")
+
+
+def _row_counters(project: DbtProject, manifest: dict):
+    """count_rows and reconcile for the engine dbt builds into."""
+    if _adapter_type(manifest) == "spark":
+        from . import spark_warehouse
+
+        return (partial(spark_warehouse.count_rows, target=project.target),
+                partial(spark_warehouse.reconcile, target=project.target))
+    return warehouse.count_rows, warehouse.reconcile
+
+
 def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -122,6 +139,11 @@ def run_partition(
     started_at = utc_now_iso()
     inputs: list[dict] = []
     not_attempted = None
+    # On Spark the sources are Parquet copies of the landed day: with the
+    # Spark landing enabled, the ingest writes them after it commits.
+    on_spark = project.target is not None and _adapter_type(project.manifest_dict()) == "spark"
+    if on_spark:
+        spark_landing.enable(paths)
 
     if ingest:
         try:
@@ -143,51 +165,141 @@ def run_partition(
             _say(f"  ingest  refused: {exc}")
     else:
         landed = _landed_input(paths, partition)
+        if on_spark:
+            spark_landing.export_from_warehouse(paths, partition)
         if landed:
             inputs.append(landed)
 
-    manifest = project.manifest_dict()
     target_dir = paths.runs / run_id
     vars_ = {"partition": partition, **(extra_vars or {})}
-    dbt_args: list[str] = []
     if not_attempted:
         run_results = {"results": [], "args": {"which": "build", "vars": vars_}}
+        dbt_args: list[str] = []
     else:
-        invocation = project.invoke("build", target_dir, vars=vars_, select=select, exclude=exclude)
-        if not invocation.run_results_path.exists():
-            raise BuildFailed(
-                "BUILD_ERROR",
-                f"dbt build for {partition} stopped before running anything: "
-                f"{invocation.error or 'see ' + str(target_dir / 'logs')}",
-            )
-        run_results = json.loads(invocation.run_results_path.read_text())
-        dbt_args = invocation.args
-        project.link_manifest(target_dir)
+        run_results, dbt_args = _invoke_build(project, target_dir, vars_, select, exclude,
+                                              label=partition)
+    (outcome,) = _record_days(
+        project, [partition], run_results, dbt_args, {partition: inputs}, started_at,
+        command=command, select=select, not_attempted=not_attempted, run_ids=[run_id],
+        on_evidence=on_evidence,
+    )
+    return outcome
 
+
+def _invoke_build(project: DbtProject, target_dir: Path, vars_: dict, select, exclude,
+                  label: str) -> tuple[dict, list[str]]:
+    invocation = project.invoke("build", target_dir, vars=vars_, select=select,
+                                exclude=[*(exclude or []), *project.once_per_process_exclusions()])
+    if not invocation.run_results_path.exists():
+        raise BuildFailed(
+            "BUILD_ERROR",
+            f"dbt build for {label} stopped before running anything: "
+            f"{invocation.error or 'see ' + str(target_dir / 'logs')}",
+        )
+    run_results = json.loads(invocation.run_results_path.read_text())
+    project.note_build(run_results)
+    project.link_manifest(target_dir)
+    return run_results, invocation.args
+
+
+def _record_days(
+    project: DbtProject,
+    partitions: list[str],
+    run_results: dict,
+    dbt_args: list[str],
+    inputs_by_day: dict[str, list[dict]],
+    started_at: str,
+    *,
+    command: str,
+    select: list[str] | None,
+    not_attempted: str | None,
+    run_ids: list[str],
+    on_evidence: Callable[[dict, Path], None] | None = None,
+) -> list[RunOutcome]:
+    """Count, reconcile and write one validated evidence file per day, then
+    update the state from it. A day's state changes only once its evidence
+    is on disk."""
+    paths = project.paths
+    manifest = project.manifest_dict()
     executed = [r["unique_id"] for r in run_results.get("results", [])
                 if r.get("status") in ("success",)]
-    row_counts = count_rows(paths, manifest, [partition], executed) if executed else {}
+    count_rows, reconcile = _row_counters(project, manifest)
+    row_counts = count_rows(paths, manifest, partitions, executed) if executed else {}
     fact_relation = (asset_nodes(manifest).get(FACT_MODEL) or {}).get("relation_name")
-    reconciliation = reconcile(paths, [partition], fact_relation if FACT_MODEL in executed else None)
+    reconciliation = reconcile(paths, partitions, fact_relation if FACT_MODEL in executed else None)
+    outcomes = []
+    for partition, run_id in zip(partitions, run_ids):
+        evidence = build_evidence(
+            run_id=run_id,
+            kind="factory_run",
+            command=command,
+            started_at=started_at,
+            run_results=run_results,
+            manifest=manifest,
+            partitions=[partition],
+            inputs=inputs_by_day.get(partition, []),
+            row_counts={key: rows for key, rows in row_counts.items()
+                        if key[1] in (partition, None)},
+            reconciliation=[r for r in reconciliation if r["partition"] == partition],
+            selection=select,
+            target=project.target or "duckdb",
+            not_attempted_reason=not_attempted,
+            dbt_args=dbt_args,
+            approvals=active_approvals(paths, partition, manifest),
+        )
+        path = write_evidence(evidence, paths.evidence / f"{run_id}.json")
+        # only now, with the evidence validated and on disk, does the state change
+        record_run_evidence(paths, path, manifest)
+        if on_evidence:
+            on_evidence(evidence, path)
+        outcomes.append(RunOutcome(run_id=run_id, partition=partition, status=evidence["status"],
+                                   evidence_path=path, evidence=evidence))
+    return outcomes
 
-    evidence = build_evidence(
-        run_id=run_id,
-        kind="factory_run",
-        command=command,
-        started_at=started_at,
-        run_results=run_results,
-        manifest=manifest,
-        partitions=[partition],
-        inputs=inputs,
-        row_counts=row_counts,
-        reconciliation=reconciliation,
-        selection=select,
-        target=project.target or "duckdb",
-        not_attempted_reason=not_attempted,
-        dbt_args=dbt_args,
+
+def _all_clean(run_results: dict) -> bool:
+    """No node errored, failed, warned or was skipped (exposures are no-ops)."""
+    return not any(str(r.get("status")).lower() in ("error", "fail", "warn", "skipped",
+                                                     "runtime error")
+                   for r in run_results.get("results", []))
+
+
+def run_chunk(
+    project: DbtProject,
+    partitions: list[str],
+    *,
+    command: str,
+    select: list[str] | None = None,
+    exclude: list[str] | None = None,
+) -> list[RunOutcome]:
+    """Build several landed days in ONE dbt invocation (vars partition_start
+    and partition_end), then write one evidence file per day.
+
+    A check that passes over the range passes for each of its days, so a
+    clean chunk attributes exactly. If anything in the chunk fails, errors
+    or warns, every day is rebuilt alone (replacement by predicate makes
+    that idempotent) so each failure is pinned to its own day.
+    """
+    if len(partitions) == 1:
+        return [run_partition(project, partitions[0], ingest=False, command=command,
+                              select=select, exclude=exclude)]
+    paths = project.paths
+    started_at = utc_now_iso()
+    label = f"{partitions[0]}..{partitions[-1]}"
+    chunk_dir = paths.runs / new_run_id(f"{partitions[0]}_{partitions[-1]}")
+    if project.target is not None and _adapter_type(project.manifest_dict()) == "spark":
+        spark_landing.enable(paths)
+        for partition in partitions:
+            spark_landing.export_from_warehouse(paths, partition)
+    vars_ = {"partition_start": partitions[0], "partition_end": partitions[-1]}
+    run_results, dbt_args = _invoke_build(project, chunk_dir, vars_, select, exclude, label=label)
+    if not _all_clean(run_results):
+        _say(f"  chunk {label} was not clean; rebuilding its days one by one to attribute it")
+        return [run_partition(project, partition, ingest=False, command=command,
+                              select=select, exclude=exclude) for partition in partitions]
+    inputs = {p: [i] for p in partitions if (i := _landed_input(paths, p))}
+    return _record_days(
+        project, partitions, run_results, dbt_args, inputs, started_at,
+        command=command, select=select, not_attempted=None,
+        run_ids=[new_run_id(p) for p in partitions],
     )
-    path = write_evidence(evidence, paths.evidence / f"{run_id}.json")
-    if on_evidence:
-        on_evidence(evidence, path)
-    return RunOutcome(run_id=run_id, partition=partition, status=evidence["status"],
-                      evidence_path=path, evidence=evidence)

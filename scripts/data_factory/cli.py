@@ -332,11 +332,15 @@ _format_option = click.option("--format", "output", type=click.Choice(["table", 
 @click.option("--ingest/--no-ingest", default=False, show_default=True,
               help="Also (re-)ingest each day from its landing manifest first.")
 @click.option("--restart", is_flag=True, help="Forget the progress of an earlier run of the same backfill.")
+@click.option("--chunk-days", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Days per dbt invocation. 1: an interruption loses at most one day. "
+                   "7 or 30: several times faster; a chunk that is not clean is rebuilt day by day.")
 @click.option("--enable-kpi-mart/--disable-kpi-mart", default=None)
 @click.option("--target", "-t", "dbt_target", default=None, help="dbt target (default duckdb).")
 @_format_option
 @click.pass_context
-def backfill(ctx, start, end, select, ingest, restart, enable_kpi_mart, dbt_target, output):
+def backfill(ctx, start, end, select, ingest, restart, chunk_days, enable_kpi_mart, dbt_target,
+             output):
     """Build a range of days in one process (one parse), oldest first, with
     one evidence file per day and progress + ETA on stderr.
 
@@ -348,7 +352,7 @@ def backfill(ctx, start, end, select, ingest, restart, enable_kpi_mart, dbt_targ
     try:
         with _locked(ctx, f"backfill-{start}"):
             outcomes = run_backfill(project, start, end, select=list(select) or None,
-                                    ingest=ingest, restart=restart)
+                                    ingest=ingest, restart=restart, chunk_days=chunk_days)
     except FactoryError as exc:
         raise fail(exc) from None
     _finish(ctx, outcomes, output)
@@ -393,6 +397,61 @@ def retry(ctx, run_id, output):
 
 
 @main.command()
+@click.option("--start", help="Only days from this one, YYYY-MM-DD.")
+@click.option("--end", help="Only days up to this one, YYYY-MM-DD.")
+@click.option("--apply", "apply_plan", is_flag=True,
+              help="Run the plan (default: dry run). `investigate` items are never run.")
+@_format_option
+@click.pass_context
+def plan(ctx, start, end, apply_plan, output):
+    """Propose exactly one action (retry / replay / backfill / investigate)
+    for every asset x day that is not consumable, upstream first, with the
+    reasons, what it covers downstream, the command and the runbook."""
+    import subprocess
+
+    from .recovery_plan import make_plan
+
+    paths = _paths(ctx)
+    try:
+        for value, name in ((start, "--start"), (end, "--end")):
+            if value:
+                parse_partition(value, name)
+        items = make_plan(paths, start, end)
+    except FactoryError as exc:
+        raise fail(exc) from None
+    if output == "json":
+        click.echo(json.dumps([i.to_dict() for i in items], indent=2))
+    elif not items:
+        click.echo("nothing to recover: every built asset x day is consumable")
+    else:
+        for n, item in enumerate(items, start=1):
+            days = item.start if item.start == item.end else f"{item.start}..{item.end}"
+            click.echo(f"{n}. {item.action:<11} {item.asset} {days}  [{', '.join(item.reasons)}]")
+            if item.covers:
+                click.echo(f"   covers: {', '.join(item.covers)}")
+            click.echo(f"   run:    {item.command or '(a person decides; see the runbook)'}")
+            click.echo(f"   runbook: {item.runbook}")
+    if not apply_plan:
+        if items:
+            click.echo("dry run: nothing was changed (use --apply to run it)", err=True)
+        ctx.exit(errors.EXIT_OK if not items else errors.EXIT_BLOCKED)
+    worst = errors.EXIT_OK
+    for item in items:
+        if item.action == "investigate" or not item.command:
+            click.echo(f"skipped ({item.action}): {item.asset} {item.start}..{item.end}", err=True)
+            worst = max(worst, errors.EXIT_BLOCKED)
+            continue
+        for command in item.command.split(" && "):
+            click.echo(f"applying: {command}", err=True)
+            words = command.split()[1:]
+            done = subprocess.run([sys.executable, "-m", "data_factory.cli",
+                                   "--home", str(paths.home), *words])
+            if done.returncode != 0:
+                worst = max(worst, errors.EXIT_BLOCKED)
+    ctx.exit(worst)
+
+
+@main.command()
 @click.pass_context
 def docs(ctx):
     """Generate the dbt docs lineage site as one self-contained HTML file
@@ -407,6 +466,9 @@ def docs(ctx):
     if not invocation.success:
         raise FactoryExit(f"dbt docs generate failed: {invocation.error}", errors.EXIT_BUILD_FAILED)
     click.echo(str(target_dir / "static_index.html"))
+
+
+from .cli_state import register; register(main)  # noqa: E402,E702
 
 
 if __name__ == "__main__":  # pragma: no cover

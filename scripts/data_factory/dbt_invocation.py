@@ -32,6 +32,22 @@ def prepare_environment(paths: FactoryPaths) -> None:
     os.environ["DO_NOT_TRACK"] = "1"
 
 
+def release_duckdb_handle() -> None:
+    """dbt-duckdb keeps its database open in the process after an invocation;
+    close it so another process (a second CLI call, a reader) can open the
+    warehouse file. The next invocation reopens it."""
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:  # another adapter only
+        return
+    environment = getattr(DuckDBConnectionManager, "_ENV", None)
+    if environment is not None:
+        try:
+            environment.close()
+        finally:
+            DuckDBConnectionManager._ENV = None
+
+
 @dataclass
 class Invocation:
     args: list[str]
@@ -72,6 +88,7 @@ class DbtProject:
         self.verbose = verbose
         self._manifest = None
         self._manifest_dict: dict | None = None
+        self._reference_built = False
         prepare_environment(paths)
 
     def _common_args(self, target_dir: Path) -> list[str]:
@@ -110,6 +127,22 @@ class DbtProject:
         self._manifest = result.result
         self._manifest_dict = None
         return self._manifest
+
+    def once_per_process_exclusions(self) -> list[str]:
+        """Unit tests pin code, and code does not change between the
+        partitions of one CLI call: after one clean build they are left out
+        (recorded as not_run). Seeds stay in: excluding them would also drop
+        the relationships checks that read them."""
+        return ["resource_type:unit_test"] if self._reference_built else []
+
+    def note_build(self, run_results: dict) -> None:
+        by_type: dict[str, list[str]] = {}
+        for result in run_results.get("results", []):
+            by_type.setdefault(result["unique_id"].split(".")[0], []).append(
+                str(result.get("status")).lower())
+        seeds, units = by_type.get("seed", []), by_type.get("unit_test", [])
+        if seeds and units and all(s == "success" for s in seeds) and all(u == "pass" for u in units):
+            self._reference_built = True
 
     def var(self, name: str, default=None):
         """A project var as this CLI call sees it (parse-time vars win)."""
@@ -173,6 +206,9 @@ class DbtProject:
         args += extra or []
         target_dir.mkdir(parents=True, exist_ok=True)
         runner = self._runner(self.manifest if reuse_manifest else None)
-        result = runner.invoke(args)
+        try:
+            result = runner.invoke(args)
+        finally:
+            release_duckdb_handle()
         error = None if result.exception is None else str(result.exception)
         return Invocation(args=args, target_dir=target_dir, success=result.success, error=error)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 
+from . import spark_landing
 from .errors import FactoryError
 from .partitions import parse_partition
 from .paths import FactoryPaths
@@ -377,6 +378,9 @@ def ingest_partition(paths: FactoryPaths, partition: str, run_id: str) -> Ingest
                 f"partition {manifest.partition}: the export could not be read: {exc}",
             ) from None
         counts = _land(connection, manifest, run_id, ingested_at)
+        if spark_landing.is_enabled(paths):
+            # the committed day, unchanged, as Parquet for the Spark sources
+            spark_landing.export_partition(connection, paths, manifest.partition)
     finally:
         connection.close()
 

@@ -34,6 +34,18 @@ REASON_CODES: dict[str, str] = {
     "UPSTREAM_NOT_AVAILABLE": "An asset it needs is switched off (optional dependency not enabled).",
     "ASSET_DISABLED": "The asset is switched off in this project configuration.",
     "NOT_SELECTED": "Not selected in this run; its earlier state stands.",
+    # state and decisions
+    "APPROVAL_NOT_NEEDED": "The consumer is not blocked on that day (or an approval already releases it); there is nothing to approve.",
+    "APPROVAL_OVERRIDE": "Released although blocked: an owner approved it; the block reasons it overrides are recorded with it.",
+    "APPROVER_NOT_OWNER": "The person approving is not an owner named for the consumer or for an asset it depends on.",
+    "CONSUMER_UNKNOWN": "No dbt exposure (enabled or disabled) has that name.",
+    "DBT_MANIFEST_MISSING": "No parsed dbt manifest is available to name consumers, owners and asset settings.",
+    "PARTITION_MISSING": "No evidence records a build of this asset for that day.",
+    "STALE_CODE_CHANGED": "The model's code (manifest checksum) changed since this partition was built.",
+    "STALE_UPSTREAM_CHANGED": "An unpartitioned upstream (a seed) changed its checksum since this partition was built.",
+    "STALE_UPSTREAM_REBUILT": "An upstream partition this one reads was rebuilt after this one was built.",
+    "STATE_MISSING": "There is no state store yet; `factory state rebuild` creates it from the evidence.",
+    "STATE_UNREADABLE": "The state store cannot be read or written; `factory state rebuild` recreates it.",
     # evidence
     "ARTIFACT_VERSION_UNSUPPORTED": "A dbt artifact has a schema version the factory cannot read.",
     "EVIDENCE_INVALID": "An evidence file does not validate against its JSON Schema.",

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .builds import RunOutcome, run_partition
+from .builds import RunOutcome, run_chunk, run_partition
 from .dbt_invocation import DbtProject
 from .errors import FactoryError
 from .evidence import utc_now_iso
@@ -80,9 +80,16 @@ def backfill(
     select: list[str] | None = None,
     ingest: bool = False,
     restart: bool = False,
+    chunk_days: int = 1,
 ) -> list[RunOutcome]:
     """Build every day of [start, end] in order, upstream before the days
-    that read it, in one process with one parse."""
+    that read it, in one process with one parse.
+
+    With chunk_days > 1, that many days go through one dbt invocation (with
+    per-day evidence, and a day-by-day rebuild when the chunk is not clean);
+    an interruption then loses at most the chunk in flight."""
+    if chunk_days < 1:
+        raise FactoryError("INVALID_PARTITION", "--chunk-days must be at least 1")
     days = day_range(start, end)
     key = {"start": days[0], "end": days[-1], "select": sorted(select or []), "ingest": ingest}
     journal = BackfillJournal.open(project.paths.home / "backfills", key)
@@ -95,22 +102,30 @@ def backfill(
     outcomes: list[RunOutcome] = []
     started = time.monotonic()
     rows_total = 0
-    for index, partition in enumerate(todo, start=1):
-        outcome = run_partition(project, partition, ingest=ingest, command="backfill",
-                                select=select)
-        outcomes.append(outcome)
-        journal.record(partition, outcome.run_id)
-        fact_rows = sum(
-            a["rows"] or 0 for a in outcome.evidence["assets"]
-            if a["asset"] == "ticket_fact" and a["partition"] == partition
-        )
-        rows_total += fact_rows
-        elapsed = time.monotonic() - started
-        eta = elapsed / index * (len(todo) - index)
-        _say(
-            f"[{index}/{len(todo)}] {partition} {outcome.status}: ticket_fact {fact_rows:,} rows; "
-            f"{rows_total:,} rows so far; elapsed {_duration(elapsed)}, ETA {_duration(eta)}"
-        )
+    done = 0
+    chunks = [todo[i:i + chunk_days] for i in range(0, len(todo), chunk_days)]
+    for chunk in chunks:
+        if ingest or len(chunk) == 1:
+            chunk_outcomes = [run_partition(project, partition, ingest=ingest, command="backfill",
+                                            select=select) for partition in chunk]
+        else:
+            chunk_outcomes = run_chunk(project, chunk, command="backfill", select=select)
+        for outcome in chunk_outcomes:
+            outcomes.append(outcome)
+            journal.record(outcome.partition, outcome.run_id)
+            done += 1
+            fact_rows = sum(
+                a["rows"] or 0 for a in outcome.evidence["assets"]
+                if a["asset"] == "ticket_fact" and a["partition"] == outcome.partition
+            )
+            rows_total += fact_rows
+            elapsed = time.monotonic() - started
+            eta = elapsed / done * (len(todo) - done)
+            _say(
+                f"[{done}/{len(todo)}] {outcome.partition} {outcome.status}: ticket_fact "
+                f"{fact_rows:,} rows; {rows_total:,} rows so far; elapsed {_duration(elapsed)}, "
+                f"ETA {_duration(eta)}"
+            )
     journal.complete()
     return outcomes
 

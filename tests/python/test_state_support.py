@@ -1,0 +1,82 @@
+"""Shared by the state and gate tests: one clean generated week, built once
+per test session and copied for each scenario (a build costs ~3 s a day).
+
+It holds no tests of its own."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from data_factory.cli import main
+from data_factory.evidence import write_evidence
+
+WEEK = [f"2026-11-0{n}" for n in range(1, 8)]
+TICKETS_PER_DAY = "100"
+FACT_CHECK_ON_CHANNEL = "accepted_values_ticket_fact_channel"
+
+
+def factory(home: Path, *args: str, expect: int | None = 0):
+    """`factory --home HOME ARGS...` in-process, stdout and stderr apart."""
+    result = CliRunner().invoke(main, ["--home", str(home), *args], catch_exceptions=False)
+    if expect is not None:
+        assert result.exit_code == expect, (
+            f"factory {' '.join(args)} exited {result.exit_code}, expected {expect}\n"
+            f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+        )
+    return result
+
+
+def status_json(home: Path, *args: str) -> list[dict]:
+    return json.loads(factory(home, "status", "--format", "json", *args).stdout)
+
+
+def cells_by_key(cells: list[dict]) -> dict[tuple[str, str | None], dict]:
+    return {(c["asset"], c["partition"]): c for c in cells}
+
+
+def clean_week_home(tmp_path_factory) -> Path:
+    """A week generated without faults and built with `factory run`, once per
+    session (the directory is shared by every module through basetemp)."""
+    home = tmp_path_factory.getbasetemp() / "state-clean-week"
+    done = home / ".built"
+    if done.exists():
+        return home
+    if home.exists():
+        shutil.rmtree(home)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("FACTORY_HOME", str(home))
+        factory(home, "generate", "--start", WEEK[0], "--days", str(len(WEEK)),
+                "--tickets-per-day", TICKETS_PER_DAY)
+        factory(home, "run", "--start", WEEK[0], "--end", WEEK[-1])
+    done.write_text("ok")
+    return home
+
+
+def copy_home(source: Path, destination: Path) -> Path:
+    shutil.copytree(source, destination, ignore=shutil.ignore_patterns(".built"))
+    return destination
+
+
+def evidence_documents(home: Path, kind: str = "factory_run") -> list[tuple[Path, dict]]:
+    found = []
+    for path in sorted((home / "evidence").glob("*.json")):
+        document = json.loads(path.read_text())
+        if document.get("kind") == kind:
+            found.append((path, document))
+    return sorted(found, key=lambda item: (item[1]["started_at"], item[1]["run_id"]))
+
+
+def rewrite_evidence(path: Path, document: dict) -> None:
+    """Re-sign and re-validate a changed evidence document in place, as if
+    the run had recorded it that way."""
+    write_evidence(document, path)
+
+
+def remove_state(home: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(home / "state.sqlite") + suffix).unlink(missing_ok=True)
