@@ -186,6 +186,19 @@ def run_partition(
     return outcome
 
 
+def record_ingest(project: DbtProject, partition: str, *, report=None,
+                  error: FactoryError | None = None, run_id: str) -> RunOutcome:
+    """Evidence for an ingest without a build: the landing assets are
+    materialized (or failed), the models are recorded as not selected."""
+    started_at = utc_now_iso()
+    inputs = [_input_from_report(report) if report else _failed_input(partition, error, run_id)]
+    run_results = {"results": [], "args": {"which": "ingest", "vars": {"partition": partition}}}
+    (outcome,) = _record_days(project, [partition], run_results, [], {partition: inputs},
+                              started_at, command="ingest", select=None, not_attempted=None,
+                              run_ids=[run_id])
+    return outcome
+
+
 def _invoke_build(project: DbtProject, target_dir: Path, vars_: dict, select, exclude,
                   label: str) -> tuple[dict, list[str]]:
     invocation = project.invoke("build", target_dir, vars=vars_, select=select,

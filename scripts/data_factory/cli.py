@@ -114,10 +114,13 @@ def generate(ctx, start, days, tickets_per_day, seed, faults, export_version):
         note = f" faults: {', '.join(day.faults)}" if day.faults else ""
         click.echo(f"  {day.partition}: {day.lines} lines in {day.files} file(s){note}", err=True)
 
-    exports = generate_range(
-        paths.landing, first, days, tickets_per_day=tickets_per_day, seed=seed,
-        faults=fault_specs, export_version=export_version, progress=progress,
-    )
+    try:
+        exports = generate_range(
+            paths.landing, first, days, tickets_per_day=tickets_per_day, seed=seed,
+            faults=fault_specs, export_version=export_version, progress=progress,
+        )
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
     click.echo(f"wrote {len(exports)} day(s) of exports under {paths.landing / 'tickets'}")
 
 
@@ -220,25 +223,32 @@ def ingest(ctx, partitions, start, end, output):
     """Verify each day's landing manifest and land its lines into
     raw.ticket_events (rejected lines, with their reason, into
     raw.ticket_events_rejected). Re-ingesting a day replaces it."""
-    from .builds import new_run_id
+    from .builds import new_run_id, record_ingest
+    from .dbt_invocation import DbtProject
     from .ingest import ingest_partition
     from .locking import warehouse_lock
 
     paths = _paths(ctx)
     days = _resolve_partitions(partitions, start, end)
+    project = DbtProject(paths)
     reports, refused = [], []
     try:
         with warehouse_lock(paths.warehouse, f"ingest-{days[0]}", "factory ingest"):
             for partition in days:
+                run_id = new_run_id(partition)
                 try:
-                    report = ingest_partition(paths, partition, new_run_id(partition))
+                    report = ingest_partition(paths, partition, run_id)
                     reports.append(report.to_dict())
+                    record_ingest(project, partition, report=report, run_id=run_id)
                 except errors.WarehouseLocked:
                     raise
                 except FactoryError as exc:
+                    if exc.reason_code in ("INVALID_PARTITION", "BUILD_ERROR"):
+                        raise
                     refused.append({"partition": partition, "reason_code": exc.reason_code,
                                     "message": exc.message})
                     click.echo(f"{partition}: refused: {exc}", err=True)
+                    record_ingest(project, partition, error=exc, run_id=run_id)
     except FactoryError as exc:
         raise fail(exc) from None
     if output == "json":

@@ -1,6 +1,6 @@
 """Reason codes: stable UPPER_SNAKE identifiers used in evidence, state,
 decisions and runbooks. The evidence schema's enum must list exactly these
-(a test keeps them in step), and `runbooks/reason-codes.md` explains each."""
+(a test keeps them in step), and `runbooks/statuses-and-reasons.md` explains each."""
 
 from __future__ import annotations
 

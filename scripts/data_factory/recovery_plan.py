@@ -96,6 +96,22 @@ def classify(cell: dict) -> tuple[str, list[str]] | None:
     return None
 
 
+def _from_blocking_run(cell: dict) -> tuple[str, list[str]]:
+    """A runtime error anywhere in the run (a model, or a check that errored
+    rather than found rows) is transient until proven otherwise: retry.
+    Otherwise the upstream has been fixed since: rebuild the range."""
+    try:
+        document = json.loads(open(cell["evidence"], encoding="utf-8").read())
+    except (OSError, TypeError, json.JSONDecodeError):
+        return "backfill", sorted(cell["reasons"])
+    errored = any(
+        asset["status"] == "failed" or any(c["status"] == "errored" for c in asset["checks"])
+        for asset in document.get("assets", [])
+    )
+    return ("retry", ["BUILD_ERROR", *sorted(cell["reasons"])]) if errored else \
+        ("backfill", sorted(cell["reasons"]))
+
+
 def _command(item: PlanItem) -> str | None:
     if item.action == "replay":
         return " && ".join(f"factory replay --partition {day}" for day in day_range(item.start, item.end))
@@ -133,6 +149,16 @@ def make_plan(paths: FactoryPaths, start: str | None = None, end: str | None = N
             covered.setdefault(cell["partition"], []).append(key)
             continue
         roots[(cell["asset"], cell["partition"])] = (*decision, cell.get("run_id"))
+
+    # a blocked cell whose cause is no longer (or never was) a cell of its own:
+    # decide from the run that blocked it
+    for day, keys in covered.items():
+        if any(d == day for _, d in roots):
+            continue
+        first = next(c for c in cells if f"{c['asset']}@{c['partition']}" == keys[0])
+        action, reasons = _from_blocking_run(first)
+        roots[(first["asset"], day)] = (action, reasons, first.get("run_id"))
+        covered[day] = keys[1:]
 
     # a root on a landing asset also covers the other landing tables of that day
     items: list[PlanItem] = []

@@ -56,8 +56,9 @@ def reconcile(paths: FactoryPaths, partitions: list[str], fact_relation: str | N
         return []
     connection = _connect(paths)
     try:
-        if not _relation_exists(connection, "raw.landing_manifests"):
-            return []
+        if not all(_relation_exists(connection, name)
+                   for name in ("raw.landing_manifests", "raw.ticket_events")):
+            return []  # nothing landed to reconcile against (or it is unreachable)
         params = [min(partitions), max(partitions)]
         landing = {
             str(row[0]): row[1:]
