@@ -26,6 +26,12 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/factory generate --start $(DEMO_START) --days $(DEMO_DAYS)
 	$(BIN)/factory run --start $(DEMO_START) --end $(DEMO_END)
+	@echo; echo "== what the system can trust now (factory status) =="
+	$(BIN)/factory status --since $(DEMO_START)
+	@echo; echo "== may the consumers take $(DEMO_END)? (factory gate) =="
+	$(BIN)/factory gate ticket_chunking_job --partition $(DEMO_END)
+	$(BIN)/factory gate retrieval_index --partition $(DEMO_END)
+	@echo; echo "evidence: $${FACTORY_HOME:-data}/evidence/  (re-check: factory validate $${FACTORY_HOME:-data}/evidence/*.json)"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
