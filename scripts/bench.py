@@ -39,6 +39,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -120,11 +121,10 @@ def child_env(home: Path | None = None) -> dict:
     return env
 
 
-def run(command: list, *, home: Path | None = None, label: str,
-        stdout=subprocess.PIPE) -> subprocess.CompletedProcess:
+def run(command: list, *, home: Path | None = None, label: str) -> subprocess.CompletedProcess:
     """Run a command from the project root; raise BenchError on failure."""
     result = subprocess.run([str(c) for c in command], cwd=PROJECT_DIR, env=child_env(home),
-                            stdout=stdout, stderr=subprocess.PIPE, text=True)
+                            capture_output=True, text=True)
     if result.returncode != 0:
         tail = "\n".join((result.stderr or "").strip().splitlines()[-15:])
         raise BenchError(f"{label} exited {result.returncode}: {shlex.join(map(str, command))}\n{tail}")
@@ -140,8 +140,6 @@ def timed(command: list, **options) -> tuple[float, subprocess.CompletedProcess]
 def measured(command: list, *, home: Path | None = None, label: str,
              stdout_path: Path | None = None) -> tuple[float, float]:
     """Wall seconds and peak RSS (MB) of one child process, from wait4."""
-    import tempfile
-
     out = open(stdout_path, "w") if stdout_path else subprocess.DEVNULL
     # stderr goes to a file: a full pipe would block the child before wait4
     with tempfile.TemporaryFile() as errors:
@@ -301,9 +299,11 @@ class Figure:
         }
 
 
+UNIT_SUFFIX = {"x": "x", "s": " s", "MB": " MB"}
+
+
 def target_text(target: dict) -> str:
-    unit = {"x": "x", "s": " s", "MB": " MB"}[target["unit"]]
-    return f"{target['name']} {target['op']} {target['threshold']:g}{unit}"
+    return f"{target['name']} {target['op']} {target['threshold']:g}{UNIT_SUFFIX[target['unit']]}"
 
 
 def interleave(reps: dict[str, int], sample: dict[str, Callable[[int], float]],
@@ -413,9 +413,12 @@ def figure_ingest(bench: Bench, fig: Figure) -> None:
             raise BenchError(f"DuckDB read_json loaded {result['rows']} rows of {lines}")
         return seconds
 
-    factory_side(-1), duckdb_side(-1)  # warm-up, untimed
+    # one untimed round first: both sides then start from warm caches
+    factory_side(-1)
+    duckdb_side(-1)
     ingest_seconds.clear()
-    samples = interleave({"factory ingest": bench.repetitions, "duckdb read_json": bench.repetitions},
+    reps = bench.cheap_repetitions if bench.mode == "full" else bench.repetitions
+    samples = interleave({"factory ingest": reps, "duckdb read_json": reps},
                          {"factory ingest": factory_side, "duckdb read_json": duckdb_side}, "ingest")
     factory_s = fig.side("factory ingest", samples["factory ingest"],
                          what="`factory ingest --start D1 --end DN` as a process: verify manifests "
@@ -450,7 +453,7 @@ def figure_history(bench: Bench, fig: Figure) -> None:
     long_home, short_home = work / "long", work / "short"
     generate(long_home, long_days[0], len(long_days), s.history_tickets)
     _link_days(long_home / "landing", short_home / "landing", short_days)
-    chunk = backfill_chunk_option(min(bench.chunk_days, 30))
+    chunk = backfill_chunk_option(bench.chunk_days)
     for home, days in ((short_home, short_days), (long_home, long_days)):
         say(f"  history: ingest and build {len(days)} days in {home.name}"
             + (f" ({' '.join(chunk)})" if chunk else " (day by day)"))
@@ -474,7 +477,7 @@ def figure_history(bench: Bench, fig: Figure) -> None:
 
     short_name = f"{len(short_days)} days of history"
     long_name = f"{len(long_days)} days of history"
-    reps = max(bench.repetitions, 5) if bench.mode == "full" else bench.repetitions
+    reps = bench.cheap_repetitions if bench.mode == "full" else bench.repetitions
     samples = interleave({short_name: reps, long_name: reps},
                          {short_name: side("short", short_home), long_name: side("long", long_home)},
                          "history")
@@ -659,9 +662,10 @@ def figure_backfill(bench: Bench, fig: Figure) -> None:
         return sample
 
     names = BACKFILL_SIDES
-    reps = {names["factory"]: bench.repetitions, names["cold"]: bench.repetitions,
-            names["loop"]: bench.loop_repetitions, names["limit"]: bench.repetitions,
-            names["checks"]: bench.repetitions}
+    # the sides that take seconds, not minutes, get more samples against noise
+    others = bench.cheap_repetitions if bench.mode == "full" else bench.repetitions
+    reps = {names["factory"]: others, names["cold"]: others, names["loop"]: bench.loop_repetitions,
+            names["limit"]: others, names["checks"]: others}
     samples = interleave(reps, {names["factory"]: factory_side, names["loop"]: loop_side,
                                 names["limit"]: replay_side(False), names["cold"]: cold_side,
                                 names["checks"]: replay_side(True)}, "backfill")
@@ -683,9 +687,9 @@ def figure_backfill(bench: Bench, fig: Figure) -> None:
     fig.inputs["identical_tables"] = True
     fig.inputs["partitions_compared"] = {t: len(v) for t, v in reference.items()}
     fig.breakdown.update(_median_stages(factory_runs))
-    if bench.loop_repetitions < bench.repetitions:
+    if bench.loop_repetitions < others:
         fig.notes.append(f"the shell loop ran {bench.loop_repetitions} repetition(s), the other "
-                         f"sides {bench.repetitions}: it is the slowest side")
+                         f"sides {others}: it takes minutes, they take seconds")
     fig.target("speed-up vs loop", loop_s / factory_s, ">=", 8, unit="x",
                definition="shell loop seconds divided by factory backfill seconds")
     fig.target("factory/limit", factory_s / limit_s, "<=", 2, unit="x",
@@ -1173,9 +1177,6 @@ def describe_sides(figure: dict) -> str:
         f"{name} {fmt_seconds(side['median'], side['unit'])}"
         for name, side in figure["sides"].items()
     )
-
-
-UNIT_SUFFIX = {"x": "x", "s": " s", "MB": " MB"}
 
 
 def target_rows(figure: dict) -> list[tuple[str, str, str, str]]:

@@ -20,12 +20,7 @@ ticket_fact as (
 
 kpi_days as (
 
-    {%- for day in kpi_days %}
-        select cast('{{ day }}' as date) as kpi_date
-        {%- if not loop.last %} union all{% endif %}
-    {%- else %}
-        select cast(null as date) as kpi_date where 1 = 0
-    {%- endfor %}
+    {{ factory_days_relation(kpi_days, 'kpi_date') }}
 
 ),
 

@@ -42,14 +42,10 @@ DECISION_GLYPHS = {
 }
 
 
-class StateCommandError(click.ClickException):
-    def __init__(self, message: str, exit_code: int):
-        super().__init__(message)
-        self.exit_code = exit_code
+def _fail(error: FactoryError) -> click.ClickException:
+    from .cli import fail
 
-
-def _fail(error: FactoryError) -> StateCommandError:
-    return StateCommandError(str(error), error.exit_code)
+    return fail(error)
 
 
 def _paths(ctx: click.Context) -> FactoryPaths:

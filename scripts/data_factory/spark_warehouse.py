@@ -14,6 +14,7 @@ from pathlib import Path
 from .errors import BuildFailed
 from .evidence import asset_nodes, partition_column
 from .paths import FactoryPaths
+from .warehouse import reconciliation_entry
 
 PROFILE_NAME = "ticket_factory"
 LANDING_MANIFESTS = "raw.landing_manifests"
@@ -150,15 +151,6 @@ def reconcile(paths: FactoryPaths, partitions: list[str], fact_relation: str | N
             int(row["rejected_rows"]), int(row["distinct_ids"]),
         )
         fact_rows = facts.get(partition, 0) if fact_relation else None
-        report.append({
-            "partition": partition,
-            "manifest_lines": lines,
-            "landed_rows": landed,
-            "rejected_rows": rejected,
-            "distinct_landed_event_ids": distinct_ids,
-            "fact_rows": fact_rows,
-            "duplicates_dropped": landed - distinct_ids,
-            "balanced": lines == landed + rejected
-            and (fact_rows is None or fact_rows == distinct_ids),
-        })
+        report.append(reconciliation_entry(partition, lines, landed, rejected, distinct_ids,
+                                           fact_rows))
     return report

@@ -93,15 +93,21 @@ def reconcile(paths: FactoryPaths, partitions: list[str], fact_relation: str | N
             continue
         lines, landed, rejected, distinct_ids = (int(v) for v in landing[partition])
         fact_rows = facts.get(partition, 0) if fact_relation else None
-        report.append({
-            "partition": partition,
-            "manifest_lines": lines,
-            "landed_rows": landed,
-            "rejected_rows": rejected,
-            "distinct_landed_event_ids": distinct_ids,
-            "fact_rows": fact_rows,
-            "duplicates_dropped": landed - distinct_ids,
-            "balanced": lines == landed + rejected
-            and (fact_rows is None or fact_rows == distinct_ids),
-        })
+        report.append(reconciliation_entry(partition, lines, landed, rejected, distinct_ids,
+                                           fact_rows))
     return report
+
+
+def reconciliation_entry(partition: str, lines: int, landed: int, rejected: int,
+                         distinct_ids: int, fact_rows: int | None) -> dict:
+    """Manifest lines = landed + rejected, and fact rows = distinct landed ids."""
+    return {
+        "partition": partition,
+        "manifest_lines": lines,
+        "landed_rows": landed,
+        "rejected_rows": rejected,
+        "distinct_landed_event_ids": distinct_ids,
+        "fact_rows": fact_rows,
+        "duplicates_dropped": landed - distinct_ids,
+        "balanced": lines == landed + rejected and (fact_rows is None or fact_rows == distinct_ids),
+    }

@@ -7,12 +7,7 @@ with
 
 expected as (
 
-    {%- for day in expected_days %}
-        select cast('{{ day }}' as date) as expected_day
-        {%- if not loop.last %} union all{% endif %}
-    {%- else %}
-        select cast(null as date) as expected_day where 1 = 0
-    {%- endfor %}
+    {{ factory_days_relation(expected_days, 'expected_day') }}
 
 ),
 
