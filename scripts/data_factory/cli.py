@@ -323,11 +323,11 @@ def _finish(ctx, outcomes, output):
     ctx.exit(errors.EXIT_OK if all(o.status == "success" for o in outcomes) else errors.EXIT_BLOCKED)
 
 
-def _locked(ctx, label: str):
+def _locked(ctx, command: str, subject: str):
+    """Hold the warehouse for one writing command, named in the lock."""
     from .locking import warehouse_lock
 
-    paths = _paths(ctx)
-    return warehouse_lock(paths.warehouse, label, f"factory {label.split('-')[0]}")
+    return warehouse_lock(_paths(ctx).warehouse, f"{command}-{subject}", f"factory {command}")
 
 
 _format_option = click.option("--format", "output", type=click.Choice(["table", "json"]),
@@ -360,7 +360,7 @@ def backfill(ctx, start, end, select, ingest, restart, chunk_days, enable_kpi_ma
 
     project = _recovery_project(ctx, enable_kpi_mart, dbt_target)
     try:
-        with _locked(ctx, f"backfill-{start}"):
+        with _locked(ctx, "backfill", start):
             outcomes = run_backfill(project, start, end, select=list(select) or None,
                                     ingest=ingest, restart=restart, chunk_days=chunk_days)
     except FactoryError as exc:
@@ -381,7 +381,7 @@ def replay(ctx, partition, output):
         raise click.UsageError("give --partition YYYY-MM-DD")
     project = _recovery_project(ctx)
     try:
-        with _locked(ctx, f"replay-{partition}"):
+        with _locked(ctx, "replay", partition):
             outcomes = run_replay(project, partition)
     except FactoryError as exc:
         raise fail(exc) from None
@@ -399,7 +399,7 @@ def retry(ctx, run_id, output):
 
     project = _recovery_project(ctx)
     try:
-        with _locked(ctx, f"retry-{run_id or 'latest'}"):
+        with _locked(ctx, "retry", run_id or "latest"):
             outcomes = run_retry(project, _paths(ctx).evidence, run_id)
     except FactoryError as exc:
         raise fail(exc) from None

@@ -12,7 +12,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 from data_factory.paths import PROJECT_DIR
 from test_state_support import WEEK, cells_by_key, copy_home, factory, status_json
