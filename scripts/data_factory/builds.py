@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
-from typing import Callable
 
 import duckdb
 
@@ -40,10 +39,6 @@ class RunOutcome:
     status: str
     evidence_path: Path
     evidence: dict = field(repr=False)
-
-    @property
-    def exit_worthy(self) -> bool:
-        return self.status != "success"
 
 
 def _input_from_report(report) -> dict:
@@ -132,7 +127,6 @@ def run_partition(
     select: list[str] | None = None,
     exclude: list[str] | None = None,
     extra_vars: dict | None = None,
-    on_evidence: Callable[[dict, Path], None] | None = None,
 ) -> RunOutcome:
     paths = project.paths
     run_id = new_run_id(partition)
@@ -181,7 +175,6 @@ def run_partition(
     (outcome,) = _record_days(
         project, [partition], run_results, dbt_args, {partition: inputs}, started_at,
         command=command, select=select, not_attempted=not_attempted, run_ids=[run_id],
-        on_evidence=on_evidence,
     )
     return outcome
 
@@ -227,7 +220,6 @@ def _record_days(
     select: list[str] | None,
     not_attempted: str | None,
     run_ids: list[str],
-    on_evidence: Callable[[dict, Path], None] | None = None,
 ) -> list[RunOutcome]:
     """Count, reconcile and write one validated evidence file per day, then
     update the state from it. A day's state changes only once its evidence
@@ -263,8 +255,6 @@ def _record_days(
         path = write_evidence(evidence, paths.evidence / f"{run_id}.json")
         # only now, with the evidence validated and on disk, does the state change
         record_run_evidence(paths, path, manifest)
-        if on_evidence:
-            on_evidence(evidence, path)
         outcomes.append(RunOutcome(run_id=run_id, partition=partition, status=evidence["status"],
                                    evidence_path=path, evidence=evidence))
     return outcomes

@@ -1007,39 +1007,30 @@ def read_table(paths: FactoryPaths, sql: str, parameters: list | None = None) ->
         connection.close()
 
 
-def recorded_approvals(paths: FactoryPaths, partition: str | None = None,
-                       consumer: str | None = None) -> list[dict]:
-    sql = "select a.*, e.file_name from approvals a join evidence e using (run_id) where 1 = 1"
+def _recorded(paths: FactoryPaths, table: str, json_columns: tuple[str, ...],
+              partition: str | None, consumer: str | None) -> list[dict]:
+    sql = f"select t.*, e.file_name from {table} t join evidence e using (run_id) where 1 = 1"
     parameters: list = []
-    if partition:
-        sql += " and a.partition = ?"
-        parameters.append(partition)
-    if consumer:
-        sql += " and a.consumer = ?"
-        parameters.append(consumer)
-    rows = read_table(paths, sql + " order by a.order_key", parameters)
+    for column, value in (("partition", partition), ("consumer", consumer)):
+        if value:
+            sql += f" and t.{column} = ?"
+            parameters.append(value)
+    rows = read_table(paths, sql + " order by t.order_key", parameters)
     for row in rows:
-        row["overrides"] = json.loads(row.pop("overrides_json"))
-        row["block"] = json.loads(row.pop("block_json"))
+        for column in json_columns:
+            row[column] = json.loads(row.pop(f"{column}_json"))
         row["evidence"] = str(evidence_path(paths, row.pop("file_name")))
     return rows
+
+
+def recorded_approvals(paths: FactoryPaths, partition: str | None = None,
+                       consumer: str | None = None) -> list[dict]:
+    return _recorded(paths, "approvals", ("overrides", "block"), partition, consumer)
 
 
 def recorded_decisions(paths: FactoryPaths, consumer: str | None = None,
                        partition: str | None = None) -> list[dict]:
-    sql = "select d.*, e.file_name from decisions d join evidence e using (run_id) where 1 = 1"
-    parameters: list = []
-    if consumer:
-        sql += " and d.consumer = ?"
-        parameters.append(consumer)
-    if partition:
-        sql += " and d.partition = ?"
-        parameters.append(partition)
-    rows = read_table(paths, sql + " order by d.order_key", parameters)
-    for row in rows:
-        row["reasons"] = json.loads(row.pop("reasons_json"))
-        row["evidence"] = str(evidence_path(paths, row.pop("file_name")))
-    return rows
+    return _recorded(paths, "decisions", ("reasons",), partition, consumer)
 
 
 def run_partitions(paths: FactoryPaths) -> set[str]:
