@@ -13,7 +13,7 @@ DEMO_START ?= 2026-11-01
 DEMO_DAYS ?= 7
 DEMO_END ?= 2026-11-07
 
-.PHONY: install demo test docs clean bench bench-quick
+.PHONY: install demo test docs clean bench bench-quick browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,17 @@ demo: $(STAMP)
 	$(BIN)/factory gate retrieval_index --partition $(DEMO_END)
 	@echo; echo "evidence: $${FACTORY_HOME:-data}/evidence/  (re-check: factory validate $${FACTORY_HOME:-data}/evidence/*.json)"
 
-test: $(STAMP)
+# The status page test renders it in headless Chromium (Debian's package).
+# Installed when missing and apt-get can run; without it that test skips.
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	      echo "installing Debian's chromium for the status page test"; \
+	      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
+	      echo "warning: chromium could not be installed; the status page browser test will skip"; \
+	    else echo "warning: chromium is not installed (apt-get install chromium); the status page browser test will skip"; fi; }
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
 
 docs: $(STAMP)

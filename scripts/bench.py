@@ -449,7 +449,9 @@ def figure_ingest(bench: Bench, fig: Figure) -> None:
         landed = sum(r["landed_rows"] + r["rejected_rows"] for r in reports)
         if landed != lines:
             raise BenchError(f"factory ingest landed {landed} lines of {lines}")
-        ingest_seconds.append(sum(_iso_seconds(r["started_at"], r["finished_at"]) for r in reports))
+        # days are landed in batches, so their spans overlap: first start to last finish
+        ingest_seconds.append(_iso_seconds(min(r["started_at"] for r in reports),
+                                           max(r["finished_at"] for r in reports)))
         return seconds
 
     def duckdb_side(rep: int) -> float:
@@ -479,8 +481,8 @@ def figure_ingest(bench: Bench, fig: Figure) -> None:
     fig.breakdown = {
         "factory_events_per_s": round(lines / factory_s),
         "duckdb_events_per_s": round(lines / duckdb_s),
-        "factory_ingest_partition_s_median": round(median(ingest_seconds), 3),
-        "factory_process_overhead_s_median": round(factory_s - median(ingest_seconds), 3),
+        "factory_landing_s_median": round(median(ingest_seconds), 3),
+        "factory_startup_evidence_state_s_median": round(factory_s - median(ingest_seconds), 3),
     }
     fig.target("throughput factory/duckdb", duckdb_s / factory_s, ">=", 0.7, unit="x",
                definition="events/s of factory ingest divided by events/s of DuckDB alone")

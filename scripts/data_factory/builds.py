@@ -186,9 +186,14 @@ def record_ingest(project: DbtProject, partition: str, *, report=None,
     started_at = utc_now_iso()
     inputs = [_input_from_report(report) if report else _failed_input(partition, error, run_id)]
     run_results = {"results": [], "args": {"which": "ingest", "vars": {"partition": partition}}}
+    # the ingest has just reconciled its day; a refused day shows what was landed before
+    reconciliation = [warehouse.reconciliation_entry(
+        partition, report.manifest_lines, report.landed_rows, report.rejected_rows,
+        report.distinct_event_ids, None)] if report else None
     (outcome,) = _record_days(project, [partition], run_results, [], {partition: inputs},
                               started_at, command="ingest", select=None, not_attempted=None,
-                              run_ids=[run_id])
+                              run_ids=[run_id], reuse_last_parse=True,
+                              reconciliation=reconciliation)
     return outcome
 
 
@@ -220,18 +225,22 @@ def _record_days(
     select: list[str] | None,
     not_attempted: str | None,
     run_ids: list[str],
+    reuse_last_parse: bool = False,
+    reconciliation: list[dict] | None = None,
 ) -> list[RunOutcome]:
     """Count, reconcile and write one validated evidence file per day, then
     update the state from it. A day's state changes only once its evidence
     is on disk."""
     paths = project.paths
-    manifest = project.manifest_dict()
+    manifest = project.manifest_dict(reuse_last_parse)
     executed = [r["unique_id"] for r in run_results.get("results", [])
                 if r.get("status") in ("success",)]
     count_rows, reconcile = _row_counters(project, manifest)
     row_counts = count_rows(paths, manifest, partitions, executed) if executed else {}
     fact_relation = (asset_nodes(manifest).get(FACT_MODEL) or {}).get("relation_name")
-    reconciliation = reconcile(paths, partitions, fact_relation if FACT_MODEL in executed else None)
+    if reconciliation is None:
+        reconciliation = reconcile(paths, partitions,
+                                   fact_relation if FACT_MODEL in executed else None)
     outcomes = []
     for partition, run_id in zip(partitions, run_ids):
         evidence = build_evidence(
@@ -253,10 +262,11 @@ def _record_days(
             approvals=active_approvals(paths, partition, manifest),
         )
         path = write_evidence(evidence, paths.evidence / f"{run_id}.json")
-        # only now, with the evidence validated and on disk, does the state change
-        record_run_evidence(paths, path, manifest)
         outcomes.append(RunOutcome(run_id=run_id, partition=partition, status=evidence["status"],
                                    evidence_path=path, evidence=evidence))
+    # only now, with every day's evidence validated and on disk, does the state
+    # change, in one transaction (a crash before it: the next apply indexes them)
+    record_run_evidence(paths, [outcome.evidence_path for outcome in outcomes], manifest)
     return outcomes
 
 

@@ -225,7 +225,7 @@ def ingest(ctx, partitions, start, end, output):
     raw.ticket_events_rejected). Re-ingesting a day replaces it."""
     from .builds import new_run_id, record_ingest
     from .dbt_invocation import DbtProject
-    from .ingest import ingest_partition
+    from .ingest import ingest_partitions
     from .locking import warehouse_lock
 
     paths = _paths(ctx)
@@ -234,21 +234,18 @@ def ingest(ctx, partitions, start, end, output):
     reports, refused = [], []
     try:
         with warehouse_lock(paths.warehouse, f"ingest-{days[0]}", "factory ingest"):
-            for partition in days:
-                run_id = new_run_id(partition)
-                try:
-                    report = ingest_partition(paths, partition, run_id)
-                    reports.append(report.to_dict())
-                    record_ingest(project, partition, report=report, run_id=run_id)
-                except errors.WarehouseLocked:
-                    raise
-                except FactoryError as exc:
-                    if exc.reason_code in ("INVALID_PARTITION", "BUILD_ERROR"):
-                        raise
-                    refused.append({"partition": partition, "reason_code": exc.reason_code,
-                                    "message": exc.message})
-                    click.echo(f"{partition}: refused: {exc}", err=True)
-                    record_ingest(project, partition, error=exc, run_id=run_id)
+            run_ids = [new_run_id(partition) for partition in days]
+            results = ingest_partitions(paths, list(zip(days, run_ids)),
+                                        progress=lambda line: click.echo(line, err=True))
+            for partition, run_id, result in zip(days, run_ids, results):
+                if isinstance(result, FactoryError):
+                    refused.append({"partition": partition, "reason_code": result.reason_code,
+                                    "message": result.message})
+                    click.echo(f"{partition}: refused: {result}", err=True)
+                    record_ingest(project, partition, error=result, run_id=run_id)
+                else:
+                    reports.append(result.to_dict())
+                    record_ingest(project, partition, report=result, run_id=run_id)
     except FactoryError as exc:
         raise fail(exc) from None
     if output == "json":

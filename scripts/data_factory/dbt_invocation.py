@@ -8,11 +8,13 @@ target directory so its run_results.json is never overwritten.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import sys
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 from typing import Callable
 
@@ -23,6 +25,11 @@ PROFILES_DIR = PROJECT_DIR / "profiles"
 
 # Vars that change configs (parse time). Changing one of them forces a parse.
 PARSE_TIME_VARS = ("enable_kpi_mart",)
+# What a parse reads: when none of it changed, the last parse's manifest.json
+# is still the project's manifest.
+PARSED_INPUTS = ("dbt_project.yml", "profiles/profiles.yml", "models", "macros", "seeds",
+                 "tests/dbt")
+FINGERPRINT_NAME = "inputs.sha256"
 
 
 def prepare_environment(paths: FactoryPaths) -> None:
@@ -126,7 +133,36 @@ class DbtProject:
             )
         self._manifest = result.result
         self._manifest_dict = None
+        (target_dir / FINGERPRINT_NAME).write_text(self._inputs_fingerprint())
         return self._manifest
+
+    def _inputs_fingerprint(self) -> str:
+        """A digest of everything a parse depends on: the project files, the
+        parse-time vars, the target, dbt's version and the data directory."""
+        digest = hashlib.sha256()
+        digest.update(json.dumps([self.parse_vars, self.target, metadata.version("dbt-core"),
+                                  str(self.paths.home)], sort_keys=True).encode())
+        for name in PARSED_INPUTS:
+            root = PROJECT_DIR / name
+            files = sorted(root.rglob("*")) if root.is_dir() else [root]
+            for path in files:
+                if path.is_file():
+                    digest.update(str(path.relative_to(PROJECT_DIR)).encode() + b"\0")
+                    digest.update(path.read_bytes() + b"\0")
+        return digest.hexdigest()
+
+    def _last_parse_if_current(self) -> dict | None:
+        """The manifest the last parse wrote, if nothing it read has changed
+        since; None otherwise. Commands that never run dbt (ingest) use it
+        and skip the seconds a parse costs."""
+        fingerprint = self.parse_dir / FINGERPRINT_NAME
+        manifest = self.parse_dir / "manifest.json"
+        try:
+            if fingerprint.read_text() != self._inputs_fingerprint():
+                return None
+            return json.loads(manifest.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
 
     def once_per_process_exclusions(self) -> list[str]:
         """Unit tests pin code, and code does not change between the
@@ -175,7 +211,11 @@ class DbtProject:
         except OSError:
             shutil.copyfile(source, destination)
 
-    def manifest_dict(self) -> dict:
+    def manifest_dict(self, reuse_last_parse: bool = False) -> dict:
+        """The manifest as a dict. With reuse_last_parse, a command that does
+        not run dbt takes the last parse's manifest.json when it is current."""
+        if self._manifest_dict is None and self._manifest is None and reuse_last_parse:
+            self._manifest_dict = self._last_parse_if_current()
         if self._manifest_dict is None:
             self._manifest_dict = self.manifest.writable_manifest().to_dict(omit_none=True)
         return self._manifest_dict

@@ -441,6 +441,16 @@ def schema_problems(document: dict) -> list[str]:
     return problems
 
 
+# sha256 of the bytes of each evidence file this process validated and wrote:
+# reading one of them back needs no second validation.
+_WRITTEN: dict[Path, str] = {}
+
+
+def validated_here(path: Path, file_sha256: str) -> bool:
+    """True when this process validated and wrote exactly these bytes."""
+    return _WRITTEN.get(Path(path).resolve()) == file_sha256
+
+
 def write_evidence(evidence: dict, path: Path) -> Path:
     """Sign, validate and atomically write; raise if it does not validate."""
     path = Path(path)
@@ -455,13 +465,14 @@ def write_evidence(evidence: dict, path: Path) -> Path:
         )
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+    data = (json.dumps(evidence, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(evidence, stream, indent=2, sort_keys=True, ensure_ascii=False)
-            stream.write("\n")
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temp_name, path)
+        _WRITTEN[path.resolve()] = hashlib.sha256(data).hexdigest()
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise

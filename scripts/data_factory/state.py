@@ -58,6 +58,7 @@ from .evidence import (
     disabled_assets,
     is_blocking,
     schema_problems,
+    validated_here,
 )
 from .paths import PROJECT_DIR, FactoryPaths
 from .reasons import describe
@@ -361,6 +362,8 @@ def load_evidence(path: Path) -> LoadedEvidence:
         return LoadedEvidence(path, sha, None, [f"EVIDENCE_INVALID: not valid JSON: {exc}"])
     if not isinstance(document, dict):
         return LoadedEvidence(path, sha, None, ["EVIDENCE_INVALID: not a JSON object"])
+    if validated_here(path, sha):
+        return LoadedEvidence(path, sha, document, [])
     problems = [f"EVIDENCE_INVALID: {p}" for p in schema_problems(document)]
     if not problems and document["report"]["sha256"] != content_sha256(document):
         problems.append(
@@ -557,14 +560,15 @@ def _rules(paths: FactoryPaths, manifest: dict | None) -> WindowRules:
 
 def apply_evidence_file(
     paths: FactoryPaths,
-    path: Path | None = None,
+    path: Path | list[Path] | None = None,
     *,
     manifest: dict | None = None,
     warn: Warn = _stderr,
 ) -> ApplyReport:
-    """Apply one written evidence file to the state store, together with any
-    other file of data/evidence/ it has not indexed yet (a run that crashed
-    after writing its evidence, or a store that was deleted)."""
+    """Apply written evidence files (one path or several) to the state store
+    in one transaction, together with any other file of data/evidence/ it has
+    not indexed yet (a run that crashed after writing its evidence, or a
+    store that was deleted)."""
     connection = connect_writer(paths)
     report = ApplyReport()
     try:
@@ -573,12 +577,16 @@ def apply_evidence_file(
         connection.execute("begin immediate")
         try:
             candidates = _unindexed(connection, paths)
-            if path is not None and Path(path).resolve() not in {c.resolve() for c in candidates}:
-                name = _file_name(paths, Path(path))
+            pending = {c.resolve() for c in candidates}
+            for written in ([] if path is None else [path] if isinstance(path, Path)
+                            else path):
+                if Path(written).resolve() in pending:
+                    continue
+                name = _file_name(paths, Path(written))
                 known = connection.execute(
                     "select 1 from evidence where file_name = ?", [name]).fetchone()
                 if not known:
-                    candidates.append(Path(path))
+                    candidates.append(Path(written))
             if candidates or fresh:
                 _apply_files(connection, paths, candidates, rules, report)
                 _derive(connection)
@@ -592,14 +600,17 @@ def apply_evidence_file(
     return report
 
 
-def record_run_evidence(paths: FactoryPaths, path: Path, manifest: dict | None = None) -> None:
-    """What a run calls right after its evidence was validated and written.
+def record_run_evidence(paths: FactoryPaths, path: Path | list[Path],
+                        manifest: dict | None = None) -> None:
+    """What a run calls right after its evidence was validated and written
+    (one file, or the files of several days built together).
     It never fails the run: the evidence is on disk, and the next apply or
     `factory state rebuild` indexes whatever this one could not."""
     try:
         apply_evidence_file(paths, path, manifest=manifest)
     except Exception as exc:  # noqa: BLE001 - the evidence is safe on disk either way
-        _stderr(f"  state store not updated ({exc}); `factory state rebuild` will index {path}")
+        written = ", ".join(str(p) for p in ([path] if isinstance(path, Path) else path))
+        _stderr(f"  state store not updated ({exc}); `factory state rebuild` will index {written}")
 
 
 def sync(paths: FactoryPaths, *, manifest: dict | None = None, warn: Warn = _stderr) -> ApplyReport:

@@ -122,3 +122,30 @@ def test_rejections_over_threshold_fail_the_landing(cli, paths):
     assert "REJECTED_ROWS_OVER_THRESHOLD" in report["reason_codes"]
     # nothing is lost: the rejected lines are kept with their reason
     assert _rows(paths, "select count(*) from raw.ticket_events_rejected")[0][0] == 2
+
+
+def test_a_range_lands_each_good_day_and_refuses_only_the_corrupt_one(cli, paths):
+    days = ["2026-11-01", "2026-11-02", "2026-11-03"]
+    for number, day in enumerate(days):
+        write_export(paths, day, [event(event_id=f"{day}-{n}", event_at=f"{day}T10:00:00Z")
+                                  for n in range(20 + number)])
+    cli("ingest", "--start", days[0], "--end", days[-1])
+    # day 2 changes after its manifest was written; day 3 gains a field
+    with open(paths.tickets_partition_dir(days[1]) / "events-0001.jsonl", "a") as handle:
+        handle.write(event(event_id="sneaked-in", event_at=f"{days[1]}T11:00:00Z") + "\n")
+    write_export(paths, days[2], [event(event_id="drift", event_at=f"{days[2]}T10:00:00Z",
+                                        sentiment_score=0.1),
+                                  "{broken"])
+    result = cli("ingest", "--start", days[0], "--end", days[-1], "--format", "json",
+                 expect=EXIT_INPUT_REJECTED)
+    document = json.loads(result.stdout)
+    assert [r["partition"] for r in document["refused"]] == [days[1]]
+    assert document["refused"][0]["reason_code"] == "MANIFEST_CHECKSUM_MISMATCH"
+    by_day = {r["partition"]: r for r in document["ingested"]}
+    assert (by_day[days[0]]["landed_rows"], by_day[days[0]]["unknown_fields"]) == (20, [])
+    assert (by_day[days[2]]["landed_rows"], by_day[days[2]]["rejected_rows"]) == (1, 1)
+    assert by_day[days[2]]["unknown_fields"] == ["sentiment_score"]
+    assert _rows(paths, "select cast(partition_date as varchar), count(*) from raw.ticket_events "
+                        "group by 1 order by 1") == [(days[0], 20), (days[1], 21), (days[2], 1)]
+    assert _rows(paths, "select cast(partition_date as varchar), source_line, reason_code "
+                        "from raw.ticket_events_rejected") == [(days[2], 2, "MALFORMED_JSON")]
