@@ -3,6 +3,7 @@ with
 ticket_events as (
 
     select * from {{ ref('stg_helpdesk__ticket_events') }}
+    where {{ factory_partition_filter('event_date') }}
 
 ),
 

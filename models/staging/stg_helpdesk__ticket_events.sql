@@ -1,9 +1,12 @@
 with
 
+-- No partition filter here: a view keeps the SQL it was created with, so a
+-- filter on the partition var would stay stuck on the day of the last build
+-- that selected this view. Readers filter on event_date; the filter reaches
+-- the raw table through the deduplication, which is partitioned by that day.
 source as (
 
     select * from {{ source('helpdesk', 'ticket_events') }}
-    where {{ factory_partition_filter('partition_date') }}
 
 ),
 

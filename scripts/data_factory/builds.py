@@ -73,30 +73,37 @@ def _failed_input(partition: str, error: FactoryError, run_id: str) -> dict:
 
 def _landed_input(paths: FactoryPaths, partition: str) -> dict | None:
     """What is landed for a partition that this run did not ingest."""
-    if not paths.warehouse.exists():
-        return None
+    return _landed_inputs(paths, [partition]).get(partition)
+
+
+def _landed_inputs(paths: FactoryPaths, partitions: list[str]) -> dict[str, dict]:
+    """What is landed for each partition that this run did not ingest (one
+    read of raw.landing_manifests for all of them)."""
+    if not paths.warehouse.exists() or not partitions:
+        return {}
     connection = duckdb.connect(str(paths.warehouse), read_only=False)
     try:
-        row = connection.execute(
-            "select manifest_sha256, export_version, total_lines, landed_rows, rejected_rows,"
-            " files_json, unknown_fields_json, ingest_run_id from raw.landing_manifests"
-            " where partition_date = cast(? as date)",
-            [partition],
-        ).fetchone()
+        rows = connection.execute(
+            "select cast(partition_date as varchar), manifest_sha256, export_version,"
+            " total_lines, landed_rows, rejected_rows, files_json, unknown_fields_json,"
+            " ingest_run_id from raw.landing_manifests"
+            " where partition_date in (select cast(unnest(?) as date))",
+            [list(partitions)],
+        ).fetchall()
     except duckdb.CatalogException:
-        row = None
+        rows = []
     finally:
         connection.close()
-    if row is None:
-        return None
-    sha, version, lines, landed, rejected, files, unknown, ingest_run = row
     return {
-        "asset": LANDING_SOURCE, "partition": partition, "status": "not_ingested",
-        "manifest_path": str(paths.tickets_partition_dir(partition) / "_manifest.json"),
-        "manifest_sha256": sha, "export_version": version, "files": json.loads(files),
-        "manifest_lines": lines, "landed_rows": landed, "rejected_rows": rejected,
-        "rejected_by_reason": {}, "unknown_fields": json.loads(unknown),
-        "ingest_run_id": ingest_run, "reason_codes": [], "message": None,
+        partition: {
+            "asset": LANDING_SOURCE, "partition": partition, "status": "not_ingested",
+            "manifest_path": str(paths.tickets_partition_dir(partition) / "_manifest.json"),
+            "manifest_sha256": sha, "export_version": version, "files": json.loads(files),
+            "manifest_lines": lines, "landed_rows": landed, "rejected_rows": rejected,
+            "rejected_by_reason": {}, "unknown_fields": json.loads(unknown),
+            "ingest_run_id": ingest_run, "reason_codes": [], "message": None,
+        }
+        for partition, sha, version, lines, landed, rejected, files, unknown, ingest_run in rows
     }
 
 
@@ -310,7 +317,7 @@ def run_chunk(
         _say(f"  chunk {label} was not clean; rebuilding its days one by one to attribute it")
         return [run_partition(project, partition, ingest=False, command=command,
                               select=select, exclude=exclude) for partition in partitions]
-    inputs = {p: [i] for p in partitions if (i := _landed_input(paths, p))}
+    inputs = {p: [i] for p, i in _landed_inputs(paths, partitions).items()}
     return _record_days(
         project, partitions, run_results, dbt_args, inputs, started_at,
         command=command, select=select, not_attempted=None,

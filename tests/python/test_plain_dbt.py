@@ -90,3 +90,41 @@ def test_docs_generate_needs_no_vars(landed_home):
     site = (landed_home / "plain-target" / "static_index.html").read_text()
     for name in ("ticket_fact", "ticket_kpi_daily", "retrieval_index", "ticket_chunking_job"):
         assert name in site
+
+
+def _failed_checks(home: Path) -> dict[str, int]:
+    import json
+
+    results = json.loads((home / "plain-target" / "run_results.json").read_text())["results"]
+    return {r["unique_id"].split(".")[2]: r["failures"] for r in results
+            if r["unique_id"].startswith("test.") and r["status"] == "fail"}
+
+
+def test_an_event_resent_on_another_day_fails_a_key_check(tmp_path):
+    """The same event_id landed on two days: building the later day alone
+    fails unique_across_partitions (the earlier day is outside the range);
+    building both days together fails unique (both copies are in range)."""
+    from click.testing import CliRunner
+
+    from data_factory.cli import main
+
+    paths = FactoryPaths(tmp_path)
+    for day in DAYS:
+        lines = [event(event_id=f"{day}-{n}", event_at=f"{day}T10:00:00Z") for n in range(5)]
+        if day == DAYS[1]:
+            lines.append(event(event_id=f"{DAYS[0]}-0", event_at=f"{day}T11:00:00Z"))
+        write_export(paths, day, lines)
+    result = CliRunner().invoke(main, ["--home", str(tmp_path), "ingest", "--start", DAYS[0],
+                                       "--end", DAYS[-1]])
+    assert result.exit_code == 0, result.output
+    assert dbt(tmp_path, "build", "--vars", f"{{partition: {DAYS[0]}}}").returncode == 0
+
+    result = dbt(tmp_path, "build", "--select", "ticket_fact", "--vars", f"{{partition: {DAYS[1]}}}")
+    assert result.returncode == 1
+    assert _failed_checks(tmp_path) == {
+        "unique_across_partitions_ticket_fact_event_id__event_date": 1}
+
+    result = dbt(tmp_path, "build", "--select", "ticket_fact",
+                 "--vars", f"{{partition_start: {DAYS[0]}, partition_end: {DAYS[1]}}}")
+    assert result.returncode == 1
+    assert _failed_checks(tmp_path) == {"unique_ticket_fact_event_id": 1}
