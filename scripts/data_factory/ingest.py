@@ -370,11 +370,14 @@ def _parse_lines_sql(lines_table: str) -> str:
 def _connect(paths: FactoryPaths) -> duckdb.DuckDBPyConnection:
     paths.home.mkdir(parents=True, exist_ok=True)
     try:
-        return duckdb.connect(str(paths.warehouse))
+        connection = duckdb.connect(str(paths.warehouse))
     except duckdb.IOException as exc:
         raise WarehouseLocked(
             "WAREHOUSE_LOCKED", f"cannot open the warehouse {paths.warehouse}: {exc}"
         ) from None
+    # the CLI reports progress per batch; DuckDB's own bar would clutter logs
+    connection.execute("set enable_progress_bar = false")
+    return connection
 
 
 @dataclass

@@ -385,7 +385,10 @@ def evidence_files(paths: FactoryPaths) -> list[Path]:
 def _file_name(paths: FactoryPaths, path: Path) -> str:
     """Evidence inside data/evidence/ is stored by name, so a copied or moved
     data directory keeps a working state store."""
-    path = Path(path).resolve()
+    path = Path(path)
+    if path.parent == paths.evidence:  # the common case, without touching the disk
+        return path.name
+    path = path.resolve()
     try:
         return str(path.relative_to(paths.evidence.resolve()))
     except ValueError:
@@ -722,6 +725,14 @@ class _Derivation:
         self.partitions = sorted({p for (_, p) in self.records if p != UNPARTITIONED})
         self.partitioned = {uid for (uid, p) in self.records if p != UNPARTITIONED}
         self._newest: dict[tuple[str, str], sqlite3.Row | None] = {}
+        self._parsed: dict[tuple[int, str], object] = {}
+
+    def json(self, row: sqlite3.Row, column: str):
+        """A JSON column of a recorded row, parsed once per derivation."""
+        key = (id(row), column)
+        if key not in self._parsed:
+            self._parsed[key] = json.loads(row[column])
+        return self._parsed[key]
 
     def cells(self) -> list[tuple[str, str]]:
         found = []
@@ -737,7 +748,7 @@ class _Derivation:
         if not row["partition"]:
             return []
         days = _days(row["partition"], row["window_days"] or 0)
-        return [(upstream, day) for upstream in json.loads(row["depends_on_json"])
+        return [(upstream, day) for upstream in self.json(row, "depends_on_json")
                 if upstream in self.partitioned for day in days]
 
     def newest_input(self, uid: str, partition: str) -> sqlite3.Row | None:
@@ -768,8 +779,8 @@ class _Derivation:
                         f"{row['run_id']} built this partition",
                 "cause": f"{uid}@{current[0]}",
             })
-        built_with = json.loads(row["upstream_checksums_json"])
-        for upstream in json.loads(row["depends_on_json"]):
+        built_with = self.json(row, "upstream_checksums_json")
+        for upstream in self.json(row, "depends_on_json"):
             if upstream in self.partitioned:
                 continue
             now, then = self.current_checksum.get(upstream), built_with.get(upstream)
@@ -810,13 +821,13 @@ class _Derivation:
     def upstream_causes(self, row: sqlite3.Row) -> list[str]:
         """What, in the same run, kept a blocked asset from being attempted."""
         found = []
-        for upstream in json.loads(row["depends_on_json"]):
+        for upstream in self.json(row, "depends_on_json"):
             parent = self.by_run.get((row["run_id"], upstream, row["partition"])) or \
                 self.by_run.get((row["run_id"], upstream, UNPARTITIONED))
             if parent is None:
                 continue
             label = _label(parent["asset"], parent["partition"])
-            checks = json.loads(parent["checks_json"])
+            checks = self.json(parent, "checks_json")
             blocking = check_summary(checks)["blocking"]
             if parent["status"] == "failed":
                 found.append(f"{label} failed")
@@ -865,9 +876,9 @@ class _Derivation:
         row = self.latest.get((uid, partition))
         if row is None:
             return self._missing(base)
-        checks = json.loads(row["checks_json"])
+        checks = self.json(row, "checks_json")
         summary = check_summary(checks)
-        reasons = [r for r in json.loads(row["reasons_json"]) if r != "NOT_SELECTED"]
+        reasons = [r for r in self.json(row, "reasons_json") if r != "NOT_SELECTED"]
         details = [{"code": code, "text": self._explain(code, row, checks, summary)}
                    for code in reasons]
         status = row["status"]
@@ -896,17 +907,18 @@ class _Derivation:
 
 def _derive(connection: sqlite3.Connection) -> None:
     derivation = _Derivation(connection)
-    connection.execute("delete from asset_state")
+    rows = []
     for uid, partition in derivation.cells():
         cell = derivation.cell(uid, partition)
-        connection.execute(
-            "insert into asset_state values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows.append(
             [uid, partition, cell["asset"], cell["resource_type"], cell["status"],
              cell["consumable"], json.dumps(cell["checks"], sort_keys=True),
              json.dumps(cell["reasons"]), json.dumps(cell["details"], sort_keys=True),
              cell["run_id"], cell["evidence_file"], cell["evidence_sha256"], cell["rows"],
-             cell["checksum"], cell["materialized_at"], cell["window_days"]],
-        )
+             cell["checksum"], cell["materialized_at"], cell["window_days"]])
+    connection.execute("delete from asset_state")
+    connection.executemany(
+        "insert into asset_state values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
 # --------------------------------------------------------------------------
