@@ -473,6 +473,8 @@ def _apply_run(connection: sqlite3.Connection, document: dict, key: str, rules: 
 @dataclass
 class ApplyReport:
     applied: list[str] = field(default_factory=list)  # file names
+    run_ids: list[str] = field(default_factory=list)  # their runs
+    reapplied: bool = False  # a run already in the store was applied again
     rejected: list[tuple[str, list[str]]] = field(default_factory=list)
     ignored: list[tuple[str, str]] = field(default_factory=list)
 
@@ -521,6 +523,8 @@ def _apply_files(
                 (name, f"run id {run_id} is already recorded by {existing['file_name']}"))
             continue
         seen[run_id] = name
+        report.run_ids.append(run_id)
+        report.reapplied = report.reapplied or existing is not None
         if document["kind"] not in APPLIED_KINDS:
             # dbt_artifacts evidence describes any dbt target directory; it is
             # kept and validated but says nothing about this factory's partitions
@@ -592,7 +596,7 @@ def apply_evidence_file(
                     candidates.append(Path(written))
             if candidates or fresh:
                 _apply_files(connection, paths, candidates, rules, report)
-                _derive(connection)
+                _derive(connection, None if fresh or report.reapplied else report.run_ids)
             connection.execute("commit")
         except BaseException:
             connection.execute("rollback")
@@ -733,6 +737,44 @@ class _Derivation:
         if key not in self._parsed:
             self._parsed[key] = json.loads(row[column])
         return self._parsed[key]
+
+    def affected(self, connection: sqlite3.Connection, applied_runs: list[str],
+                 cells: list[tuple[str, str]]) -> set[tuple[str, str]] | None:
+        """The cells that applying `applied_runs` can change, or None when
+        every cell must be derived again. A cell's derivation reads its own
+        records, the checksums current for its model and the seeds it uses,
+        and, for staleness, the builds of the partitions it reads (through
+        windows, transitively). So: the cells the runs recorded, cells that
+        did not exist before (a new day), and every cell reading one of
+        those; everything, when a run changed a current checksum."""
+        existing = {(row["unique_id"], row["partition"])
+                    for row in connection.execute("select unique_id, partition from asset_state")}
+        now = set(cells)
+        if not existing or existing - now:
+            return None
+        applied = set(applied_runs)
+        marks = ",".join("?" * len(applied))
+        before: dict[str, str] = {}
+        for row in connection.execute(
+                f"select unique_id, checksum from node_checksums where run_id not in ({marks}) "
+                "order by order_key, run_id", list(applied)):
+            before[row["unique_id"]] = row["checksum"]
+        if any(before.get(uid) != checksum for uid, (checksum, _) in self.current_checksum.items()):
+            return None
+        changed = {(uid, partition) for (run_id, uid, partition) in self.by_run
+                   if run_id in applied} | (now - existing)
+        readers: dict[tuple[str, str], set[tuple[str, str]]] = {}
+        for cell in cells:
+            row = self.latest.get(cell)
+            for upstream in (self._reads(row) if row is not None else []):
+                readers.setdefault(upstream, set()).add(cell)
+        targets, frontier = set(changed), list(changed)
+        while frontier:
+            for reader in readers.get(frontier.pop(), ()):
+                if reader not in targets:
+                    targets.add(reader)
+                    frontier.append(reader)
+        return targets & now
 
     def cells(self) -> list[tuple[str, str]]:
         found = []
@@ -905,10 +947,15 @@ class _Derivation:
         }
 
 
-def _derive(connection: sqlite3.Connection) -> None:
+def _derive(connection: sqlite3.Connection, applied_runs: list[str] | None = None) -> None:
+    """Recompute asset_state: every cell, or, given the runs just applied,
+    only the cells they can change (see _Derivation.affected)."""
     derivation = _Derivation(connection)
+    cells = derivation.cells()
+    targets = None if applied_runs is None else derivation.affected(connection, applied_runs,
+                                                                    cells)
     rows = []
-    for uid, partition in derivation.cells():
+    for uid, partition in (cells if targets is None else sorted(targets)):
         cell = derivation.cell(uid, partition)
         rows.append(
             [uid, partition, cell["asset"], cell["resource_type"], cell["status"],
@@ -916,7 +963,11 @@ def _derive(connection: sqlite3.Connection) -> None:
              json.dumps(cell["reasons"]), json.dumps(cell["details"], sort_keys=True),
              cell["run_id"], cell["evidence_file"], cell["evidence_sha256"], cell["rows"],
              cell["checksum"], cell["materialized_at"], cell["window_days"]])
-    connection.execute("delete from asset_state")
+    if targets is None:
+        connection.execute("delete from asset_state")
+    else:
+        connection.executemany("delete from asset_state where unique_id = ? and partition = ?",
+                               sorted(targets))
     connection.executemany(
         "insert into asset_state values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
