@@ -24,6 +24,8 @@ from .paths import FactoryPaths
 from .state import record_run_evidence
 
 FACT_MODEL = "model.ticket_factory.ticket_fact"
+# the dbt check that fact rows = distinct landed event ids, per built day
+FACT_RECONCILE_CHECK = "test.ticket_factory.reconciles_with_landing_ticket_fact_"
 LANDING_SOURCE = "ticket_events"
 
 
@@ -246,8 +248,12 @@ def _record_days(
     row_counts = count_rows(paths, manifest, partitions, executed) if executed else {}
     fact_relation = (asset_nodes(manifest).get(FACT_MODEL) or {}).get("relation_name")
     if reconciliation is None:
+        fact_check_passed = any(r["unique_id"].startswith(FACT_RECONCILE_CHECK)
+                                and r.get("status") == "pass"
+                                for r in run_results.get("results", []))
         reconciliation = reconcile(paths, partitions,
-                                   fact_relation if FACT_MODEL in executed else None)
+                                   fact_relation if FACT_MODEL in executed else None,
+                                   fact_check_passed=fact_check_passed)
     outcomes = []
     for partition, run_id in zip(partitions, run_ids):
         evidence = build_evidence(

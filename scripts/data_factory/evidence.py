@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 
-from jsonschema import Draft202012Validator, FormatChecker
+import jsonschema_rs
 
 from .errors import FactoryError
 from .paths import PROJECT_DIR
@@ -421,10 +421,13 @@ def build_evidence(
 
 
 @lru_cache(maxsize=1)
-def _validator() -> Draft202012Validator:
+def _validator():
+    """The evidence schema (draft 2020-12, formats checked), compiled once.
+    jsonschema-rs checks the schema itself too, and validates an evidence
+    document in tens of microseconds where the pure-Python validator took
+    milliseconds (a 30-day backfill validates 30 of them)."""
     schema = json.loads(SCHEMA_PATH.read_text())
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema, format_checker=FormatChecker())
+    return jsonschema_rs.validator_for(schema, validate_formats=True)
 
 
 def content_sha256(evidence: dict) -> str:
@@ -435,8 +438,9 @@ def content_sha256(evidence: dict) -> str:
 
 def schema_problems(document: dict) -> list[str]:
     problems = []
-    for error in sorted(_validator().iter_errors(document), key=lambda e: list(e.path)):
-        location = "/".join(str(p) for p in error.absolute_path) or "(root)"
+    for error in sorted(_validator().iter_errors(document),
+                        key=lambda e: [str(p) for p in e.instance_path]):
+        location = "/".join(str(p) for p in error.instance_path) or "(root)"
         problems.append(f"{location}: {error.message}")
     return problems
 
@@ -456,7 +460,8 @@ def write_evidence(evidence: dict, path: Path) -> Path:
     path = Path(path)
     evidence["report"] = {"path": str(path), "sha256": ""}
     evidence["report"]["sha256"] = content_sha256(evidence)
-    problems = schema_problems(evidence)
+    data = (json.dumps(evidence, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+    problems = schema_problems(json.loads(data))  # exactly what goes to disk
     if problems:
         raise FactoryError(
             "EVIDENCE_INVALID",
@@ -465,7 +470,6 @@ def write_evidence(evidence: dict, path: Path) -> Path:
         )
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-    data = (json.dumps(evidence, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)

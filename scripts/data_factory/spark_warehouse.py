@@ -105,9 +105,11 @@ def count_rows(paths: FactoryPaths, manifest: dict, partitions: list[str],
 
 
 def reconcile(paths: FactoryPaths, partitions: list[str], fact_relation: str | None,
-              target: str | None = None) -> list[dict]:
+              fact_check_passed: bool = False, target: str | None = None) -> list[dict]:
     """Landing manifest lines = landed + rejected, and fact rows = distinct
-    landed event ids, per partition: warehouse.reconcile, read on Spark."""
+    landed event ids, per partition: warehouse.reconcile, read on Spark.
+    The landed ids are always counted here (fact_check_passed is accepted
+    for the same signature)."""
     if not partitions:
         return []
     session = spark_session(paths, target)
