@@ -388,7 +388,7 @@ def _document(*, kind: str, run_id: str, command: str, partition: str, status: s
 
 def _record(paths: FactoryPaths, document: dict, manifest: dict) -> Path:
     path = write_evidence(document, paths.evidence / f"{document['run_id']}.json")
-    state.apply_evidence_file(paths, path, manifest=manifest)
+    state.apply_evidence_file(paths, [path], manifest=manifest)
     return path
 
 

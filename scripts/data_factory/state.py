@@ -567,13 +567,12 @@ def _rules(paths: FactoryPaths, manifest: dict | None) -> WindowRules:
 
 def apply_evidence_file(
     paths: FactoryPaths,
-    path: Path | list[Path] | None = None,
+    written: list[Path] = (),
     *,
     manifest: dict | None = None,
     warn: Warn = _stderr,
 ) -> ApplyReport:
-    """Apply written evidence files (one path or several) to the state store
-    in one transaction, together with any other file of data/evidence/ it has
+    """Apply written evidence files to the state store in one transaction, together with any other file of data/evidence/ it has
     not indexed yet (a run that crashed after writing its evidence, or a
     store that was deleted)."""
     connection = connect_writer(paths)
@@ -585,15 +584,13 @@ def apply_evidence_file(
         try:
             candidates = _unindexed(connection, paths)
             pending = {c.resolve() for c in candidates}
-            for written in ([] if path is None else [path] if isinstance(path, Path)
-                            else path):
-                if Path(written).resolve() in pending:
+            for path in map(Path, written):
+                if path.resolve() in pending:
                     continue
-                name = _file_name(paths, Path(written))
-                known = connection.execute(
-                    "select 1 from evidence where file_name = ?", [name]).fetchone()
+                known = connection.execute("select 1 from evidence where file_name = ?",
+                                           [_file_name(paths, path)]).fetchone()
                 if not known:
-                    candidates.append(Path(written))
+                    candidates.append(path)
             if candidates or fresh:
                 _apply_files(connection, paths, candidates, rules, report)
                 _derive(connection, None if fresh or report.reapplied else report.run_ids)
@@ -607,22 +604,22 @@ def apply_evidence_file(
     return report
 
 
-def record_run_evidence(paths: FactoryPaths, path: Path | list[Path],
+def record_run_evidence(paths: FactoryPaths, written: list[Path],
                         manifest: dict | None = None) -> None:
-    """What a run calls right after its evidence was validated and written
-    (one file, or the files of several days built together).
+    """What a run calls right after its evidence files (one per day it
+    built) were validated and written.
     It never fails the run: the evidence is on disk, and the next apply or
     `factory state rebuild` indexes whatever this one could not."""
     try:
-        apply_evidence_file(paths, path, manifest=manifest)
+        apply_evidence_file(paths, written, manifest=manifest)
     except Exception as exc:  # noqa: BLE001 - the evidence is safe on disk either way
-        written = ", ".join(str(p) for p in ([path] if isinstance(path, Path) else path))
-        _stderr(f"  state store not updated ({exc}); `factory state rebuild` will index {written}")
+        _stderr(f"  state store not updated ({exc}); `factory state rebuild` will index "
+                + ", ".join(map(str, written)))
 
 
 def sync(paths: FactoryPaths, *, manifest: dict | None = None, warn: Warn = _stderr) -> ApplyReport:
     """Bring the store up to date with data/evidence/ (creating it if needed)."""
-    return apply_evidence_file(paths, None, manifest=manifest, warn=warn)
+    return apply_evidence_file(paths, manifest=manifest, warn=warn)
 
 
 def rebuild(paths: FactoryPaths, *, manifest: dict | None = None, warn: Warn = _stderr) -> ApplyReport:
@@ -729,14 +726,6 @@ class _Derivation:
         self.partitions = sorted({p for (_, p) in self.records if p != UNPARTITIONED})
         self.partitioned = {uid for (uid, p) in self.records if p != UNPARTITIONED}
         self._newest: dict[tuple[str, str], sqlite3.Row | None] = {}
-        self._parsed: dict[tuple[int, str], object] = {}
-
-    def json(self, row: sqlite3.Row, column: str):
-        """A JSON column of a recorded row, parsed once per derivation."""
-        key = (id(row), column)
-        if key not in self._parsed:
-            self._parsed[key] = json.loads(row[column])
-        return self._parsed[key]
 
     def affected(self, connection: sqlite3.Connection, applied_runs: list[str],
                  cells: list[tuple[str, str]]) -> set[tuple[str, str]] | None:
@@ -790,7 +779,7 @@ class _Derivation:
         if not row["partition"]:
             return []
         days = _days(row["partition"], row["window_days"] or 0)
-        return [(upstream, day) for upstream in self.json(row, "depends_on_json")
+        return [(upstream, day) for upstream in json.loads(row["depends_on_json"])
                 if upstream in self.partitioned for day in days]
 
     def newest_input(self, uid: str, partition: str) -> sqlite3.Row | None:
@@ -821,8 +810,8 @@ class _Derivation:
                         f"{row['run_id']} built this partition",
                 "cause": f"{uid}@{current[0]}",
             })
-        built_with = self.json(row, "upstream_checksums_json")
-        for upstream in self.json(row, "depends_on_json"):
+        built_with = json.loads(row["upstream_checksums_json"])
+        for upstream in json.loads(row["depends_on_json"]):
             if upstream in self.partitioned:
                 continue
             now, then = self.current_checksum.get(upstream), built_with.get(upstream)
@@ -863,13 +852,13 @@ class _Derivation:
     def upstream_causes(self, row: sqlite3.Row) -> list[str]:
         """What, in the same run, kept a blocked asset from being attempted."""
         found = []
-        for upstream in self.json(row, "depends_on_json"):
+        for upstream in json.loads(row["depends_on_json"]):
             parent = self.by_run.get((row["run_id"], upstream, row["partition"])) or \
                 self.by_run.get((row["run_id"], upstream, UNPARTITIONED))
             if parent is None:
                 continue
             label = _label(parent["asset"], parent["partition"])
-            checks = self.json(parent, "checks_json")
+            checks = json.loads(parent["checks_json"])
             blocking = check_summary(checks)["blocking"]
             if parent["status"] == "failed":
                 found.append(f"{label} failed")
@@ -918,9 +907,9 @@ class _Derivation:
         row = self.latest.get((uid, partition))
         if row is None:
             return self._missing(base)
-        checks = self.json(row, "checks_json")
+        checks = json.loads(row["checks_json"])
         summary = check_summary(checks)
-        reasons = [r for r in self.json(row, "reasons_json") if r != "NOT_SELECTED"]
+        reasons = [r for r in json.loads(row["reasons_json"]) if r != "NOT_SELECTED"]
         details = [{"code": code, "text": self._explain(code, row, checks, summary)}
                    for code in reasons]
         status = row["status"]
