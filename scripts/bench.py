@@ -910,7 +910,7 @@ def figure_evidence(bench: Bench, fig: Figure) -> None:
 def synthesize_evidence(template: dict, home: Path, days: list[str]) -> int:
     """One valid evidence file per day, made from a real run's evidence, so
     the state store sees `len(days)` days of every asset of the project."""
-    from data_factory.evidence import write_evidence
+    from data_factory.evidence.store import write_evidence
 
     source = json.loads(template["evidence"].read_text())
     old_day = source["partitions"][0]
@@ -1003,9 +1003,10 @@ class StageClock:
 
 def worker_build_day(home: str, partition: str) -> dict:
     """One day's factory build in a process that has parsed and warmed up."""
-    from data_factory import builds, warehouse
-    from data_factory.dbt_invocation import DbtProject
-    from data_factory.paths import FactoryPaths
+    from data_factory.runs import build as builds
+    from data_factory.warehouse import duckdb_engine as warehouse
+    from data_factory.project.dbt_runner import DbtProject
+    from data_factory.core.paths import FactoryPaths
 
     project = DbtProject(FactoryPaths(Path(home).resolve()))
     project.manifest
@@ -1085,7 +1086,8 @@ def _peak_rss_mb() -> float:
 
 
 def worker_evidence(target_dir: str, out: str) -> dict:
-    from data_factory.evidence import evidence_from_target_dir, write_evidence
+    from data_factory.evidence.document import evidence_from_target_dir
+    from data_factory.evidence.store import write_evidence
 
     started = time.perf_counter()
     document = evidence_from_target_dir(Path(target_dir))

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from data_factory.cli import main
-from data_factory.paths import FactoryPaths
+from data_factory.cli.main import main
+from data_factory.core.paths import FactoryPaths
 
 VALID_EVENT = {
     "event_id": "evt_1",
@@ -35,7 +35,7 @@ def state_stores_match_a_full_derivation(tmp_path_factory):
     import sqlite3
     import time
 
-    from data_factory.state import _derive
+    from data_factory.state.derive import derive_state
 
     started = time.time()
     yield
@@ -51,7 +51,7 @@ def state_stores_match_a_full_derivation(tmp_path_factory):
             source.close()
         query = "select * from asset_state order by unique_id, partition"
         kept = [tuple(row) for row in copy.execute(query)]
-        _derive(copy)
+        derive_state(copy)
         assert [tuple(row) for row in copy.execute(query)] == kept, (
             f"{store}: the state store differs from a full derivation of its evidence")
         copy.close()

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from data_factory.dbt_invocation import DbtProject
-from data_factory.evidence import asset_key, asset_nodes, node_meta, partition_column
-from data_factory.paths import PROJECT_DIR, FactoryPaths
+from data_factory.project.dbt_runner import DbtProject
+from data_factory.project.manifest import asset_key, asset_nodes, node_meta, partition_column
+from data_factory.core.paths import PROJECT_DIR, FactoryPaths
 
 GRAPH_PAGE = PROJECT_DIR / "docs" / "blueprints" / "week06" / "week06-asset-graph.md"
 

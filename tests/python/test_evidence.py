@@ -9,9 +9,9 @@ import shutil
 import pytest
 
 from conftest import event, write_export
-from data_factory.errors import EXIT_INPUT_REJECTED
-from data_factory.evidence import SCHEMA_PATH, content_sha256
-from data_factory.reasons import REASON_CODES
+from data_factory.core.errors import EXIT_INPUT_REJECTED
+from data_factory.evidence.store import SCHEMA_PATH, content_sha256
+from data_factory.core.reasons import REASON_CODES
 
 DAY = "2026-11-01"
 
@@ -22,8 +22,8 @@ def built_day(tmp_path_factory):
     from click.testing import CliRunner
 
     from conftest import VALID_EVENT
-    from data_factory.cli import main
-    from data_factory.paths import FactoryPaths
+    from data_factory.cli.main import main
+    from data_factory.core.paths import FactoryPaths
 
     home = tmp_path_factory.mktemp("evidence-home")
     paths = FactoryPaths(home)

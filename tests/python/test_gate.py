@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from data_factory.errors import EXIT_BLOCKED, EXIT_INPUT_REJECTED, EXIT_USAGE
+from data_factory.core.errors import EXIT_BLOCKED, EXIT_INPUT_REJECTED, EXIT_USAGE
 from test_state_support import (
     FACT_CHECK_ON_CHANNEL,
     WEEK,

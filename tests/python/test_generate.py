@@ -13,16 +13,8 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from data_factory.generate import (
-    FAULT_NAMES,
-    DayExport,
-    FaultSpec,
-    generate_day,
-    generate_range,
-    load_seed_ids,
-    parse_faults,
-)
-from data_factory.paths import PROJECT_DIR, FactoryPaths
+from data_factory.landing.generate import FAULT_NAMES, DayExport, FaultSpec, generate_day, generate_range, load_seed_ids, parse_faults
+from data_factory.core.paths import PROJECT_DIR, FactoryPaths
 
 DAY = date(2026, 11, 3)  # a Tuesday
 PARTITION = DAY.isoformat()

@@ -7,7 +7,7 @@ import json
 import duckdb
 
 from conftest import event, write_export
-from data_factory.errors import EXIT_INPUT_REJECTED
+from data_factory.core.errors import EXIT_INPUT_REJECTED
 
 DAY = "2026-11-01"
 

@@ -6,12 +6,12 @@ import subprocess
 import sys
 
 from conftest import event, write_export
-from data_factory.errors import EXIT_LOCKED
+from data_factory.core.errors import EXIT_LOCKED
 
 HOLDER = """
 import sys, time
 from pathlib import Path
-from data_factory.locking import warehouse_lock
+from data_factory.warehouse.locking import warehouse_lock
 with warehouse_lock(Path(sys.argv[1]), "run-holding-42", "factory run"):
     print("held", flush=True)
     time.sleep(30)

@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from conftest import event, write_export
-from data_factory.paths import PROJECT_DIR, FactoryPaths
+from data_factory.core.paths import PROJECT_DIR, FactoryPaths
 
 DBT = str(Path(sys.executable).parent / "dbt")
 DAYS = ("2026-11-01", "2026-11-02")
@@ -30,7 +30,7 @@ def dbt(home: Path, *args: str) -> subprocess.CompletedProcess:
 def landed_home(tmp_path_factory):
     from click.testing import CliRunner
 
-    from data_factory.cli import main
+    from data_factory.cli.main import main
 
     home = tmp_path_factory.mktemp("plain-dbt")
     paths = FactoryPaths(home)
@@ -106,7 +106,7 @@ def test_an_event_resent_on_another_day_fails_a_key_check(tmp_path):
     building both days together fails unique (both copies are in range)."""
     from click.testing import CliRunner
 
-    from data_factory.cli import main
+    from data_factory.cli.main import main
 
     paths = FactoryPaths(tmp_path)
     for day in DAYS:

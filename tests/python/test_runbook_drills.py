@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 
-from data_factory.paths import PROJECT_DIR
+from data_factory.core.paths import PROJECT_DIR
 from test_state_support import WEEK, cells_by_key, copy_home, factory, status_json
 
 RUNBOOKS = PROJECT_DIR / "runbooks"

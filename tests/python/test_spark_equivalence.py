@@ -25,7 +25,7 @@ except ImportError:
     pytest.skip("pyspark / dbt-spark are not installed: pip install -e '.[spark]' "
                 "(`make test` installs them)", allow_module_level=True)
 
-from data_factory.cli import main
+from data_factory.cli.main import main
 
 DAYS = ("2026-11-01", "2026-11-02", "2026-11-03")
 TICKETS_PER_DAY = "100"

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from data_factory.cli_state import render_table
-from data_factory.errors import EXIT_BLOCKED, EXIT_INPUT_REJECTED
-from data_factory.evidence import SCHEMA_PATH
-from data_factory.paths import PROJECT_DIR
-from data_factory.reasons import REASON_CODES
+from data_factory.render.status_table import render_table
+from data_factory.core.errors import EXIT_BLOCKED, EXIT_INPUT_REJECTED
+from data_factory.evidence.store import SCHEMA_PATH
+from data_factory.core.paths import PROJECT_DIR
+from data_factory.core.reasons import REASON_CODES
 from test_state_support import (
     WEEK,
     cells_by_key,
@@ -243,10 +243,10 @@ def test_a_crash_between_build_and_evidence_never_marks_a_day_materialized(home,
     def crash(*args, **kwargs):
         raise OSError("disk full: the evidence could not be written")
 
-    monkeypatch.setattr("data_factory.builds.write_evidence", crash)
+    monkeypatch.setattr("data_factory.runs.build.write_evidence", crash)
     from click.testing import CliRunner
 
-    from data_factory.cli import main
+    from data_factory.cli.main import main
 
     result = CliRunner().invoke(main, ["--home", str(home), "run", "--partition", "2026-11-08"])
     assert result.exit_code != 0
@@ -355,7 +355,7 @@ def test_runbook_explains_every_status_and_reason_code():
         assert f"`{status}`" in text, status
     for check_status in ("passed", "warned", "failed", "errored", "not_run"):
         assert f"`{check_status}`" in text
-    from data_factory.audit import RISKS
+    from data_factory.decisions.audit import RISKS
 
     assert [risk for risk in RISKS if f"`{risk}`" not in text] == []
 

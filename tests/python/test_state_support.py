@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from data_factory.cli import main
-from data_factory.evidence import write_evidence
+from data_factory.cli.main import main
+from data_factory.evidence.store import write_evidence
 
 WEEK = [f"2026-11-0{n}" for n in range(1, 8)]
 TICKETS_PER_DAY = "100"

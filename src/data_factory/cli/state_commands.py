@@ -1,0 +1,256 @@
+"""`factory status | gate | approve | audit | state rebuild`: what the
+factory can trust now, who may consume it, and who may release a block.
+
+A thin click layer over state.py, decisions.py and audit.py. Results go to
+stdout, notes to stderr. Exit codes: 0 ok / release; 1 a gate blocked or an
+audit found risks; 2 bad usage or unknown consumer; 3 refused (not an owner,
+nothing to approve, no state store, unreadable input)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from data_factory.core.errors import EXIT_BLOCKED, EXIT_OK, FactoryError
+from data_factory.core.partitions import parse_partition
+from data_factory.core.paths import FactoryPaths
+from data_factory.decisions.gate import approve, consumer_grid, gate
+from data_factory.project.parsed import load_manifest
+from data_factory.render.status_table import render_table
+from data_factory.state.index import rebuild
+from data_factory.state.read import (
+    read_cells,
+    read_table,
+    recorded_approvals,
+    unindexed_files,
+)
+
+
+def _fail(error: FactoryError) -> click.ClickException:
+    from data_factory.cli.main import fail
+
+    return fail(error)
+
+
+def _paths(ctx: click.Context) -> FactoryPaths:
+    return ctx.obj["paths"]
+
+
+def _day(value: str | None, name: str) -> str | None:
+    if value is None:
+        return None
+    try:
+        return parse_partition(value, name)
+    except FactoryError as exc:
+        raise click.UsageError(exc.message) from None
+
+
+def _attach_approvals(cells: list[dict], approvals: list[dict], consumer_rows: list[dict]) -> None:
+    """Show each approval on the cells whose block it overrides."""
+    active = {(r["consumer"], r["partition"], r["approval_run_id"]) for r in consumer_rows
+              if r["approval_run_id"]}
+    by_cell: dict[tuple[str, str | None], list[dict]] = {}
+    for approval in approvals:
+        summary = {
+            "consumer": approval["consumer"], "approved_by": approval["approved_by"],
+            "approved_at": approval["approved_at"], "reason": approval["reason"],
+            "overrides": approval["overrides"], "run_id": approval["run_id"],
+            "active": (approval["consumer"], approval["partition"], approval["run_id"]) in active,
+        }
+        for blocked in approval["block"]:
+            if blocked.get("asset"):
+                cell = (blocked["asset"], blocked.get("partition"))
+                if summary not in by_cell.setdefault(cell, []):
+                    by_cell[cell].append(summary)
+    for cell in cells:
+        cell["approvals"] = by_cell.get((cell["asset"], cell["partition"]), [])
+
+
+def collect_status(paths: FactoryPaths, assets: tuple[str, ...], since: str | None) -> dict:
+    everything = read_cells(paths)
+    known = {c["asset"] for c in everything}
+    unknown = sorted(set(assets) - known)
+    if unknown:
+        raise click.UsageError(f"no asset named {', '.join(unknown)} in the state store; "
+                               f"known assets: {', '.join(sorted(known)) or 'none yet'}")
+    recent = [c for c in everything if not (since and c["partition"] and c["partition"] < since)]
+    cells = [c for c in recent if not assets or c["asset"] in assets]
+    unindexed = unindexed_files(paths)
+    if unindexed:
+        click.echo(f"note: {len(unindexed)} evidence file(s) are not in the state store yet "
+                   "(a run in flight, or run `factory state rebuild`)", err=True)
+    rejected = read_table(paths, "select file_name from rejected_evidence")
+    if rejected:
+        click.echo(f"note: {len(rejected)} evidence file(s) do not validate and were not applied "
+                   f"(`factory validate` says why): "
+                   + ", ".join(r["file_name"] for r in rejected[:5]), err=True)
+    partitions = sorted({c["partition"] for c in cells if c["partition"]})
+    try:
+        manifest = load_manifest(paths, parse_if_missing=False)
+    except FactoryError:
+        manifest = None
+        click.echo("note: no parsed dbt manifest yet, so consumers are not shown", err=True)
+    consumer_rows = consumer_grid(paths, manifest, recent, partitions) if manifest else []
+    _attach_approvals(cells, recorded_approvals(paths), consumer_rows)
+    return {"cells": cells, "partitions": partitions, "consumers": consumer_rows}
+
+
+@click.command()
+@click.option("--asset", "assets", multiple=True, help="Only this asset (repeatable).")
+@click.option("--since", help="Only partitions from this day on, YYYY-MM-DD.")
+@click.option("--format", "output", type=click.Choice(["table", "json", "html"]), default="table",
+              show_default=True, help="table: coloured grid; json: one object per cell; "
+                                      "html: a self-contained page (with --out).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the output to this file instead of stdout.")
+@click.pass_context
+def status(ctx, assets, since, output, out):
+    """The asset x partition grid: status, checks and whether each cell is
+    consumable, from the state store (it never waits for a running build).
+
+    \b
+    JSON: a list of {asset, partition, status, checks, consumable, run_id,
+    evidence, reasons, reason_details, rows, materialized_at, code_checksum,
+    unique_id, resource_type, reads_window_days, approvals}; `checks` is
+    {passed, warned, failed, errored, not_run, blocking: [names],
+    warnings: [names]}.
+    """
+    paths = _paths(ctx)
+    since = _day(since, "--since")
+    try:
+        report = collect_status(paths, assets, since)
+    except FactoryError as exc:
+        raise _fail(exc) from None
+    if output == "json":
+        text = json.dumps(report["cells"], indent=2, sort_keys=True) + "\n"
+    elif output == "html":
+        from data_factory.render.status_html import render_page
+
+        text = render_page(report, title=f"Asset state: {paths.home}")
+    else:
+        if out:
+            with open(out, "w", encoding="utf-8") as stream:
+                render_table(report, Console(file=stream, width=200, color_system=None))
+            click.echo(str(out))
+            return
+        days = len(report["partitions"])
+        width = max(120, 36 + days + days // 7 + 24)
+        render_table(report, Console(width=width, soft_wrap=False, highlight=False))
+        return
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+        click.echo(str(out))
+    else:
+        click.echo(text, nl=False)
+
+
+def _print_reasons(title: str, reasons: list[dict]) -> None:
+    if not reasons:
+        return
+    click.echo(title)
+    for reason in reasons:
+        click.echo(f"  {reason['code']}: {reason['text']}")
+        if reason.get("evidence"):
+            click.echo(f"      evidence {reason['evidence']}")
+
+
+@click.command("gate")
+@click.argument("consumer")
+@click.option("--partition", required=True, help="The day to decide, YYYY-MM-DD.")
+@click.option("--format", "output", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+@click.pass_context
+def gate_command(ctx, consumer, partition, output):
+    """Release or block CONSUMER (a dbt exposure) for one day, print why,
+    and record the decision as evidence. Exit 0 release, 1 block."""
+    try:
+        decision = gate(_paths(ctx), consumer, partition)
+    except FactoryError as exc:
+        raise _fail(exc) from None
+    if output == "json":
+        click.echo(json.dumps(decision.to_dict(), indent=2, sort_keys=True))
+    else:
+        click.echo(f"{decision.consumer} {decision.partition}: {decision.decision.upper()}")
+        if not decision.reasons:
+            click.echo("  every asset it needs is consumable (materialized, error checks passed, "
+                       "fresh): " + ", ".join(decision.requires))
+        _print_reasons("because:" if decision.blocked else "released by:", decision.reasons)
+        _print_reasons("overridden block:", decision.overridden)
+        _print_reasons("warnings (do not block):", decision.warnings)
+    click.echo(f"decision recorded in {decision.recorded_in}", err=True)
+    ctx.exit(EXIT_BLOCKED if decision.blocked else EXIT_OK)
+
+
+@click.command("approve")
+@click.argument("consumer")
+@click.option("--partition", required=True, help="The blocked day, YYYY-MM-DD.")
+@click.option("--by", "by", required=True, help="Who approves: an owner named in the dbt project.")
+@click.option("--reason", required=True, help="Why the block may be overridden.")
+@click.option("--format", "output", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+@click.pass_context
+def approve_command(ctx, consumer, partition, by, reason, output):
+    """Release a blocked CONSUMER for one day on an owner's approval. Only an
+    owner named for the consumer, or for an asset it depends on, may approve;
+    the approval covers exactly the current block reasons."""
+    try:
+        approval, decision = approve(_paths(ctx), consumer, partition, by, reason)
+    except FactoryError as exc:
+        raise _fail(exc) from None
+    if output == "json":
+        click.echo(json.dumps(approval, indent=2, sort_keys=True))
+    else:
+        click.echo(f"{approval['consumer']} {approval['partition']}: approved by "
+                   f"{approval['approved_by']} at {approval['approved_at']}: {approval['reason']}")
+        _print_reasons("it overrides:", decision.reasons)
+        click.echo(f"recorded in {approval['evidence']}")
+
+
+@click.command("audit")
+@click.option("--format", "output", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+@click.pass_context
+def audit_command(ctx, output):
+    """Operational asset risks, from the dbt manifest and the state store.
+    Exit 1 when a risk is found (expected items, such as seeds having no
+    partitions, are listed but do not count)."""
+    from data_factory.decisions.audit import audit, render_findings
+
+    try:
+        findings = audit(_paths(ctx))
+    except FactoryError as exc:
+        raise _fail(exc) from None
+    risks = [f for f in findings if not f.expected]
+    if output == "json":
+        click.echo(json.dumps({"risks": len(risks), "findings": [f.to_dict() for f in findings]},
+                              indent=2, sort_keys=True))
+    else:
+        render_findings(findings, Console(width=160, highlight=False))
+    ctx.exit(EXIT_BLOCKED if risks else EXIT_OK)
+
+
+@click.group("state")
+def state_group():
+    """The state store (data/state.sqlite), an index over data/evidence/."""
+
+
+@state_group.command("rebuild")
+@click.pass_context
+def state_rebuild(ctx):
+    """Recreate data/state.sqlite from data/evidence/*.json alone. Files that
+    do not validate are reported on stderr and skipped."""
+    paths = _paths(ctx)
+    try:
+        report = rebuild(paths)
+    except FactoryError as exc:
+        raise _fail(exc) from None
+    click.echo(f"rebuilt {paths.state} from {len(report.applied)} evidence file(s); "
+               f"{len(report.rejected)} invalid file(s) skipped")
+
+
+def register(main: click.Group) -> None:
+    for command in (status, gate_command, approve_command, audit_command, state_group):
+        main.add_command(command)

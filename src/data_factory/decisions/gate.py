@@ -1,0 +1,395 @@
+"""Decisions: may a consumer use day D, and who may release it when it may not.
+
+A consumer is a dbt exposure, enabled or disabled. It needs the assets it
+depends on (``depends_on``) plus those named in ``config.meta.requires`` (kept
+by a disabled exposure, whose ``depends_on`` is empty). For day D the gate
+looks at each needed asset's cell in the state store:
+
+* asset switched off now, or its cell ``not_available``: UPSTREAM_NOT_AVAILABLE;
+* no cell, or ``missing``: PARTITION_MISSING;
+* not consumable: the cell's own reasons (CHECK_FAILED naming the checks,
+  BUILD_ERROR, UPSTREAM_*, STALE_*, EVIDENCE_*), each naming asset and day.
+
+No reason: ``release``. Otherwise ``block``, unless an approval still applies.
+
+Approvals. Only an owner may approve: a name in ``config.meta.owners`` of the
+exposure or of an asset it needs (or the owner of their dbt group). Only a
+blocked consumer/day can be approved. The approval records the exact block it
+overrides: each reason's code, asset, day, failing checks, the run whose
+evidence recorded it and what it points at. It applies while every current
+block reason is one of those. A new failure, another failing check, or a
+rebuild that fails again (a new run) is a new block and needs a new approval;
+when the block clears by itself the approval is simply no longer needed. An
+approval changes no asset status: a failed asset stays failed.
+
+Every gate decision and every approval is written as an evidence document
+(kinds ``decision`` and ``approval``) and indexed by the state store, so
+``factory state rebuild`` restores them."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from data_factory.core.clock import utc_now_iso
+from data_factory.core.errors import EXIT_USAGE, FactoryError
+from data_factory.core.partitions import parse_partition
+from data_factory.core.paths import FactoryPaths
+from data_factory.evidence.document import FACTORY_VERSION, SCHEMA_VERSION, git_identity
+from data_factory.evidence.store import write_evidence
+from data_factory.project.consumers import (
+    Consumer,
+    approvers,
+    asset_index,
+    consumers,
+    find_consumer,
+)
+from data_factory.project.manifest import (
+    asset_key,
+)
+from data_factory.project.parsed import load_manifest
+from data_factory.state.index import apply_evidence_file, sync
+from data_factory.state.read import read_cells, recorded_approvals
+
+NON_BLOCKING = ("CHECK_WARNED", "NOT_SELECTED")
+
+
+def make_reason(code: str, text: str, *, asset: str | None = None, partition: str | None = None,
+                checks: list[str] | None = None, run_id: str | None = None,
+                evidence: str | None = None, cause: str | None = None) -> dict:
+    return {"code": code, "asset": asset, "partition": partition, "checks": sorted(checks or []),
+            "text": text, "run_id": run_id, "evidence": evidence, "cause": cause}
+
+
+def reason_key(reason: dict) -> str:
+    """What makes two block reasons the same block. The text and the
+    evidence path are left out: a copied data directory is the same block."""
+    return json.dumps([reason["code"], reason.get("asset"), reason.get("partition"),
+                       sorted(reason.get("checks") or []), reason.get("run_id"),
+                       reason.get("cause")])
+
+
+@dataclass
+class Decision:
+    consumer: str
+    partition: str
+    decision: str
+    requires: list[str]
+    reasons: list[dict]
+    overridden: list[dict] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)
+    approval: dict | None = None
+    evidence: list[str] = field(default_factory=list)
+    recorded_in: str | None = None
+
+    @property
+    def blocked(self) -> bool:
+        return self.decision == "block"
+
+    def block_reasons(self) -> list[dict]:
+        return self.overridden if self.approval else self.reasons
+
+    def to_dict(self) -> dict:
+        return {
+            "consumer": self.consumer, "partition": self.partition, "decision": self.decision,
+            "requires": self.requires, "reasons": self.reasons, "overridden": self.overridden,
+            "warnings": self.warnings, "approval": self.approval, "evidence": self.evidence,
+            "decision_evidence": self.recorded_in,
+        }
+
+    def document_block(self) -> dict:
+        return {
+            "consumer": self.consumer, "partition": self.partition, "decision": self.decision,
+            "requires": self.requires, "reasons": self.reasons, "overridden": self.overridden,
+            "warnings": self.warnings,
+        }
+
+
+def _cell_reasons(cell: dict, key: str, partition: str) -> list[dict]:
+    status = cell["status"]
+    label = f"{key} {partition}" if cell["partition"] else key
+    common = {"asset": key, "partition": cell["partition"], "run_id": cell["run_id"],
+              "evidence": cell["evidence"]}
+    found = []
+    for detail in cell["reason_details"]:
+        code = detail["code"]
+        if code in NON_BLOCKING or code not in cell["reasons"]:
+            continue
+        checks = cell["checks"]["blocking"] if code == "CHECK_FAILED" else []
+        found.append(make_reason(code, f"{label} is {status}: {detail['text']}", checks=checks,
+                                 cause=detail.get("cause"), **common))
+    if not found:
+        code = {"failed": "BUILD_ERROR", "blocked": "UPSTREAM_BLOCKED"}.get(status, "CHECK_FAILED")
+        found.append(make_reason(code, f"{label} is {status} and not consumable", **common))
+    return found
+
+
+def _requirement(consumer: Consumer, uid: str, key: str, cell: dict | None, partition: str,
+                 enabled: dict, disabled: dict) -> tuple[list[dict], list[dict]]:
+    """Block reasons and warnings for one asset the consumer needs."""
+    run = {"run_id": cell["run_id"], "evidence": cell["evidence"]} if cell else {}
+    if uid not in enabled:
+        where = "is switched off in the project" if uid in disabled else "is not in the project"
+        return [make_reason(
+            "UPSTREAM_NOT_AVAILABLE",
+            f"{key} {where} (an optional asset that is not enabled); {consumer.name} needs it "
+            f"for {partition}", asset=key, partition=partition, **run)], []
+    if cell is None or cell["status"] == "missing":
+        return [make_reason(
+            "PARTITION_MISSING", f"{key} {partition}: no evidence records a build of this day",
+            asset=key, partition=partition, **run)], []
+    if cell["status"] == "not_available":
+        return [make_reason(
+            "UPSTREAM_NOT_AVAILABLE",
+            f"{key} {partition} is not_available: it was switched off when run "
+            f"{cell['run_id']} built the day; {consumer.name} needs it",
+            asset=key, partition=partition, **run)], []
+    reasons = [] if cell["consumable"] else _cell_reasons(cell, key, partition)
+    warnings = [make_reason(
+        "CHECK_WARNED",
+        f"{key} {partition}: warn-severity check found rows (does not block): "
+        + ", ".join(cell["checks"]["warnings"]),
+        asset=key, partition=cell["partition"], checks=cell["checks"]["warnings"], **run,
+    )] if cell["checks"]["warnings"] else []
+    return reasons, warnings
+
+
+def _release_on_approval(decision: Decision, approval: dict) -> None:
+    codes = ", ".join(sorted({r["code"] for r in decision.reasons}))
+    decision.decision = "release"
+    decision.overridden = decision.reasons
+    decision.approval = approval
+    decision.reasons = [make_reason(
+        "APPROVAL_OVERRIDE",
+        f"released by the approval of {approval['approved_by']} at {approval['approved_at']}: "
+        f"{approval['reason']} (overrides {codes})",
+        partition=decision.partition, run_id=approval["run_id"], evidence=approval["evidence"],
+    )]
+
+
+def evaluate(paths: FactoryPaths, consumer: Consumer, partition: str, manifest: dict,
+             cells: list[dict] | None = None, approvals: list[dict] | None = None) -> Decision:
+    """The decision for one consumer and day, from the state store as it is
+    now. Records nothing. `cells` and `approvals` may be given when many
+    decisions are evaluated at once (the status grid)."""
+    enabled, disabled, _ = asset_index(manifest)
+    keys = {uid: asset_key(enabled.get(uid) or disabled.get(uid) or {"unique_id": uid, "name": uid})
+            for uid in consumer.requires}
+    if cells is None:
+        try:
+            cells = read_cells(paths, assets=list(consumer.requires) + list(keys.values()),
+                                     since=partition, until=partition)
+        except FactoryError as exc:
+            if exc.reason_code != "STATE_MISSING":
+                raise
+            cells = []
+    index = {(c["unique_id"], c["partition"]): c for c in cells}
+    decision = Decision(consumer=consumer.name, partition=partition, decision="release",
+                        requires=[keys[u] for u in consumer.requires], reasons=[])
+    evidence: set[str] = set()
+    for uid in consumer.requires:
+        cell = index.get((uid, partition)) or index.get((uid, None))
+        reasons, warnings = _requirement(consumer, uid, keys[uid], cell, partition, enabled, disabled)
+        decision.reasons += reasons
+        decision.warnings += warnings
+        evidence.update(r["evidence"] for r in reasons if r["evidence"])
+        if cell and cell["evidence"]:
+            evidence.add(cell["evidence"])
+    if decision.reasons:
+        decision.decision = "block"
+        approval = _applicable_approval(paths, consumer.name, partition, decision.reasons, approvals)
+        if approval:
+            _release_on_approval(decision, approval)
+            evidence.add(approval["evidence"])
+    decision.evidence = sorted(evidence)
+    return decision
+
+
+def _applicable_approval(paths: FactoryPaths, consumer: str, partition: str,
+                         reasons: list[dict], approvals: list[dict] | None = None) -> dict | None:
+    if approvals is not None:
+        recorded = [a for a in approvals if a["consumer"] == consumer and a["partition"] == partition]
+    else:
+        try:
+            recorded = recorded_approvals(paths, partition=partition, consumer=consumer)
+        except FactoryError:
+            return None
+    current = {reason_key(r) for r in reasons}
+    for approval in reversed(recorded):  # newest first
+        if current <= {reason_key(r) for r in approval["block"]}:
+            return approval
+    return None
+
+
+def consumer_grid(paths: FactoryPaths, manifest: dict, cells: list[dict],
+                  partitions: list[str]) -> list[dict]:
+    """What the gate would decide for every consumer and day of the grid,
+    without recording anything: the consumer rows of `factory status`."""
+    try:
+        approvals = recorded_approvals(paths)
+    except FactoryError:
+        approvals = []
+    rows = []
+    for consumer in sorted(consumers(manifest).values(), key=lambda c: c.name):
+        for partition in partitions:
+            decision = evaluate(paths, consumer, partition, manifest, cells=cells,
+                                approvals=approvals)
+            rows.append({
+                "consumer": consumer.name, "partition": partition, "decision": decision.decision,
+                "reasons": sorted({r["code"] for r in decision.reasons}),
+                "details": [{"code": r["code"], "text": r["text"]} for r in decision.reasons],
+                "approved_by": decision.approval["approved_by"] if decision.approval else None,
+                "approval_run_id": decision.approval["run_id"] if decision.approval else None,
+                "overridden": [{"code": r["code"], "text": r["text"]} for r in decision.overridden],
+            })
+    return rows
+
+
+def approval_entry(approval: dict) -> dict:
+    """An approval as the evidence schema's `approval` object."""
+    return {key: approval[key] for key in
+            ("consumer", "partition", "approved_by", "approved_at", "reason", "overrides")}
+
+
+def _document_id(label: str) -> str:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    return f"{label}-{stamp}-{secrets.token_hex(2)}"
+
+
+def _document(*, kind: str, run_id: str, command: str, partition: str, status: str,
+              reason_codes: set[str], approvals: list[dict], decision: dict,
+              manifest: dict) -> dict:
+    now = utc_now_iso()
+    git_sha, git_dirty = git_identity()
+    metadata = manifest.get("metadata") or {}
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "run_id": run_id,
+        "kind": kind,
+        "status": status,
+        "started_at": now,
+        "finished_at": now,
+        "invocation": {
+            "tool": "factory", "command": command, "dbt_command": None, "dbt_args": [],
+            "vars": {}, "selection": None, "target": None, "adapter": metadata.get("adapter_type"),
+            "dbt_version": metadata.get("dbt_version"), "dbt_invocation_id": None,
+            "project_name": metadata.get("project_name"), "factory_version": FACTORY_VERSION,
+        },
+        "code": {"git_sha": git_sha, "git_dirty": git_dirty,
+                 "manifest_schema": metadata.get("dbt_schema_version"), "node_checksums": {}},
+        "partitions": [partition],
+        "inputs": [],
+        "assets": [],
+        "reconciliation": [],
+        "reason_codes": sorted(reason_codes),
+        "approvals": approvals,
+        "report": {"path": "", "sha256": ""},
+        "decision": decision,
+    }
+
+
+def _record(paths: FactoryPaths, document: dict, manifest: dict) -> Path:
+    path = write_evidence(document, paths.evidence / f"{document['run_id']}.json")
+    apply_evidence_file(paths, [path], manifest=manifest)
+    return path
+
+
+def _prepare(paths: FactoryPaths, name: str, partition: str) -> tuple[dict, Consumer, str]:
+    try:
+        partition = parse_partition(partition, "--partition")
+    except FactoryError as exc:
+        exc.exit_code = EXIT_USAGE
+        raise
+    manifest = load_manifest(paths)
+    consumer = find_consumer(manifest, name)
+    sync(paths, manifest=manifest)
+    return manifest, consumer, partition
+
+
+def gate(paths: FactoryPaths, name: str, partition: str) -> Decision:
+    """Decide release or block for a consumer on a day, and record it."""
+    manifest, consumer, partition = _prepare(paths, name, partition)
+    decision = evaluate(paths, consumer, partition, manifest)
+    codes = {r["code"] for r in decision.reasons + decision.overridden}
+    document = _document(
+        kind="decision", run_id=_document_id(f"gate-{consumer.name}-{partition}"),
+        command=f"gate {consumer.name} --partition {partition}", partition=partition,
+        status="success" if decision.decision == "release" else "failed", reason_codes=codes,
+        approvals=[approval_entry(decision.approval)] if decision.approval else [],
+        decision=decision.document_block(), manifest=manifest,
+    )
+    decision.recorded_in = str(_record(paths, document, manifest))
+    return decision
+
+
+def approve(paths: FactoryPaths, name: str, partition: str, by: str, reason: str) -> tuple[dict, Decision]:
+    """Release a blocked consumer for one day on an owner's word."""
+    by, reason = (by or "").strip(), (reason or "").strip()
+    if not by or not reason:
+        error = FactoryError("APPROVER_NOT_OWNER", "an approval needs --by NAME and a --reason TEXT")
+        error.exit_code = EXIT_USAGE
+        raise error
+    manifest, consumer, partition = _prepare(paths, name, partition)
+    owners = approvers(consumer, manifest)
+    if by.casefold() not in owners:
+        listed = "; ".join(f"{n} ({', '.join(roles)})" for n, roles in sorted(owners.values()))
+        raise FactoryError(
+            "APPROVER_NOT_OWNER",
+            f"{by} may not approve {consumer.name}: only an owner named for the consumer or for "
+            f"an asset it depends on may. Owners: {listed or 'none are named in the project'}",
+        )
+    decision = evaluate(paths, consumer, partition, manifest)
+    if decision.approval:
+        raise FactoryError(
+            "APPROVAL_NOT_NEEDED",
+            f"{consumer.name} {partition} is already released by the approval of "
+            f"{decision.approval['approved_by']} at {decision.approval['approved_at']}",
+        )
+    if not decision.blocked:
+        raise FactoryError(
+            "APPROVAL_NOT_NEEDED",
+            f"{consumer.name} {partition} is not blocked (the gate releases it); nothing to approve",
+        )
+    approval = {
+        "consumer": consumer.name, "partition": partition, "approved_by": owners[by.casefold()][0],
+        "approved_at": utc_now_iso(), "reason": reason,
+        "overrides": sorted({r["code"] for r in decision.reasons}),
+    }
+    document = _document(
+        kind="approval", run_id=_document_id(f"approve-{consumer.name}-{partition}"),
+        command=f"approve {consumer.name} --partition {partition} --by {by}",
+        partition=partition, status="success", reason_codes=set(approval["overrides"]),
+        approvals=[approval], decision=decision.document_block(), manifest=manifest,
+    )
+    path = _record(paths, document, manifest)
+    return {**approval, "evidence": str(path), "run_id": document["run_id"],
+            "block": decision.reasons}, decision
+
+
+def active_approvals(paths: FactoryPaths, partition: str, manifest: dict | None = None) -> list[dict]:
+    """Approvals that release a consumer on `partition` right now, as the
+    evidence schema's approval objects. A run records them in its evidence.
+    Never raises: a run must not fail because the state store cannot say."""
+    try:
+        if not paths.state.exists():
+            return []
+        recorded = recorded_approvals(paths, partition=partition)
+        if not recorded:
+            return []
+        manifest = manifest or load_manifest(paths, parse_if_missing=False)
+        known = consumers(manifest)
+        found = []
+        for name in sorted({a["consumer"] for a in recorded}):
+            if name not in known:
+                continue
+            decision = evaluate(paths, known[name], partition, manifest)
+            if decision.approval:
+                found.append(approval_entry(decision.approval))
+        return found
+    except Exception as exc:  # noqa: BLE001 - a run goes on without them
+        print(f"  approvals for {partition} not read ({exc})", file=sys.stderr)
+        return []

@@ -1,0 +1,210 @@
+"""Recovery commands: backfill a range, replay a day, retry a run.
+
+All of them go through `builds.run_partition`, so each partition gets its
+own evidence, written (and applied to state) as soon as it is built: an
+interruption loses at most the partition in flight.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from data_factory.core.clock import utc_now_iso
+from data_factory.core.console import say
+from data_factory.core.errors import FactoryError
+from data_factory.core.partitions import day_range, parse_partition, shift
+from data_factory.project.dbt_runner import DbtProject
+from data_factory.runs.build import RunOutcome, run_chunk, run_partition
+
+KPI_MODEL_SELECTOR = "ticket_kpi_daily"
+
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+# --------------------------------------------------------------------------
+# backfill
+
+
+@dataclass
+class BackfillJournal:
+    """Which partitions of one backfill are done, so the same command
+    resumes where an interrupted one stopped."""
+
+    path: Path
+    document: dict
+
+    @classmethod
+    def open(cls, directory: Path, key: dict) -> "BackfillJournal":
+        digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
+        path = directory / f"backfill-{digest}.json"
+        if path.exists():
+            return cls(path, json.loads(path.read_text()))
+        return cls(path, {"key": key, "created_at": utc_now_iso(), "done": {}, "completed_at": None})
+
+    @property
+    def done(self) -> dict[str, str]:
+        return self.document["done"]
+
+    def record(self, partition: str, run_id: str) -> None:
+        self.done[partition] = run_id
+        self._save()
+
+    def complete(self) -> None:
+        self.document["completed_at"] = utc_now_iso()
+        self._save()
+
+    def _save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = self.path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(self.document, indent=2, sort_keys=True))
+        os.replace(temporary, self.path)
+
+
+def backfill(
+    project: DbtProject,
+    start: str,
+    end: str,
+    *,
+    select: list[str] | None = None,
+    ingest: bool = False,
+    restart: bool = False,
+    chunk_days: int = 1,
+) -> list[RunOutcome]:
+    """Build every day of [start, end] in order, upstream before the days
+    that read it, in one process with one parse.
+
+    With chunk_days > 1, that many days go through one dbt invocation (with
+    per-day evidence, and a day-by-day rebuild when the chunk is not clean);
+    an interruption then loses at most the chunk in flight."""
+    if chunk_days < 1:
+        raise FactoryError("INVALID_PARTITION", "--chunk-days must be at least 1")
+    days = day_range(start, end)
+    key = {"start": days[0], "end": days[-1], "select": sorted(select or []), "ingest": ingest}
+    journal = BackfillJournal.open(project.paths.home / "backfills", key)
+    if restart or journal.document.get("completed_at"):
+        journal.document.update({"done": {}, "completed_at": None, "created_at": utc_now_iso()})
+    todo = [day for day in days if day not in journal.done]
+    if len(todo) < len(days):
+        say(f"resuming: {len(days) - len(todo)} of {len(days)} day(s) already done by this backfill")
+    project.manifest  # parse once before the clock starts
+    outcomes: list[RunOutcome] = []
+    started = time.monotonic()
+    rows_total = 0
+    done = 0
+    chunks = [todo[i:i + chunk_days] for i in range(0, len(todo), chunk_days)]
+    for chunk in chunks:
+        if ingest or len(chunk) == 1:
+            chunk_outcomes = [run_partition(project, partition, ingest=ingest, command="backfill",
+                                            select=select) for partition in chunk]
+        else:
+            chunk_outcomes = run_chunk(project, chunk, command="backfill", select=select)
+        for outcome in chunk_outcomes:
+            outcomes.append(outcome)
+            journal.record(outcome.partition, outcome.run_id)
+            done += 1
+            fact_rows = sum(
+                a["rows"] or 0 for a in outcome.evidence["assets"]
+                if a["asset"] == "ticket_fact" and a["partition"] == outcome.partition
+            )
+            rows_total += fact_rows
+            elapsed = time.monotonic() - started
+            eta = elapsed / done * (len(todo) - done)
+            say(
+                f"[{done}/{len(todo)}] {outcome.partition} {outcome.status}: ticket_fact "
+                f"{fact_rows:,} rows; {rows_total:,} rows so far; elapsed {_duration(elapsed)}, "
+                f"ETA {_duration(eta)}"
+            )
+    journal.complete()
+    return outcomes
+
+
+# --------------------------------------------------------------------------
+# replay
+
+
+def downstream_days(project: DbtProject, partition: str) -> list[str]:
+    """Later days whose KPI window [K - lookback, K] contains `partition` and
+    that have landed data (built or to be built)."""
+    lookback = int(project.var("kpi_lookback_days", 30))
+    landed = {
+        p.name.removeprefix("dt=")
+        for p in (project.paths.landing / "tickets").glob("dt=*")
+        if p.is_dir()
+    }
+    return [day for day in day_range(shift(partition, 1), shift(partition, lookback))
+            if day in landed]
+
+
+def replay(project: DbtProject, partition: str) -> list[RunOutcome]:
+    """Re-ingest a day from its (possibly corrected) landing manifest, rebuild
+    it, then rebuild the KPI days that read it."""
+    partition = parse_partition(partition)
+    outcomes = [run_partition(project, partition, ingest=True, command="replay")]
+    if outcomes[0].status != "success":
+        say(f"replay of {partition} did not succeed; downstream days were not rebuilt")
+        return outcomes
+    if not project.is_enabled(KPI_MODEL_SELECTOR):
+        return outcomes
+    later = downstream_days(project, partition)
+    for index, day in enumerate(later, start=1):
+        say(f"  downstream [{index}/{len(later)}] {day}: {KPI_MODEL_SELECTOR}")
+        outcomes.append(run_partition(project, day, ingest=False, command="replay",
+                                      select=[KPI_MODEL_SELECTOR]))
+    return outcomes
+
+
+# --------------------------------------------------------------------------
+# retry
+
+
+def retry(project: DbtProject, evidence_dir: Path, run_id: str | None) -> list[RunOutcome]:
+    """Re-run only what failed in a run, for the same partitions."""
+    evidence = _find_run(evidence_dir, run_id)
+    failed_input = any(i["status"] == "failed" for i in evidence["inputs"])
+    selection = sorted({
+        a["asset"] for a in evidence["assets"]
+        if a["resource_type"] in ("model", "seed", "snapshot")
+        and (a["status"] in ("failed", "blocked") or "CHECK_FAILED" in a["reason_codes"])
+    })
+    if not failed_input and not selection:
+        raise FactoryError("NOT_SELECTED", f"run {evidence['run_id']} has nothing to retry: "
+                           "every asset it attempted materialized and passed its checks")
+    outcomes = []
+    for partition in evidence["partitions"]:
+        say(f"retry {evidence['run_id']} for {partition}: "
+             + ("ingest + build" if failed_input else "select " + " ".join(selection)))
+        outcomes.append(run_partition(
+            project, partition, ingest=failed_input, command="retry",
+            select=None if failed_input else selection,
+        ))
+    return outcomes
+
+
+def _find_run(evidence_dir: Path, run_id: str | None) -> dict:
+    candidates = sorted(evidence_dir.glob("*.json"))
+    documents = []
+    for path in candidates:
+        try:
+            document = json.loads(path.read_text())
+        except (OSError, json.JSONDecodeError):
+            continue
+        if document.get("kind") == "factory_run":
+            documents.append(document)
+    if run_id:
+        for document in documents:
+            if document["run_id"] == run_id:
+                return document
+        raise FactoryError("NOT_SELECTED", f"no factory run evidence with run id {run_id} in {evidence_dir}")
+    failed = [d for d in documents if d["status"] != "success"]
+    if not failed:
+        raise FactoryError("NOT_SELECTED", f"no failed run to retry in {evidence_dir}")
+    return max(failed, key=lambda d: (d["started_at"], d["run_id"]))

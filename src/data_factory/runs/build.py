@@ -1,0 +1,332 @@
+"""A factory run: ingest (optional), build one partition with dbt, count,
+reconcile, and write validated evidence. One evidence file per partition, so
+an interrupted range loses at most the partition in flight."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from functools import partial
+from pathlib import Path
+
+import duckdb
+
+from data_factory.core.clock import utc_now_iso
+from data_factory.core.console import say
+from data_factory.core.errors import BuildFailed, FactoryError, WarehouseLocked
+from data_factory.core.paths import FactoryPaths
+from data_factory.decisions.gate import active_approvals
+from data_factory.evidence.document import build_evidence
+from data_factory.evidence.store import write_evidence
+from data_factory.landing import spark_export as spark_landing
+from data_factory.landing.ingest import ingest_partition
+from data_factory.project.dbt_runner import DbtProject
+from data_factory.project.manifest import asset_nodes
+from data_factory.state.index import record_run_evidence
+from data_factory.warehouse import duckdb_engine as warehouse
+
+FACT_MODEL = "model.ticket_factory.ticket_fact"
+# the dbt check that fact rows = distinct landed event ids, per built day
+FACT_RECONCILE_CHECK = "test.ticket_factory.reconciles_with_landing_ticket_fact_"
+LANDING_SOURCE = "ticket_events"
+
+
+def new_run_id(label: str) -> str:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    return f"r{stamp}-{label}-{secrets.token_hex(2)}"
+
+
+@dataclass
+class RunOutcome:
+    run_id: str
+    partition: str
+    status: str
+    evidence_path: Path
+    evidence: dict = field(repr=False)
+
+
+def _input_from_report(report) -> dict:
+    return {
+        "asset": LANDING_SOURCE,
+        "partition": report.partition,
+        "status": report.status,
+        "manifest_path": report.manifest_path,
+        "manifest_sha256": report.manifest_sha256,
+        "export_version": report.export_version,
+        "files": report.files,
+        "manifest_lines": report.manifest_lines,
+        "landed_rows": report.landed_rows,
+        "rejected_rows": report.rejected_rows,
+        "rejected_by_reason": report.rejected_by_reason,
+        "unknown_fields": report.unknown_fields,
+        "ingest_run_id": report.run_id,
+        "reason_codes": sorted(set(report.reason_codes)),
+        "message": None,
+    }
+
+
+def _failed_input(partition: str, error: FactoryError, run_id: str) -> dict:
+    return {
+        "asset": LANDING_SOURCE, "partition": partition, "status": "failed",
+        "manifest_path": None, "manifest_sha256": None, "export_version": None,
+        "files": [], "manifest_lines": None, "landed_rows": None, "rejected_rows": None,
+        "rejected_by_reason": {}, "unknown_fields": [], "ingest_run_id": run_id,
+        "reason_codes": [error.reason_code], "message": error.message,
+    }
+
+
+def _landed_input(paths: FactoryPaths, partition: str) -> dict | None:
+    """What is landed for a partition that this run did not ingest."""
+    return _landed_inputs(paths, [partition]).get(partition)
+
+
+def _landed_inputs(paths: FactoryPaths, partitions: list[str]) -> dict[str, dict]:
+    """What is landed for each partition that this run did not ingest (one
+    read of raw.landing_manifests for all of them)."""
+    if not paths.warehouse.exists() or not partitions:
+        return {}
+    connection = duckdb.connect(str(paths.warehouse), read_only=False)
+    try:
+        rows = connection.execute(
+            "select cast(partition_date as varchar), manifest_sha256, export_version,"
+            " total_lines, landed_rows, rejected_rows, files_json, unknown_fields_json,"
+            " ingest_run_id from raw.landing_manifests"
+            " where partition_date in (select cast(unnest(?) as date))",
+            [list(partitions)],
+        ).fetchall()
+    except duckdb.CatalogException:
+        rows = []
+    finally:
+        connection.close()
+    return {
+        partition: {
+            "asset": LANDING_SOURCE, "partition": partition, "status": "not_ingested",
+            "manifest_path": str(paths.tickets_partition_dir(partition) / "_manifest.json"),
+            "manifest_sha256": sha, "export_version": version, "files": json.loads(files),
+            "manifest_lines": lines, "landed_rows": landed, "rejected_rows": rejected,
+            "rejected_by_reason": {}, "unknown_fields": json.loads(unknown),
+            "ingest_run_id": ingest_run, "reason_codes": [], "message": None,
+        }
+        for partition, sha, version, lines, landed, rejected, files, unknown, ingest_run in rows
+    }
+
+
+def _adapter_type(manifest: dict) -> str | None:
+    return (manifest.get("metadata") or {}).get("adapter_type")
+
+
+def _row_counters(project: DbtProject, manifest: dict):
+    """count_rows and reconcile for the engine dbt builds into."""
+    if _adapter_type(manifest) == "spark":
+        from data_factory.warehouse import spark_engine as spark_warehouse
+
+        return (partial(spark_warehouse.count_rows, target=project.target),
+                partial(spark_warehouse.reconcile, target=project.target))
+    return warehouse.count_rows, warehouse.reconcile
+
+
+
+def run_partition(
+    project: DbtProject,
+    partition: str,
+    *,
+    ingest: bool,
+    command: str,
+    select: list[str] | None = None,
+    exclude: list[str] | None = None,
+    extra_vars: dict | None = None,
+) -> RunOutcome:
+    paths = project.paths
+    run_id = new_run_id(partition)
+    started_at = utc_now_iso()
+    inputs: list[dict] = []
+    not_attempted = None
+    # On Spark the sources are Parquet copies of the landed day: with the
+    # Spark landing enabled, the ingest writes them after it commits.
+    on_spark = project.target is not None and _adapter_type(project.manifest_dict()) == "spark"
+    if on_spark:
+        spark_landing.enable(paths)
+
+    if ingest:
+        try:
+            report = ingest_partition(paths, partition, run_id)
+            inputs.append(_input_from_report(report))
+            say(
+                f"  ingest  {report.manifest_lines} lines -> {report.landed_rows} landed, "
+                f"{report.rejected_rows} rejected"
+                + (f" {report.rejected_by_reason}" if report.rejected_by_reason else "")
+            )
+            if report.status == "failed":
+                not_attempted = "UPSTREAM_FAILED"
+                say(f"  ingest  partition {partition} failed: {', '.join(report.reason_codes)}")
+        except WarehouseLocked:
+            raise
+        except FactoryError as exc:
+            inputs.append(_failed_input(partition, exc, run_id))
+            not_attempted = "UPSTREAM_FAILED"
+            say(f"  ingest  refused: {exc}")
+    else:
+        landed = _landed_input(paths, partition)
+        if on_spark:
+            spark_landing.export_from_warehouse(paths, partition)
+        if landed:
+            inputs.append(landed)
+
+    target_dir = paths.runs / run_id
+    vars_ = {"partition": partition, **(extra_vars or {})}
+    if not_attempted:
+        run_results = {"results": [], "args": {"which": "build", "vars": vars_}}
+        dbt_args: list[str] = []
+    else:
+        run_results, dbt_args = _invoke_build(project, target_dir, vars_, select, exclude,
+                                              label=partition)
+    (outcome,) = _record_days(
+        project, [partition], run_results, dbt_args, {partition: inputs}, started_at,
+        command=command, select=select, not_attempted=not_attempted, run_ids=[run_id],
+    )
+    return outcome
+
+
+def record_ingest(project: DbtProject, partition: str, *, report=None,
+                  error: FactoryError | None = None, run_id: str) -> RunOutcome:
+    """Evidence for an ingest without a build: the landing assets are
+    materialized (or failed), the models are recorded as not selected."""
+    started_at = utc_now_iso()
+    inputs = [_input_from_report(report) if report else _failed_input(partition, error, run_id)]
+    run_results = {"results": [], "args": {"which": "ingest", "vars": {"partition": partition}}}
+    # the ingest has just reconciled its day; a refused day shows what was landed before
+    reconciliation = [warehouse.reconciliation_entry(
+        partition, report.manifest_lines, report.landed_rows, report.rejected_rows,
+        report.distinct_event_ids, None)] if report else None
+    (outcome,) = _record_days(project, [partition], run_results, [], {partition: inputs},
+                              started_at, command="ingest", select=None, not_attempted=None,
+                              run_ids=[run_id], reuse_last_parse=True,
+                              reconciliation=reconciliation)
+    return outcome
+
+
+def _invoke_build(project: DbtProject, target_dir: Path, vars_: dict, select, exclude,
+                  label: str) -> tuple[dict, list[str]]:
+    invocation = project.invoke("build", target_dir, vars=vars_, select=select,
+                                exclude=[*(exclude or []), *project.once_per_process_exclusions()])
+    if not invocation.run_results_path.exists():
+        raise BuildFailed(
+            "BUILD_ERROR",
+            f"dbt build for {label} stopped before running anything: "
+            f"{invocation.error or 'see ' + str(target_dir / 'logs')}",
+        )
+    run_results = json.loads(invocation.run_results_path.read_text())
+    project.note_build(run_results)
+    project.link_manifest(target_dir)
+    return run_results, invocation.args
+
+
+def _record_days(
+    project: DbtProject,
+    partitions: list[str],
+    run_results: dict,
+    dbt_args: list[str],
+    inputs_by_day: dict[str, list[dict]],
+    started_at: str,
+    *,
+    command: str,
+    select: list[str] | None,
+    not_attempted: str | None,
+    run_ids: list[str],
+    reuse_last_parse: bool = False,
+    reconciliation: list[dict] | None = None,
+) -> list[RunOutcome]:
+    """Count, reconcile and write one validated evidence file per day, then
+    update the state from it. A day's state changes only once its evidence
+    is on disk."""
+    paths = project.paths
+    manifest = project.manifest_dict(reuse_last_parse)
+    executed = [r["unique_id"] for r in run_results.get("results", [])
+                if r.get("status") in ("success",)]
+    count_rows, reconcile = _row_counters(project, manifest)
+    row_counts = count_rows(paths, manifest, partitions, executed) if executed else {}
+    fact_relation = (asset_nodes(manifest).get(FACT_MODEL) or {}).get("relation_name")
+    if reconciliation is None:
+        fact_check_passed = any(r["unique_id"].startswith(FACT_RECONCILE_CHECK)
+                                and r.get("status") == "pass"
+                                for r in run_results.get("results", []))
+        reconciliation = reconcile(paths, partitions,
+                                   fact_relation if FACT_MODEL in executed else None,
+                                   fact_check_passed=fact_check_passed)
+    outcomes = []
+    for partition, run_id in zip(partitions, run_ids):
+        evidence = build_evidence(
+            run_id=run_id,
+            kind="factory_run",
+            command=command,
+            started_at=started_at,
+            run_results=run_results,
+            manifest=manifest,
+            partitions=[partition],
+            inputs=inputs_by_day.get(partition, []),
+            row_counts={key: rows for key, rows in row_counts.items()
+                        if key[1] in (partition, None)},
+            reconciliation=[r for r in reconciliation if r["partition"] == partition],
+            selection=select,
+            target=project.target or "duckdb",
+            not_attempted_reason=not_attempted,
+            dbt_args=dbt_args,
+            approvals=active_approvals(paths, partition, manifest),
+        )
+        path = write_evidence(evidence, paths.evidence / f"{run_id}.json")
+        outcomes.append(RunOutcome(run_id=run_id, partition=partition, status=evidence["status"],
+                                   evidence_path=path, evidence=evidence))
+    # only now, with every day's evidence validated and on disk, does the state
+    # change, in one transaction (a crash before it: the next apply indexes them)
+    record_run_evidence(paths, [outcome.evidence_path for outcome in outcomes], manifest)
+    return outcomes
+
+
+def _all_clean(run_results: dict) -> bool:
+    """No node errored, failed, warned or was skipped (exposures are no-ops)."""
+    return not any(str(r.get("status")).lower() in ("error", "fail", "warn", "skipped",
+                                                     "runtime error")
+                   for r in run_results.get("results", []))
+
+
+def run_chunk(
+    project: DbtProject,
+    partitions: list[str],
+    *,
+    command: str,
+    select: list[str] | None = None,
+    exclude: list[str] | None = None,
+) -> list[RunOutcome]:
+    """Build several landed days in ONE dbt invocation (vars partition_start
+    and partition_end), then write one evidence file per day.
+
+    A check that passes over the range passes for each of its days, so a
+    clean chunk attributes exactly. If anything in the chunk fails, errors
+    or warns, every day is rebuilt alone (replacement by predicate makes
+    that idempotent) so each failure is pinned to its own day.
+    """
+    if len(partitions) == 1:
+        return [run_partition(project, partitions[0], ingest=False, command=command,
+                              select=select, exclude=exclude)]
+    paths = project.paths
+    started_at = utc_now_iso()
+    label = f"{partitions[0]}..{partitions[-1]}"
+    chunk_dir = paths.runs / new_run_id(f"{partitions[0]}_{partitions[-1]}")
+    if project.target is not None and _adapter_type(project.manifest_dict()) == "spark":
+        spark_landing.enable(paths)
+        for partition in partitions:
+            spark_landing.export_from_warehouse(paths, partition)
+    vars_ = {"partition_start": partitions[0], "partition_end": partitions[-1]}
+    run_results, dbt_args = _invoke_build(project, chunk_dir, vars_, select, exclude, label=label)
+    if not _all_clean(run_results):
+        say(f"  chunk {label} was not clean; rebuilding its days one by one to attribute it")
+        return [run_partition(project, partition, ingest=False, command=command,
+                              select=select, exclude=exclude) for partition in partitions]
+    inputs = {p: [i] for p, i in _landed_inputs(paths, partitions).items()}
+    return _record_days(
+        project, partitions, run_results, dbt_args, inputs, started_at,
+        command=command, select=select, not_attempted=None,
+        run_ids=[new_run_id(p) for p in partitions],
+    )
