@@ -1,11 +1,17 @@
 # Two commands set everything up on a fresh machine:
-#   make demo   a week of helpdesk exports through the factory, with a summary
-#   make test   every test: pytest (unit + CLI + real dbt builds on generated data)
+#   make demo       a week of helpdesk exports through the factory, with a summary
+#                   (installs only what the factory needs to run on DuckDB)
+#   make test       the lint gates and every test: unit, CLI, real dbt builds on
+#                   generated data, Spark (installs the test, lint and spark extras)
+# And for us, while working:
+#   make test-fast  the lint gates of Python and the unit tests, in well under a minute
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+FAST_STAMP := $(VENV)/.installed-test
+DEV_STAMP := $(VENV)/.installed-dev
 export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
@@ -13,15 +19,28 @@ DEMO_START ?= 2026-11-01
 DEMO_DAYS ?= 7
 DEMO_END ?= 2026-11-07
 
-.PHONY: install demo test docs clean bench bench-quick browser
+.PHONY: install demo test test-fast lint lint-python lint-sql docs clean bench bench-quick browser spark
 
+# The factory itself: what `make demo` needs, nothing more.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,spark]'
+	$(BIN)/pip install --quiet -e .
 	touch $(STAMP)
 
+# + pytest, jsonschema and the lint tools
+$(FAST_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test,lint]'
+	touch $(FAST_STAMP)
+
+# + dbt-spark and pyspark (about half of the venv): the Spark equivalence tests
+$(DEV_STAMP): $(FAST_STAMP)
+	$(BIN)/pip install --quiet -e '.[test,lint,spark]'
+	touch $(DEV_STAMP)
+
 install: $(STAMP)
+
+spark: $(DEV_STAMP)
 
 demo: $(STAMP)
 	$(BIN)/factory generate --start $(DEMO_START) --days $(DEMO_DAYS)
@@ -43,7 +62,18 @@ browser:
 	      echo "warning: chromium could not be installed; the status page browser test will skip"; \
 	    else echo "warning: chromium is not installed (apt-get install chromium); the status page browser test will skip"; fi; }
 
-test: $(STAMP) browser
+# The gates, in the order that fails fastest. The same run from .pre-commit-config.yaml.
+lint-python: $(FAST_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+lint: lint-python
+
+test-fast: lint-python
+	$(BIN)/python -m pytest tests/unit -q
+
+test: $(DEV_STAMP) browser lint
 	$(BIN)/python -m pytest
 
 docs: $(STAMP)

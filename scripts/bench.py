@@ -30,6 +30,7 @@ for example the sides' tables differ; 2 bad usage.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -41,10 +42,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Callable
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 BENCH_SCRIPT = Path(__file__).resolve()
@@ -96,12 +97,30 @@ class Sizes:
 # Issue 5's sizes: ~1M events for figure 1 (a day of 20,000 tickets holds
 # 70-100k events), 2,000 tickets a day over 365 days for figure 2, 30 days of
 # 20,000 tickets for figure 3.
-FULL = Sizes(ingest_days=11, ingest_tickets=20_000, history_short=30, history_long=365,
-             history_tickets=2_000, backfill_days=30, backfill_tickets=20_000,
-             evidence_nodes=5_000, status_days=365, template_tickets=200)
-QUICK = Sizes(ingest_days=2, ingest_tickets=300, history_short=1, history_long=3,
-              history_tickets=100, backfill_days=2, backfill_tickets=300,
-              evidence_nodes=400, status_days=20, template_tickets=50)
+FULL = Sizes(
+    ingest_days=11,
+    ingest_tickets=20_000,
+    history_short=30,
+    history_long=365,
+    history_tickets=2_000,
+    backfill_days=30,
+    backfill_tickets=20_000,
+    evidence_nodes=5_000,
+    status_days=365,
+    template_tickets=200,
+)
+QUICK = Sizes(
+    ingest_days=2,
+    ingest_tickets=300,
+    history_short=1,
+    history_long=3,
+    history_tickets=100,
+    backfill_days=2,
+    backfill_tickets=300,
+    evidence_nodes=400,
+    status_days=20,
+    template_tickets=50,
+)
 
 INGEST_START = "2025-03-03"
 HISTORY_END = "2025-12-31"
@@ -123,11 +142,18 @@ def child_env(home: Path | None = None) -> dict:
 
 def run(command: list, *, home: Path | None = None, label: str) -> subprocess.CompletedProcess:
     """Run a command from the project root; raise BenchError on failure."""
-    result = subprocess.run([str(c) for c in command], cwd=PROJECT_DIR, env=child_env(home),
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [str(c) for c in command],
+        cwd=PROJECT_DIR,
+        env=child_env(home),
+        capture_output=True,
+        text=True,
+    )
     if result.returncode != 0:
         tail = "\n".join((result.stderr or "").strip().splitlines()[-15:])
-        raise BenchError(f"{label} exited {result.returncode}: {shlex.join(map(str, command))}\n{tail}")
+        raise BenchError(
+            f"{label} exited {result.returncode}: {shlex.join(map(str, command))}\n{tail}"
+        )
     return result
 
 
@@ -137,22 +163,24 @@ def timed(command: list, **options) -> tuple[float, subprocess.CompletedProcess]
     return time.perf_counter() - started, result
 
 
-def measured(command: list, *, home: Path | None = None, label: str,
-             stdout_path: Path | None = None) -> tuple[float, float]:
+def measured(
+    command: list, *, home: Path | None = None, label: str, stdout_path: Path | None = None
+) -> tuple[float, float]:
     """Wall seconds and peak RSS (MB) of one child process, from wait4."""
-    out = open(stdout_path, "w") if stdout_path else subprocess.DEVNULL
+    sink = open(stdout_path, "w") if stdout_path else contextlib.nullcontext(subprocess.DEVNULL)  # noqa: SIM115 - closed by the with below
     # stderr goes to a file: a full pipe would block the child before wait4
-    with tempfile.TemporaryFile() as errors:
-        try:
-            started = time.perf_counter()
-            process = subprocess.Popen([str(c) for c in command], cwd=PROJECT_DIR,
-                                       env=child_env(home), stdout=out, stderr=errors)
-            _, status, usage = os.wait4(process.pid, 0)
-            elapsed = time.perf_counter() - started
-            process.returncode = os.waitstatus_to_exitcode(status)
-        finally:
-            if stdout_path:
-                out.close()
+    with sink as out, tempfile.TemporaryFile() as errors:
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            [str(c) for c in command],
+            cwd=PROJECT_DIR,
+            env=child_env(home),
+            stdout=out,
+            stderr=errors,
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
         errors.seek(0)
         stderr = errors.read().decode(errors="replace")
     if process.returncode != 0:
@@ -203,8 +231,19 @@ def home_with(path: Path, *, landing: Path | None = None, warehouse: Path | None
 
 def generate(home: Path, start: str, days: int, tickets: int) -> None:
     say(f"  generate {days} day(s) from {start}, {tickets:,} tickets/day")
-    run(factory_cmd(home, "generate", "--start", start, "--days", str(days),
-                    "--tickets-per-day", str(tickets)), label="factory generate")
+    run(
+        factory_cmd(
+            home,
+            "generate",
+            "--start",
+            start,
+            "--days",
+            str(days),
+            "--tickets-per-day",
+            str(tickets),
+        ),
+        label="factory generate",
+    )
 
 
 def landed_lines(landing: Path, days: list[str]) -> tuple[int, int, list[Path]]:
@@ -234,8 +273,13 @@ _HELP_CACHE: dict[str, str] = {}
 def factory_help(*words: str) -> str:
     key = " ".join(words)
     if key not in _HELP_CACHE:
-        result = subprocess.run([str(FACTORY), *words, "--help"], cwd=PROJECT_DIR,
-                                env=child_env(), capture_output=True, text=True)
+        result = subprocess.run(
+            [str(FACTORY), *words, "--help"],
+            cwd=PROJECT_DIR,
+            env=child_env(),
+            capture_output=True,
+            text=True,
+        )
         _HELP_CACHE[key] = result.stdout if result.returncode == 0 else ""
     return _HELP_CACHE[key]
 
@@ -254,11 +298,17 @@ class UsedHome:
     home: Path
     saved: Path
     KEPT = ("warehouse.duckdb", "evidence", "state.sqlite")
-    SCRATCH = ("warehouse.duckdb.wal", "state.sqlite-wal", "state.sqlite-shm", "backfills",
-               "loop-target", "loop-logs")
+    SCRATCH = (
+        "warehouse.duckdb.wal",
+        "state.sqlite-wal",
+        "state.sqlite-shm",
+        "backfills",
+        "loop-target",
+        "loop-logs",
+    )
 
     @classmethod
-    def save(cls, home: Path, saved: Path) -> "UsedHome":
+    def save(cls, home: Path, saved: Path) -> UsedHome:
         fresh_dir(saved)
         for name in cls.KEPT:
             _copy_path(home / name, saved / name)
@@ -313,33 +363,57 @@ class Figure:
 
     def side(self, name: str, samples: list[float], *, unit: str = "s", what: str = "") -> float:
         value = median(samples)
-        self.sides[name] = {"what": what, "unit": unit, "samples": [round(s, 4) for s in samples],
-                            "median": round(value, 4)}
+        self.sides[name] = {
+            "what": what,
+            "unit": unit,
+            "samples": [round(s, 4) for s in samples],
+            "median": round(value, 4),
+        }
         return value
 
-    def target(self, name: str, value: float | None, op: str | None, threshold: float | None, *,
-               unit: str, definition: str) -> None:
+    def target(
+        self,
+        name: str,
+        value: float | None,
+        op: str | None,
+        threshold: float | None,
+        *,
+        unit: str,
+        definition: str,
+    ) -> None:
         met = None
         if op is not None and value is not None:
             met = value >= threshold if op == ">=" else value <= threshold
-        self.targets.append({
-            "name": name, "value": None if value is None else round(value, 4), "unit": unit,
-            "op": op, "threshold": threshold, "met": met, "definition": definition,
-        })
+        self.targets.append(
+            {
+                "name": name,
+                "value": None if value is None else round(value, 4),
+                "unit": unit,
+                "op": op,
+                "threshold": threshold,
+                "met": met,
+                "definition": definition,
+            }
+        )
 
     def to_dict(self) -> dict:
         ratios = [t for t in self.targets if t["unit"] == "x"]
         judged = [t["met"] for t in self.targets if t["met"] is not None]
         return {
-            "number": self.number, "key": self.key, "title": self.title,
-            "status": self.status, "error": self.error,
-            "inputs": self.inputs, "sides": self.sides,
+            "number": self.number,
+            "key": self.key,
+            "title": self.title,
+            "status": self.status,
+            "error": self.error,
+            "inputs": self.inputs,
+            "sides": self.sides,
             "ratio": ratios[0]["value"] if ratios else None,
             "ratio_definition": ratios[0]["definition"] if ratios else None,
             "target": "; ".join(target_text(t) for t in self.targets if t["op"]),
             "targets": self.targets,
             "met": bool(judged) and all(judged) if self.status == "measured" else False,
-            "breakdown": self.breakdown, "notes": self.notes,
+            "breakdown": self.breakdown,
+            "notes": self.notes,
             "seconds": round(self.seconds, 1),
         }
 
@@ -351,14 +425,15 @@ def target_text(target: dict) -> str:
     return f"{target['name']} {target['op']} {target['threshold']:g}{UNIT_SUFFIX[target['unit']]}"
 
 
-def interleave(reps: dict[str, int], sample: dict[str, Callable[[int], float]],
-               label: str) -> dict[str, list[float]]:
+def interleave(
+    reps: dict[str, int], sample: dict[str, Callable[[int], float]], label: str
+) -> dict[str, list[float]]:
     """Samples per side, the order of the sides rotating with each repetition
     so that slow phases of a noisy machine do not always hit the same side."""
     names = list(sample)
     samples: dict[str, list[float]] = {name: [] for name in names}
     for rep in range(max(reps.values())):
-        order = names[rep % len(names):] + names[:rep % len(names)]
+        order = names[rep % len(names) :] + names[: rep % len(names)]
         for name in order:
             if rep >= reps[name]:
                 continue
@@ -408,13 +483,20 @@ class Bench:
             home = self.workdir("template")
             generate(home, TEMPLATE_DAY, 1, self.sizes.template_tickets)
             run(factory_cmd(home, "run", "--partition", TEMPLATE_DAY), label="factory run")
-            runs = sorted(p for p in (home / "runs").iterdir()
-                          if (p / "run_results.json").exists() and (p / "manifest.json").exists())
+            runs = sorted(
+                p
+                for p in (home / "runs").iterdir()
+                if (p / "run_results.json").exists() and (p / "manifest.json").exists()
+            )
             evidence = sorted((home / "evidence").glob("*.json"))
             if not runs or not evidence:
                 raise BenchError(f"the template run left no run directory or evidence in {home}")
-            self._template = {"home": home, "run_dir": runs[-1], "evidence": evidence[-1],
-                              "parse_manifest": home / "runs" / "_parse" / "manifest.json"}
+            self._template = {
+                "home": home,
+                "run_dir": runs[-1],
+                "evidence": evidence[-1],
+                "parse_manifest": home / "runs" / "_parse" / "manifest.json",
+            }
         return self._template
 
 
@@ -429,29 +511,43 @@ def figure_ingest(bench: Bench, fig: Figure) -> None:
     days = day_list(INGEST_START, s.ingest_days)
     generate(source, days[0], len(days), s.ingest_tickets)
     lines, size, files = landed_lines(source / "landing", days)
-    fig.inputs.update({"days": len(days), "tickets_per_day": s.ingest_tickets, "rows": lines,
-                       "files": len(files), "bytes": size, "first_day": days[0],
-                       "last_day": days[-1]})
+    fig.inputs.update(
+        {
+            "days": len(days),
+            "tickets_per_day": s.ingest_tickets,
+            "rows": lines,
+            "files": len(files),
+            "bytes": size,
+            "first_day": days[0],
+            "last_day": days[-1],
+        }
+    )
     for path in files:  # both sides read from the page cache
         path.read_bytes()
     file_list = work / "files.json"
     file_list.write_text(json.dumps([str(p) for p in files]))
     ingest_seconds: list[float] = []
     # an empty home; the untimed first round leaves dbt's parse in it
-    used = UsedHome.save(home_with(work / "factory-side", landing=source / "landing"),
-                         work / "factory-side-saved")
+    used = UsedHome.save(
+        home_with(work / "factory-side", landing=source / "landing"), work / "factory-side-saved"
+    )
 
     def factory_side(rep: int) -> float:
         home = used.restore()
-        seconds, result = timed(factory_cmd(home, "ingest", "--start", days[0], "--end", days[-1],
-                                            "--format", "json"), label="factory ingest")
+        seconds, result = timed(
+            factory_cmd(home, "ingest", "--start", days[0], "--end", days[-1], "--format", "json"),
+            label="factory ingest",
+        )
         reports = json.loads(result.stdout)["ingested"]
         landed = sum(r["landed_rows"] + r["rejected_rows"] for r in reports)
         if landed != lines:
             raise BenchError(f"factory ingest landed {landed} lines of {lines}")
         # days are landed in batches, so their spans overlap: first start to last finish
-        ingest_seconds.append(_iso_seconds(min(r["started_at"] for r in reports),
-                                           max(r["finished_at"] for r in reports)))
+        ingest_seconds.append(
+            _iso_seconds(
+                min(r["started_at"] for r in reports), max(r["finished_at"] for r in reports)
+            )
+        )
         return seconds
 
     def duckdb_side(rep: int) -> float:
@@ -468,24 +564,39 @@ def figure_ingest(bench: Bench, fig: Figure) -> None:
     duckdb_side(-1)
     ingest_seconds.clear()
     reps = bench.cheap_repetitions if bench.mode == "full" else bench.repetitions
-    samples = interleave({"factory ingest": reps, "duckdb read_json": reps},
-                         {"factory ingest": factory_side, "duckdb read_json": duckdb_side}, "ingest")
-    factory_s = fig.side("factory ingest", samples["factory ingest"],
-                         what="`factory ingest --start D1 --end DN` as a process, in an emptied "
-                              "home where the factory ran before: verify manifests (sha256, line "
-                              "counts), parse, validate, reject, land (+ whatever else the "
-                              "command records)")
-    duckdb_s = fig.side("duckdb read_json", samples["duckdb read_json"],
-                        what="a Python process running DuckDB `create table as select * from "
-                             "read_json([files])` into a new database file")
+    samples = interleave(
+        {"factory ingest": reps, "duckdb read_json": reps},
+        {"factory ingest": factory_side, "duckdb read_json": duckdb_side},
+        "ingest",
+    )
+    factory_s = fig.side(
+        "factory ingest",
+        samples["factory ingest"],
+        what="`factory ingest --start D1 --end DN` as a process, in an emptied "
+        "home where the factory ran before: verify manifests (sha256, line "
+        "counts), parse, validate, reject, land (+ whatever else the "
+        "command records)",
+    )
+    duckdb_s = fig.side(
+        "duckdb read_json",
+        samples["duckdb read_json"],
+        what="a Python process running DuckDB `create table as select * from "
+        "read_json([files])` into a new database file",
+    )
     fig.breakdown = {
         "factory_events_per_s": round(lines / factory_s),
         "duckdb_events_per_s": round(lines / duckdb_s),
         "factory_landing_s_median": round(median(ingest_seconds), 3),
         "factory_startup_evidence_state_s_median": round(factory_s - median(ingest_seconds), 3),
     }
-    fig.target("throughput factory/duckdb", duckdb_s / factory_s, ">=", 0.7, unit="x",
-               definition="events/s of factory ingest divided by events/s of DuckDB alone")
+    fig.target(
+        "throughput factory/duckdb",
+        duckdb_s / factory_s,
+        ">=",
+        0.7,
+        unit="x",
+        definition="events/s of factory ingest divided by events/s of DuckDB alone",
+    )
     bench.done_with(work)
 
 
@@ -501,23 +612,37 @@ def figure_history(bench: Bench, fig: Figure) -> None:
     s = bench.sizes
     work = bench.workdir("history")
     long_days = day_list(shift(HISTORY_END, 1 - s.history_long), s.history_long)
-    short_days = long_days[-s.history_short:]
+    short_days = long_days[-s.history_short :]
     long_home, short_home = work / "long", work / "short"
     generate(long_home, long_days[0], len(long_days), s.history_tickets)
     _link_days(long_home / "landing", short_home / "landing", short_days)
     chunk = backfill_chunk_option(bench.chunk_days)
     for home, days in ((short_home, short_days), (long_home, long_days)):
-        say(f"  history: ingest and build {len(days)} days in {home.name}"
-            + (f" ({' '.join(chunk)})" if chunk else " (day by day)"))
-        run(factory_cmd(home, "ingest", "--start", days[0], "--end", days[-1]), label="factory ingest")
-        run(factory_cmd(home, "backfill", "--start", days[0], "--end", days[-1], *chunk),
-            label="factory backfill (history)")
+        say(
+            f"  history: ingest and build {len(days)} days in {home.name}"
+            + (f" ({' '.join(chunk)})" if chunk else " (day by day)")
+        )
+        run(
+            factory_cmd(home, "ingest", "--start", days[0], "--end", days[-1]),
+            label="factory ingest",
+        )
+        run(
+            factory_cmd(home, "backfill", "--start", days[0], "--end", days[-1], *chunk),
+            label="factory backfill (history)",
+        )
     day = HISTORY_END
     lines, _, _ = landed_lines(long_home / "landing", long_days)
     day_lines, _, _ = landed_lines(long_home / "landing", [day])
-    fig.inputs.update({"days": [len(short_days), len(long_days)], "tickets_per_day": s.history_tickets,
-                       "rows": day_lines, "history_rows": lines, "partition": day,
-                       "history_built_with": "factory backfill " + (" ".join(chunk) or "day by day")})
+    fig.inputs.update(
+        {
+            "days": [len(short_days), len(long_days)],
+            "tickets_per_day": s.history_tickets,
+            "rows": day_lines,
+            "history_rows": lines,
+            "partition": day,
+            "history_built_with": "factory backfill " + (" ".join(chunk) or "day by day"),
+        }
+    )
     stages: dict[str, list[dict]] = {"short": [], "long": []}
 
     def side(name: str, home: Path) -> Callable[[int], float]:
@@ -525,33 +650,50 @@ def figure_history(bench: Bench, fig: Figure) -> None:
             result = run_worker("build-day", home, day, home=home)
             stages[name].append(result)
             return result["total_s"]
+
         return sample
 
     short_name = f"{len(short_days)} days of history"
     long_name = f"{len(long_days)} days of history"
     reps = bench.cheap_repetitions if bench.mode == "full" else bench.repetitions
-    samples = interleave({short_name: reps, long_name: reps},
-                         {short_name: side("short", short_home), long_name: side("long", long_home)},
-                         "history")
-    what = (f"builds.run_partition of day {day} in a process that has parsed and built it "
-            "once (so, like any later day of one CLI call, seeds and unit tests are left out): "
-            "dbt models + checks, row counts, reconciliation, evidence, state")
+    samples = interleave(
+        {short_name: reps, long_name: reps},
+        {short_name: side("short", short_home), long_name: side("long", long_home)},
+        "history",
+    )
+    what = (
+        f"builds.run_partition of day {day} in a process that has parsed and built it "
+        "once (so, like any later day of one CLI call, seeds and unit tests are left out): "
+        "dbt models + checks, row counts, reconciliation, evidence, state"
+    )
     short_s = fig.side(short_name, samples[short_name], what=what)
     long_s = fig.side(long_name, samples[long_name], what=what)
-    fig.breakdown = {name: {stage: round(median([r[stage] for r in results]), 4)
-                            for stage in results[0] if stage.endswith("_s")}
-                     for name, results in (("short", stages["short"]), ("long", stages["long"]))}
-    fig.target("long/short", long_s / short_s, "<=", 1.25, unit="x",
-               definition=f"one day's build with {len(long_days)} days of history divided by the "
-                          f"same with {len(short_days)} days")
+    fig.breakdown = {
+        name: {
+            stage: round(median([r[stage] for r in results]), 4)
+            for stage in results[0]
+            if stage.endswith("_s")
+        }
+        for name, results in (("short", stages["short"]), ("long", stages["long"]))
+    }
+    fig.target(
+        "long/short",
+        long_s / short_s,
+        "<=",
+        1.25,
+        unit="x",
+        definition=f"one day's build with {len(long_days)} days of history divided by the "
+        f"same with {len(short_days)} days",
+    )
     bench.done_with(work)
 
 
 def _link_days(source_landing: Path, landing: Path, days: list[str]) -> None:
     tickets = fresh_dir(landing / "tickets")
     for day in days:
-        (tickets / f"dt={day}").symlink_to((source_landing / "tickets" / f"dt={day}").resolve(),
-                                           target_is_directory=True)
+        (tickets / f"dt={day}").symlink_to(
+            (source_landing / "tickets" / f"dt={day}").resolve(), target_is_directory=True
+        )
 
 
 # --------------------------------------------------------------------------
@@ -571,7 +713,8 @@ def partition_fingerprints(warehouse: Path, days: list[str]) -> dict:
                 f"select cast({column} as varchar), count(*), "
                 f"cast(sum(cast(hash(t) as hugeint)) as varchar), bit_xor(hash(t)) "
                 f"from {table} as t where {column} between cast(? as date) and cast(? as date) "
-                f"group by 1", [days[0], days[-1]],
+                f"group by 1",
+                [days[0], days[-1]],
             ).fetchall()
             by_day = {day: (count, f"{total}:{xor:x}") for day, count, total, xor in rows}
             found[table] = {day: list(by_day.get(day, (0, "empty"))) for day in days}
@@ -581,12 +724,17 @@ def partition_fingerprints(warehouse: Path, days: list[str]) -> dict:
 
 
 def compare_fingerprints(reference: dict, other: dict, label: str) -> None:
-    differing = [f"{table} {day}: {reference[table][day]} != {other[table][day]}"
-                 for table in reference for day in reference[table]
-                 if reference[table][day] != other[table][day]]
+    differing = [
+        f"{table} {day}: {reference[table][day]} != {other[table][day]}"
+        for table in reference
+        for day in reference[table]
+        if reference[table][day] != other[table][day]
+    ]
     if differing:
-        raise TablesDiffer(f"TABLES DIFFER between factory backfill and {label} in "
-                           f"{len(differing)} partition(s): " + "; ".join(differing[:6]))
+        raise TablesDiffer(
+            f"TABLES DIFFER between factory backfill and {label} in "
+            f"{len(differing)} partition(s): " + "; ".join(differing[:6])
+        )
 
 
 def shell_loop_script(days: list[str], target: Path, logs: Path) -> str:
@@ -594,7 +742,7 @@ def shell_loop_script(days: list[str], target: Path, logs: Path) -> str:
     return (
         "set -e\n"
         f"for day in {' '.join(days)}; do\n"
-        f"  {shlex.quote(str(DBT))} build --vars \"{{partition: $day}}\" --quiet "
+        f'  {shlex.quote(str(DBT))} build --vars "{{partition: $day}}" --quiet '
         f"--target-path {shlex.quote(str(target))} --log-path {shlex.quote(str(logs))}\n"
         "done\n"
     )
@@ -617,19 +765,30 @@ def figure_backfill(bench: Bench, fig: Figure) -> None:
     days = day_list(BACKFILL_START, s.backfill_days)
     generate(base, warmup_day, len(days) + 1, s.backfill_tickets)
     say(f"  backfill: ingest {len(days) + 1} days and build {warmup_day} (the tables then exist)")
-    run(factory_cmd(base, "ingest", "--start", warmup_day, "--end", days[-1]), label="factory ingest")
+    run(
+        factory_cmd(base, "ingest", "--start", warmup_day, "--end", days[-1]),
+        label="factory ingest",
+    )
     run(factory_cmd(base, "build", "--partition", warmup_day), label="factory build")
     used = UsedHome.save(base, work / "saved")
     lines, _, _ = landed_lines(base / "landing", days)
     chunk = backfill_chunk_option(bench.chunk_days)
     backfill_args = ["backfill", "--start", days[0], "--end", days[-1], *chunk]
-    fig.inputs.update({"days": len(days), "tickets_per_day": s.backfill_tickets, "rows": lines,
-                       "first_day": days[0], "last_day": days[-1],
-                       "chunk_days": int(chunk[1]) if chunk else 1,
-                       "backfill_command": "factory " + " ".join(backfill_args)})
+    fig.inputs.update(
+        {
+            "days": len(days),
+            "tickets_per_day": s.backfill_tickets,
+            "rows": lines,
+            "first_day": days[0],
+            "last_day": days[-1],
+            "chunk_days": int(chunk[1]) if chunk else 1,
+            "backfill_command": "factory " + " ".join(backfill_args),
+        }
+    )
     if not chunk:
-        fig.notes.append("factory backfill has no --chunk-days in this checkout: one dbt "
-                         "invocation per day")
+        fig.notes.append(
+            "factory backfill has no --chunk-days in this checkout: one dbt invocation per day"
+        )
     reference: dict = {}
     replay_dirs = work / "replay-runs"
     factory_runs: list[dict] = []
@@ -643,8 +802,9 @@ def figure_backfill(bench: Bench, fig: Figure) -> None:
 
     def factory_side(rep: int) -> float:
         home = used.restore()
-        seconds, _ = timed(factory_cmd(home, *backfill_args, "--format", "json"),
-                           label="factory backfill")
+        seconds, _ = timed(
+            factory_cmd(home, *backfill_args, "--format", "json"), label="factory backfill"
+        )
         check(home, "factory backfill")
         factory_runs.append(_dbt_time_in_runs(home / "runs"))
         if not replay_dirs.exists():
@@ -654,10 +814,13 @@ def figure_backfill(bench: Bench, fig: Figure) -> None:
         return seconds
 
     def cold_side(rep: int) -> float:
-        home = home_with(work / "new-home", landing=base / "landing",
-                         warehouse=used.saved / "warehouse.duckdb")
-        seconds, _ = timed(factory_cmd(home, *backfill_args, "--format", "json"),
-                           label="factory backfill in a new home")
+        home = home_with(
+            work / "new-home", landing=base / "landing", warehouse=used.saved / "warehouse.duckdb"
+        )
+        seconds, _ = timed(
+            factory_cmd(home, *backfill_args, "--format", "json"),
+            label="factory backfill in a new home",
+        )
         check(home, "factory backfill in a new home")
         return seconds
 
@@ -673,47 +836,92 @@ def figure_backfill(bench: Bench, fig: Figure) -> None:
             home = used.restore()
             plan = work / "replay-dirs.json"
             plan.write_text(json.dumps([str(p) for p in sorted(replay_dirs.iterdir())]))
-            result = run_worker("replay", home / "warehouse.duckdb", plan,
-                                "checks" if with_checks else "models")
+            result = run_worker(
+                "replay", home / "warehouse.duckdb", plan, "checks" if with_checks else "models"
+            )
             check(home, "DuckDB replaying the compiled SQL")
-            fig.breakdown.setdefault("replay_statements" + ("_with_checks" if with_checks else ""),
-                                     result["statements"])
+            fig.breakdown.setdefault(
+                "replay_statements" + ("_with_checks" if with_checks else ""), result["statements"]
+            )
             return result["seconds"]
+
         return sample
 
     names = BACKFILL_SIDES
     # the sides that take seconds, not minutes, get more samples against noise
     others = bench.cheap_repetitions if bench.mode == "full" else bench.repetitions
-    reps = {names["factory"]: others, names["cold"]: others, names["loop"]: bench.loop_repetitions,
-            names["limit"]: others, names["checks"]: others}
-    samples = interleave(reps, {names["factory"]: factory_side, names["loop"]: loop_side,
-                                names["limit"]: replay_side(False), names["cold"]: cold_side,
-                                names["checks"]: replay_side(True)}, "backfill")
-    factory_s = fig.side(names["factory"], samples[names["factory"]],
-                         what=f"`{fig.inputs['backfill_command']}` as a process, in the home that "
-                              "ingested the days and built the day before (dbt parses only what "
-                              "changed); dbt models + checks, per-day evidence and state")
-    fig.side(names["cold"], samples[names["cold"]],
-             what="the same in a home where dbt never parsed the project (a full parse)")
-    loop_s = fig.side(names["loop"], samples[names["loop"]],
-                      what="bash: for each day, `dbt build --vars '{partition: D}'` (a process "
-                           "each; each parses the project again, because the vars changed)")
-    limit_s = fig.side(names["limit"], samples[names["limit"]],
-                       what="DuckDB alone, one process, executing the model SQL of the factory's "
-                            "run directories (compiled/ into temp tables, then run/'s delete + "
-                            "insert), without dbt; no checks, no seeds")
-    fig.side(names["checks"], samples[names["checks"]],
-             what="the same plus the SQL of every data test the factory ran (run/ folder)")
+    reps = {
+        names["factory"]: others,
+        names["cold"]: others,
+        names["loop"]: bench.loop_repetitions,
+        names["limit"]: others,
+        names["checks"]: others,
+    }
+    samples = interleave(
+        reps,
+        {
+            names["factory"]: factory_side,
+            names["loop"]: loop_side,
+            names["limit"]: replay_side(False),
+            names["cold"]: cold_side,
+            names["checks"]: replay_side(True),
+        },
+        "backfill",
+    )
+    factory_s = fig.side(
+        names["factory"],
+        samples[names["factory"]],
+        what=f"`{fig.inputs['backfill_command']}` as a process, in the home that "
+        "ingested the days and built the day before (dbt parses only what "
+        "changed); dbt models + checks, per-day evidence and state",
+    )
+    fig.side(
+        names["cold"],
+        samples[names["cold"]],
+        what="the same in a home where dbt never parsed the project (a full parse)",
+    )
+    loop_s = fig.side(
+        names["loop"],
+        samples[names["loop"]],
+        what="bash: for each day, `dbt build --vars '{partition: D}'` (a process "
+        "each; each parses the project again, because the vars changed)",
+    )
+    limit_s = fig.side(
+        names["limit"],
+        samples[names["limit"]],
+        what="DuckDB alone, one process, executing the model SQL of the factory's "
+        "run directories (compiled/ into temp tables, then run/'s delete + "
+        "insert), without dbt; no checks, no seeds",
+    )
+    fig.side(
+        names["checks"],
+        samples[names["checks"]],
+        what="the same plus the SQL of every data test the factory ran (run/ folder)",
+    )
     fig.inputs["identical_tables"] = True
     fig.inputs["partitions_compared"] = {t: len(v) for t, v in reference.items()}
     fig.breakdown.update(_median_stages(factory_runs))
     if bench.loop_repetitions < others:
-        fig.notes.append(f"the shell loop ran {bench.loop_repetitions} repetition(s), the other "
-                         f"sides {others}: it takes minutes, they take seconds")
-    fig.target("speed-up vs loop", loop_s / factory_s, ">=", 8, unit="x",
-               definition="shell loop seconds divided by factory backfill seconds")
-    fig.target("factory/limit", factory_s / limit_s, "<=", 2, unit="x",
-               definition="factory backfill seconds divided by DuckDB-alone seconds")
+        fig.notes.append(
+            f"the shell loop ran {bench.loop_repetitions} repetition(s), the other "
+            f"sides {others}: it takes minutes, they take seconds"
+        )
+    fig.target(
+        "speed-up vs loop",
+        loop_s / factory_s,
+        ">=",
+        8,
+        unit="x",
+        definition="shell loop seconds divided by factory backfill seconds",
+    )
+    fig.target(
+        "factory/limit",
+        factory_s / limit_s,
+        "<=",
+        2,
+        unit="x",
+        definition="factory backfill seconds divided by DuckDB-alone seconds",
+    )
     bench.done_with(work)
 
 
@@ -727,8 +935,13 @@ def _run_dirs_in_order(runs: Path) -> list[Path]:
 
 def _dbt_time_in_runs(runs: Path) -> dict:
     """Where a factory backfill's time went, from its dbt run results."""
-    totals = {"dbt_invocations": 0, "dbt_elapsed_s": 0.0, "models_s": 0.0, "tests_s": 0.0,
-              "seeds_s": 0.0}
+    totals = {
+        "dbt_invocations": 0,
+        "dbt_elapsed_s": 0.0,
+        "models_s": 0.0,
+        "tests_s": 0.0,
+        "seeds_s": 0.0,
+    }
     kinds = {"model": "models_s", "test": "tests_s", "unit_test": "tests_s", "seed": "seeds_s"}
     for path in runs.glob("*/run_results.json"):
         document = json.loads(path.read_text())
@@ -765,8 +978,10 @@ def synthesize_project(run_dir: Path, target: Path, node_count: int) -> dict:
     run_results = json.loads((run_dir / "run_results.json").read_text())
     originals = manifest["nodes"]
     order = ("seed", "model", "test")
-    cloned = sorted((uid for uid, n in originals.items() if n["resource_type"] in order),
-                    key=lambda uid: (order.index(originals[uid]["resource_type"]), uid))
+    cloned = sorted(
+        (uid for uid, n in originals.items() if n["resource_type"] in order),
+        key=lambda uid: (order.index(originals[uid]["resource_type"]), uid),
+    )
     nodes = {uid: n for uid, n in originals.items() if uid not in cloned}
     results_by_id = {r["unique_id"]: r for r in run_results["results"]}
     results = [r for r in run_results["results"] if r["unique_id"] not in cloned]
@@ -789,9 +1004,13 @@ def synthesize_project(run_dir: Path, target: Path, node_count: int) -> dict:
     target.mkdir(parents=True, exist_ok=True)
     (target / "manifest.json").write_text(json.dumps(manifest))
     (target / "run_results.json").write_text(json.dumps(run_results))
-    return {"nodes": len(nodes), "results": len(results), "copies": copy_number,
-            "manifest_bytes": (target / "manifest.json").stat().st_size,
-            "run_results_bytes": (target / "run_results.json").stat().st_size}
+    return {
+        "nodes": len(nodes),
+        "results": len(results),
+        "copies": copy_number,
+        "manifest_bytes": (target / "manifest.json").stat().st_size,
+        "run_results_bytes": (target / "run_results.json").stat().st_size,
+    }
 
 
 def _copy_id(uid: str, number: int) -> str:
@@ -821,7 +1040,9 @@ def _copy_node(node: dict, renamed: dict[str, str], number: int) -> dict:
 
 def _lineage_maps(manifest: dict) -> tuple[dict, dict]:
     members = {**manifest["nodes"], **manifest.get("sources", {}), **manifest.get("exposures", {})}
-    parents = {uid: list((n.get("depends_on") or {}).get("nodes") or []) for uid, n in members.items()}
+    parents = {
+        uid: list((n.get("depends_on") or {}).get("nodes") or []) for uid, n in members.items()
+    }
     children: dict[str, list[str]] = {uid: [] for uid in members}
     for uid, ups in parents.items():
         for parent in ups:
@@ -830,20 +1051,29 @@ def _lineage_maps(manifest: dict) -> tuple[dict, dict]:
 
 
 def ensure_artifacts_parser(allow_install: bool) -> tuple[bool, str]:
-    probe = [sys.executable, "-c", "import dbt_artifacts_parser, importlib.metadata as m; "
-             "print(m.version('dbt-artifacts-parser'))"]
+    probe = [
+        sys.executable,
+        "-c",
+        "import dbt_artifacts_parser, importlib.metadata as m; "
+        "print(m.version('dbt-artifacts-parser'))",
+    ]
     found = subprocess.run(probe, capture_output=True, text=True)
     if found.returncode == 0:
         return True, f"dbt-artifacts-parser {found.stdout.strip()}"
     if not allow_install:
         return False, "dbt-artifacts-parser is not installed (--no-install)"
     say("  installing dbt-artifacts-parser into the venv (pip)")
-    install = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
-                              "dbt-artifacts-parser"], capture_output=True, text=True)
+    install = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "dbt-artifacts-parser"],
+        capture_output=True,
+        text=True,
+    )
     found = subprocess.run(probe, capture_output=True, text=True)
     if install.returncode != 0 or found.returncode != 0:
-        return False, ("dbt-artifacts-parser could not be installed: "
-                       + (install.stderr.strip().splitlines() or ["pip failed"])[-1])
+        return False, (
+            "dbt-artifacts-parser could not be installed: "
+            + (install.stderr.strip().splitlines() or ["pip failed"])[-1]
+        )
     return True, f"dbt-artifacts-parser {found.stdout.strip()} (installed by this run)"
 
 
@@ -858,9 +1088,13 @@ def figure_evidence(bench: Bench, fig: Figure) -> None:
     rss: dict[str, list[float]] = {}
 
     def cli_side(rep: int) -> float:
-        seconds, peak = measured(factory_cmd(work, "evidence", "--target-dir", target,
-                                             "--out", work / "out" / "cli.json"),
-                                 home=work, label="factory evidence")
+        seconds, peak = measured(
+            factory_cmd(
+                work, "evidence", "--target-dir", target, "--out", work / "out" / "cli.json"
+            ),
+            home=work,
+            label="factory evidence",
+        )
         rss.setdefault("factory evidence (CLI)", []).append(peak)
         return seconds
 
@@ -869,37 +1103,66 @@ def figure_evidence(bench: Bench, fig: Figure) -> None:
             result = run_worker(worker, target, work / "out" / f"{worker}.json", home=work)
             rss.setdefault(name, []).append(result["peak_rss_mb"])
             return result["seconds"]
+
         return sample
 
     reps = bench.cheap_repetitions
-    sides = {"factory evidence (CLI)": cli_side,
-             "factory evidence (in-process)": worker_side("factory evidence (in-process)",
-                                                          "evidence")}
+    sides = {
+        "factory evidence (CLI)": cli_side,
+        "factory evidence (in-process)": worker_side("factory evidence (in-process)", "evidence"),
+    }
     if parser_ok:
         sides["dbt-artifacts-parser"] = worker_side("dbt-artifacts-parser", "artifacts-parser")
-    samples = interleave({name: reps for name in sides}, sides, "evidence")
-    cli_s = fig.side("factory evidence (CLI)", samples["factory evidence (CLI)"],
-                     what="`factory evidence --target-dir T --out F` as a process: read both "
-                          "artifacts, derive, validate against the schema, write")
-    own_s = fig.side("factory evidence (in-process)", samples["factory evidence (in-process)"],
-                     what="evidence_from_target_dir + write_evidence, imports excluded")
+    samples = interleave(dict.fromkeys(sides, reps), sides, "evidence")
+    cli_s = fig.side(
+        "factory evidence (CLI)",
+        samples["factory evidence (CLI)"],
+        what="`factory evidence --target-dir T --out F` as a process: read both "
+        "artifacts, derive, validate against the schema, write",
+    )
+    own_s = fig.side(
+        "factory evidence (in-process)",
+        samples["factory evidence (in-process)"],
+        what="evidence_from_target_dir + write_evidence, imports excluded",
+    )
     if parser_ok:
-        parser_s = fig.side("dbt-artifacts-parser", samples["dbt-artifacts-parser"],
-                            what="parse_manifest + parse_run_results of the same two files, "
-                                 "imports excluded")
+        parser_s = fig.side(
+            "dbt-artifacts-parser",
+            samples["dbt-artifacts-parser"],
+            what="parse_manifest + parse_run_results of the same two files, imports excluded",
+        )
     for name, values in rss.items():
         fig.side(f"{name} peak RSS", values, unit="MB", what="peak resident memory of the process")
-    fig.target("factory evidence CLI", cli_s, "<=", 1.0, unit="s",
-               definition="median wall seconds of the whole `factory evidence` process")
-    fig.target("factory evidence CLI peak RSS", median(rss["factory evidence (CLI)"]), "<=", 300,
-               unit="MB", definition="median peak RSS of the `factory evidence` process")
+    fig.target(
+        "factory evidence CLI",
+        cli_s,
+        "<=",
+        1.0,
+        unit="s",
+        definition="median wall seconds of the whole `factory evidence` process",
+    )
+    fig.target(
+        "factory evidence CLI peak RSS",
+        median(rss["factory evidence (CLI)"]),
+        "<=",
+        300,
+        unit="MB",
+        definition="median peak RSS of the `factory evidence` process",
+    )
     if parser_ok:
-        fig.target("factory/parser", own_s / parser_s, "<=", 1.0, unit="x",
-                   definition="factory evidence in-process seconds divided by dbt-artifacts-"
-                              "parser seconds (both without imports)")
+        fig.target(
+            "factory/parser",
+            own_s / parser_s,
+            "<=",
+            1.0,
+            unit="x",
+            definition="factory evidence in-process seconds divided by dbt-artifacts-"
+            "parser seconds (both without imports)",
+        )
     else:
-        fig.target("factory/parser", None, None, None, unit="x",
-                   definition="not measured: " + parser_note)
+        fig.target(
+            "factory/parser", None, None, None, unit="x", definition="not measured: " + parser_note
+        )
     bench.done_with(work)
 
 
@@ -942,8 +1205,12 @@ def figure_status(bench: Bench, fig: Figure) -> None:
     out = work / "status.json"
 
     def status_side(rep: int) -> float:
-        seconds, _ = measured(factory_cmd(work, "status", "--format", "json"), home=work,
-                              label="factory status", stdout_path=out)
+        seconds, _ = measured(
+            factory_cmd(work, "status", "--format", "json"),
+            home=work,
+            label="factory status",
+            stdout_path=out,
+        )
         return seconds
 
     def floor_side(rep: int) -> float:
@@ -952,21 +1219,47 @@ def figure_status(bench: Bench, fig: Figure) -> None:
 
     reps = bench.cheap_repetitions
     names = ("factory status --format json", "factory --help")
-    samples = interleave({n: reps for n in names}, dict(zip(names, (status_side, floor_side))),
-                         "status")
+    samples = interleave(
+        dict.fromkeys(names, reps),
+        dict(zip(names, (status_side, floor_side), strict=False)),
+        "status",
+    )
     cells = json.loads(out.read_text())
     cells = cells if isinstance(cells, list) else cells.get("cells", [])
-    fig.inputs.update({"assets": assets, "days": len(days), "evidence_files": len(days),
-                       "rows": len(cells), "cells": len(cells)})
-    status_s = fig.side(names[0], samples[names[0]],
-                        what="`factory status --format json` as a process, stdout to a file")
-    floor_s = fig.side(names[1], samples[names[1]],
-                       what="the same CLI doing nothing: Python and CLI start-up")
+    fig.inputs.update(
+        {
+            "assets": assets,
+            "days": len(days),
+            "evidence_files": len(days),
+            "rows": len(cells),
+            "cells": len(cells),
+        }
+    )
+    status_s = fig.side(
+        names[0],
+        samples[names[0]],
+        what="`factory status --format json` as a process, stdout to a file",
+    )
+    floor_s = fig.side(
+        names[1], samples[names[1]], what="the same CLI doing nothing: Python and CLI start-up"
+    )
     fig.breakdown = {"state_rebuild_s": round(rebuild_s, 3)}
-    fig.target("factory status", status_s, "<=", 0.5, unit="s",
-               definition="median wall seconds of the whole `factory status` process")
-    fig.target("status/start-up", status_s / floor_s, None, None, unit="x",
-               definition="status seconds divided by `factory --help` seconds (informative)")
+    fig.target(
+        "factory status",
+        status_s,
+        "<=",
+        0.5,
+        unit="s",
+        definition="median wall seconds of the whole `factory status` process",
+    )
+    fig.target(
+        "status/start-up",
+        status_s / floor_s,
+        None,
+        None,
+        unit="x",
+        definition="status seconds divided by `factory --help` seconds (informative)",
+    )
     bench.done_with(work)
 
 
@@ -998,18 +1291,19 @@ class StageClock:
                 return function(*args, **kwargs)
             finally:
                 self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - started
+
         return timed_call
 
 
 def worker_build_day(home: str, partition: str) -> dict:
     """One day's factory build in a process that has parsed and warmed up."""
+    from data_factory.core.paths import FactoryPaths
+    from data_factory.project.dbt_runner import DbtProject
     from data_factory.runs import build as builds
     from data_factory.warehouse import duckdb_engine as warehouse
-    from data_factory.project.dbt_runner import DbtProject
-    from data_factory.core.paths import FactoryPaths
 
     project = DbtProject(FactoryPaths(Path(home).resolve()))
-    project.manifest
+    project.ensure_parsed()
     builds.run_partition(project, partition, ingest=False, command="build")  # warm-up
     clock = StageClock()
     project.invoke = clock.wrap("dbt_s", project.invoke)
@@ -1041,8 +1335,15 @@ def _replay_plan(run_dir: Path, with_checks: bool) -> list[str]:
         uid = result["unique_id"]
         node = manifest["nodes"].get(uid) or {}
         if with_checks and uid.startswith("test."):
-            statements.append((run_dir / "run" / node["package_name"] / node["original_file_path"]
-                               / node["path"]).read_text())
+            statements.append(
+                (
+                    run_dir
+                    / "run"
+                    / node["package_name"]
+                    / node["original_file_path"]
+                    / node["path"]
+                ).read_text()
+            )
         if not uid.startswith("model.") or result["status"] != "success":
             continue
         relative = Path(node["package_name"]) / node["original_file_path"]
@@ -1069,8 +1370,11 @@ def _replay_plan(run_dir: Path, with_checks: bool) -> list[str]:
 def worker_replay(database: str, plan_file: str, what: str) -> dict:
     import duckdb
 
-    statements = [s for d in json.loads(Path(plan_file).read_text())
-                  for s in _replay_plan(Path(d), with_checks=what == "checks")]
+    statements = [
+        s
+        for d in json.loads(Path(plan_file).read_text())
+        for s in _replay_plan(Path(d), with_checks=what == "checks")
+    ]
     started = time.perf_counter()
     connection = duckdb.connect(database)
     for statement in statements:
@@ -1093,8 +1397,11 @@ def worker_evidence(target_dir: str, out: str) -> dict:
     document = evidence_from_target_dir(Path(target_dir))
     write_evidence(document, Path(out))
     seconds = time.perf_counter() - started
-    return {"seconds": round(seconds, 4), "peak_rss_mb": round(_peak_rss_mb(), 1),
-            "assets": len(document["assets"])}
+    return {
+        "seconds": round(seconds, 4),
+        "peak_rss_mb": round(_peak_rss_mb(), 1),
+        "assets": len(document["assets"]),
+    }
 
 
 def worker_artifacts_parser(target_dir: str, out: str) -> dict:
@@ -1106,8 +1413,12 @@ def worker_artifacts_parser(target_dir: str, out: str) -> dict:
     with open(Path(target_dir) / "run_results.json") as handle:
         run_results = parse_run_results(json.load(handle))
     seconds = time.perf_counter() - started
-    return {"seconds": round(seconds, 4), "peak_rss_mb": round(_peak_rss_mb(), 1),
-            "nodes": len(manifest.nodes), "results": len(run_results.results)}
+    return {
+        "seconds": round(seconds, 4),
+        "peak_rss_mb": round(_peak_rss_mb(), 1),
+        "nodes": len(manifest.nodes),
+        "results": len(run_results.results),
+    }
 
 
 WORKERS = {
@@ -1142,9 +1453,14 @@ def machine() -> dict:
                 break
     except OSError:
         pass
-    return {"cores": os.cpu_count(), "memory_gib": round(memory / 2**30, 1), "cpu": model,
-            "platform": platform.platform(), "python": platform.python_version(),
-            **_versions()}
+    return {
+        "cores": os.cpu_count(),
+        "memory_gib": round(memory / 2**30, 1),
+        "cpu": model,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        **_versions(),
+    }
 
 
 def _versions() -> dict:
@@ -1178,15 +1494,21 @@ def describe_inputs(figure: dict) -> str:
     inputs = figure["inputs"]
     key = figure["key"]
     if key == "ingest":
-        return (f"{inputs['days']} days x {inputs['tickets_per_day']:,} tickets/day = "
-                f"{inputs['rows']:,} events ({inputs['bytes'] / 2**20:,.0f} MiB)")
+        return (
+            f"{inputs['days']} days x {inputs['tickets_per_day']:,} tickets/day = "
+            f"{inputs['rows']:,} events ({inputs['bytes'] / 2**20:,.0f} MiB)"
+        )
     if key == "history":
         short, long = inputs["days"]
-        return (f"day {inputs['partition']} ({inputs['rows']:,} events) after {short} vs {long} "
-                f"days x {inputs['tickets_per_day']:,} tickets/day")
+        return (
+            f"day {inputs['partition']} ({inputs['rows']:,} events) after {short} vs {long} "
+            f"days x {inputs['tickets_per_day']:,} tickets/day"
+        )
     if key == "backfill":
-        return (f"{inputs['days']} days x {inputs['tickets_per_day']:,} tickets/day = "
-                f"{inputs['rows']:,} events; chunk {inputs['chunk_days']} day(s)")
+        return (
+            f"{inputs['days']} days x {inputs['tickets_per_day']:,} tickets/day = "
+            f"{inputs['rows']:,} events; chunk {inputs['chunk_days']} day(s)"
+        )
     if key == "evidence":
         return f"{inputs['nodes']:,} nodes, {inputs['results']:,} results"
     if key == "status":
@@ -1216,22 +1538,29 @@ def target_rows(figure: dict) -> list[tuple[str, str, str, str]]:
 
 
 def print_table(results: dict, stream=sys.stdout) -> None:
-    print(f"{results['mode']} run {results['started_at']}: {results['machine']['cores']} cores, "
-          f"{results['machine']['memory_gib']} GiB, median of {results['repetitions']}+ "
-          f"repetitions per side, {results['duration_s'] / 60:.1f} min", file=stream)
+    print(
+        f"{results['mode']} run {results['started_at']}: {results['machine']['cores']} cores, "
+        f"{results['machine']['memory_gib']} GiB, median of {results['repetitions']}+ "
+        f"repetitions per side, {results['duration_s'] / 60:.1f} min",
+        file=stream,
+    )
     rows = [("#", "figure", "measure", "value", "target", "met")]
     details = []
     for figure in results["figures"]:
         for index, row in enumerate(target_rows(figure)):
             first = index == 0
-            rows.append((str(figure["number"]) if first else "", figure["title"] if first else "",
-                         *row))
+            rows.append(
+                (str(figure["number"]) if first else "", figure["title"] if first else "", *row)
+            )
         inputs = describe_inputs(figure) if figure["status"] == "measured" else "-"
         sides = describe_sides(figure) if figure["sides"] else (figure["error"] or "-")
         details.append((figure["number"], inputs, sides))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip(), file=stream)
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)).rstrip(),
+            file=stream,
+        )
     for number, inputs, sides in details:
         print(f"\n{number}  inputs: {inputs}\n   sides:  {sides}", file=stream)
 
@@ -1252,16 +1581,30 @@ def markdown_block(results: dict) -> str:
     ]
     for figure in results["figures"]:
         inputs = describe_inputs(figure) if figure["status"] == "measured" else "-"
-        sides = "<br>".join(f"{name}: {fmt_seconds(side['median'], side['unit'])}"
-                            for name, side in figure["sides"].items()) or "-"
-        columns = list(zip(*target_rows(figure)))
-        cells = (str(figure["number"]), figure["title"], inputs, sides,
-                 *("<br>".join(column) for column in columns))
+        sides = (
+            "<br>".join(
+                f"{name}: {fmt_seconds(side['median'], side['unit'])}"
+                for name, side in figure["sides"].items()
+            )
+            or "-"
+        )
+        columns = list(zip(*target_rows(figure), strict=False))
+        cells = (
+            str(figure["number"]),
+            figure["title"],
+            inputs,
+            sides,
+            *("<br>".join(column) for column in columns),
+        )
         lines.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
-    notes = [f"- {figure['number']}: {note}" for figure in results["figures"]
-             for note in figure["notes"]]
-    notes += [f"- {figure['number']}: where the time goes: {_breakdown_text(figure['breakdown'])}"
-              for figure in results["figures"] if figure["breakdown"] and not figure["met"]]
+    notes = [
+        f"- {figure['number']}: {note}" for figure in results["figures"] for note in figure["notes"]
+    ]
+    notes += [
+        f"- {figure['number']}: where the time goes: {_breakdown_text(figure['breakdown'])}"
+        for figure in results["figures"]
+        if figure["breakdown"] and not figure["met"]
+    ]
     if notes:
         lines += ["", *notes]
     return "\n".join(lines)
@@ -1295,15 +1638,19 @@ def readme_with_block(text: str, block: str) -> str:
     section = f"## Benchmarks\n\n{README_INTRO}\n{fenced}\n\n"
     anchor = re.search(r"^## Scaling out\b", text, re.M)
     if anchor:
-        return text[:anchor.start()] + section + text[anchor.start():]
+        return text[: anchor.start()] + section + text[anchor.start() :]
     return text.rstrip("\n") + "\n\n" + section.rstrip("\n") + "\n"
 
 
 def update_readme(results: dict, readme: Path) -> None:
-    if results["mode"] != "full" or sorted(f["number"] for f in results["figures"]) != sorted(FIGURES):
-        raise BenchError("the README shows the last full run of all five figures; these "
-                         f"results are a {results['mode']} run of figures "
-                         f"{[f['number'] for f in results['figures']]}")
+    if results["mode"] != "full" or sorted(f["number"] for f in results["figures"]) != sorted(
+        FIGURES
+    ):
+        raise BenchError(
+            "the README shows the last full run of all five figures; these "
+            f"results are a {results['mode']} run of figures "
+            f"{[f['number'] for f in results['figures']]}"
+        )
     readme.write_text(readme_with_block(readme.read_text(), markdown_block(results)))
     say(f"updated the Benchmarks table in {readme}")
 
@@ -1313,29 +1660,53 @@ def update_readme(results: dict, readme: Path) -> None:
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="scripts/bench.py", description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="scripts/bench.py",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--quick", action="store_true", help="tiny sizes, one repetition")
     parser.add_argument("--only", default="", metavar="LIST", help="figures to run, e.g. 1,3")
     parser.add_argument("--repetitions", type=int, help="samples per side (default 3; quick 1)")
-    parser.add_argument("--loop-repetitions", type=int,
-                        help="samples of the shell-loop side of figure 3 (default: --repetitions)")
-    parser.add_argument("--chunk-days", type=int, default=30,
-                        help="`factory backfill --chunk-days` for figures 2 and 3, when the "
-                             "checkout has it (default 30)")
+    parser.add_argument(
+        "--loop-repetitions",
+        type=int,
+        help="samples of the shell-loop side of figure 3 (default: --repetitions)",
+    )
+    parser.add_argument(
+        "--chunk-days",
+        type=int,
+        default=30,
+        help="`factory backfill --chunk-days` for figures 2 and 3, when the "
+        "checkout has it (default 30)",
+    )
     parser.add_argument("--out", type=Path, help="results file (default <data>/bench/results.json)")
-    parser.add_argument("--update-readme", action="store_true",
-                        help="after a full run of all figures, rewrite the README table")
-    parser.add_argument("--readme-only", action="store_true",
-                        help="only rewrite the README table from the existing --out file")
+    parser.add_argument(
+        "--update-readme",
+        action="store_true",
+        help="after a full run of all figures, rewrite the README table",
+    )
+    parser.add_argument(
+        "--readme-only",
+        action="store_true",
+        help="only rewrite the README table from the existing --out file",
+    )
     parser.add_argument("--readme", type=Path, default=README, help=argparse.SUPPRESS)
-    parser.add_argument("--keep-work", action="store_true",
-                        help="keep the work directories (homes, warehouses) for inspection")
-    parser.add_argument("--no-install", action="store_true",
-                        help="do not pip-install dbt-artifacts-parser when it is missing")
+    parser.add_argument(
+        "--keep-work",
+        action="store_true",
+        help="keep the work directories (homes, warehouses) for inspection",
+    )
+    parser.add_argument(
+        "--no-install",
+        action="store_true",
+        help="do not pip-install dbt-artifacts-parser when it is missing",
+    )
     args = parser.parse_args(argv)
     try:
-        args.figures = sorted({int(n) for n in args.only.split(",") if n.strip()}) or sorted(FIGURES)
+        args.figures = sorted({int(n) for n in args.only.split(",") if n.strip()}) or sorted(
+            FIGURES
+        )
     except ValueError:
         parser.error(f"--only takes figure numbers like 1,3; got {args.only!r}")
     if set(args.figures) - set(FIGURES):
@@ -1363,7 +1734,7 @@ def run_figures(args: argparse.Namespace, bench: Bench, results: dict, out: Path
             figure.status, figure.error = "failed", str(exc)
             say(f"!!! figure {number} FAILED: {exc}")
             exit_code = EXIT_FIGURE_FAILED
-        except Exception as exc:  # noqa: BLE001 - one broken figure must not hide the others
+        except Exception as exc:
             figure.status, figure.error = "error", f"{type(exc).__name__}: {exc}"
             say(f"!!! figure {number} could not be measured: {figure.error}")
             exit_code = EXIT_FIGURE_FAILED
@@ -1376,7 +1747,7 @@ def run_figures(args: argparse.Namespace, bench: Bench, results: dict, out: Path
 
 def write_results(results: dict, out: Path) -> None:
     results["duration_s"] = round(time.time() - results["_started"], 1)
-    results["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    results["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
     out.parent.mkdir(parents=True, exist_ok=True)
     public = {k: v for k, v in results.items() if not k.startswith("_")}
     temporary = out.with_suffix(".tmp")
@@ -1395,18 +1766,30 @@ def main(argv: list[str]) -> int:
         update_readme(json.loads(out.read_text()), args.readme)
         return EXIT_OK
     repetitions = args.repetitions or (1 if args.quick else 3)
-    bench = Bench(root=root, sizes=QUICK if args.quick else FULL,
-                  mode="quick" if args.quick else "full", repetitions=repetitions,
-                  loop_repetitions=args.loop_repetitions or repetitions,
-                  chunk_days=args.chunk_days, keep_work=args.keep_work,
-                  install_parser=not args.no_install)
-    started = datetime.now(timezone.utc)
+    bench = Bench(
+        root=root,
+        sizes=QUICK if args.quick else FULL,
+        mode="quick" if args.quick else "full",
+        repetitions=repetitions,
+        loop_repetitions=args.loop_repetitions or repetitions,
+        chunk_days=args.chunk_days,
+        keep_work=args.keep_work,
+        install_parser=not args.no_install,
+    )
+    started = datetime.now(UTC)
     command = os.environ.get("BENCH_COMMAND") or shlex.join(["scripts/bench.py", *argv])
     results = {
-        "schema": RESULTS_SCHEMA, "mode": bench.mode, "command": command,
-        "started_at": started.isoformat(timespec="seconds"), "finished_at": None,
-        "duration_s": 0.0, "repetitions": repetitions, "machine": machine(),
-        "git": git_identity(), "sizes": bench.sizes.__dict__, "figures": [],
+        "schema": RESULTS_SCHEMA,
+        "mode": bench.mode,
+        "command": command,
+        "started_at": started.isoformat(timespec="seconds"),
+        "finished_at": None,
+        "duration_s": 0.0,
+        "repetitions": repetitions,
+        "machine": machine(),
+        "git": git_identity(),
+        "sizes": bench.sizes.__dict__,
+        "figures": [],
         "_started": time.time(),
     }
     exit_code = run_figures(args, bench, results, out)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from data_factory.cli.state_commands import register
 from data_factory.core import errors
 from data_factory.core.errors import FactoryError
 from data_factory.core.partitions import day_range, parse_partition
@@ -43,12 +44,16 @@ def _paths(ctx: click.Context) -> FactoryPaths:
 
 def _partition_option(multiple: bool = False):
     return click.option(
-        "--partition", "partitions" if multiple else "partition", multiple=multiple,
+        "--partition",
+        "partitions" if multiple else "partition",
+        multiple=multiple,
         help="A UTC day, YYYY-MM-DD." + (" Repeat for several days." if multiple else ""),
     )
 
 
-def _resolve_partitions(partitions: tuple[str, ...], start: str | None, end: str | None) -> list[str]:
+def _resolve_partitions(
+    partitions: tuple[str, ...], start: str | None, end: str | None
+) -> list[str]:
     chosen: list[str] = []
     try:
         chosen += [parse_partition(p) for p in partitions]
@@ -64,9 +69,13 @@ def _resolve_partitions(partitions: tuple[str, ...], start: str | None, end: str
 
 
 @click.group(epilog=EXIT_CODES_HELP)
-@click.option("--home", type=click.Path(file_okay=False, path_type=Path), envvar="FACTORY_HOME",
-              help="Where data/ lives (warehouse, landing, evidence, state). "
-                   "Default: ./data beside the project, or $FACTORY_HOME.")
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="FACTORY_HOME",
+    help="Where data/ lives (warehouse, landing, evidence, state). "
+    "Default: ./data beside the project, or $FACTORY_HOME.",
+)
 @click.pass_context
 def main(ctx: click.Context, home: Path | None) -> None:
     """The ticket data factory: land daily helpdesk exports, build them day by
@@ -84,17 +93,35 @@ def main(ctx: click.Context, home: Path | None) -> None:
 
 @main.command()
 @click.option("--start", required=True, help="First day to export, YYYY-MM-DD.")
-@click.option("--days", type=click.IntRange(min=1), default=1, show_default=True,
-              help="How many consecutive days.")
-@click.option("--tickets-per-day", type=click.IntRange(min=0), default=2000, show_default=True,
-              help="Mean tickets created per day (weekends are quieter).")
-@click.option("--seed", type=int, default=42, show_default=True,
-              help="Same seed, same bytes.")
-@click.option("--faults", default="", metavar="LIST",
-              help="Comma-separated faults to inject: NAME (every day) or NAME@YYYY-MM-DD. "
-                   "See `factory faults`.")
-@click.option("--export-version", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Version written in the manifest; bump it for a corrected export.")
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="How many consecutive days.",
+)
+@click.option(
+    "--tickets-per-day",
+    type=click.IntRange(min=0),
+    default=2000,
+    show_default=True,
+    help="Mean tickets created per day (weekends are quieter).",
+)
+@click.option("--seed", type=int, default=42, show_default=True, help="Same seed, same bytes.")
+@click.option(
+    "--faults",
+    default="",
+    metavar="LIST",
+    help="Comma-separated faults to inject: NAME (every day) or NAME@YYYY-MM-DD. "
+    "See `factory faults`.",
+)
+@click.option(
+    "--export-version",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Version written in the manifest; bump it for a corrected export.",
+)
 @click.pass_context
 def generate(ctx, start, days, tickets_per_day, seed, faults, export_version):
     """Write realistic helpdesk exports (NDJSON + _manifest.json) under
@@ -116,8 +143,14 @@ def generate(ctx, start, days, tickets_per_day, seed, faults, export_version):
 
     try:
         exports = generate_range(
-            paths.landing, first, days, tickets_per_day=tickets_per_day, seed=seed,
-            faults=fault_specs, export_version=export_version, progress=progress,
+            paths.landing,
+            first,
+            days,
+            tickets_per_day=tickets_per_day,
+            seed=seed,
+            faults=fault_specs,
+            export_version=export_version,
+            progress=progress,
         )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
@@ -133,8 +166,19 @@ def list_faults():
         click.echo(name)
 
 
-def _run_days(ctx, partitions, *, ingest, command, select, exclude, enable_kpi_mart, output,
-              verbose, dbt_target=None):
+def _run_days(
+    ctx,
+    partitions,
+    *,
+    ingest,
+    command,
+    select,
+    exclude,
+    enable_kpi_mart,
+    output,
+    verbose,
+    dbt_target=None,
+):
     from data_factory.project.dbt_runner import DbtProject
     from data_factory.render.run_summary import print_outcomes
     from data_factory.runs.build import run_partition
@@ -149,11 +193,19 @@ def _run_days(ctx, partitions, *, ingest, command, select, exclude, enable_kpi_m
         with warehouse_lock(paths.warehouse, f"{command}-{partitions[0]}", f"factory {command}"):
             for index, partition in enumerate(partitions, start=1):
                 click.echo(f"[{index}/{len(partitions)}] {partition}", err=True)
-                outcome = run_partition(project, partition, ingest=ingest, command=command,
-                                        select=list(select) or None, exclude=list(exclude) or None)
+                outcome = run_partition(
+                    project,
+                    partition,
+                    ingest=ingest,
+                    command=command,
+                    select=list(select) or None,
+                    exclude=list(exclude) or None,
+                )
                 outcomes.append(outcome)
-                refused = any(i["status"] == "failed" and i["manifest_sha256"] is None
-                              for i in outcome.evidence["inputs"])
+                refused = any(
+                    i["status"] == "failed" and i["manifest_sha256"] is None
+                    for i in outcome.evidence["inputs"]
+                )
                 if refused:
                     worst = max(worst, errors.EXIT_INPUT_REJECTED)
                 elif outcome.status != "success":
@@ -170,15 +222,36 @@ def _run_days(ctx, partitions, *, ingest, command, select, exclude, enable_kpi_m
 _build_options = [
     click.option("--start", help="First day of a range, YYYY-MM-DD."),
     click.option("--end", help="Last day of a range, YYYY-MM-DD (inclusive)."),
-    click.option("--select", "-s", multiple=True, help="dbt selection (repeatable); the rest is recorded as skipped."),
+    click.option(
+        "--select",
+        "-s",
+        multiple=True,
+        help="dbt selection (repeatable); the rest is recorded as skipped.",
+    ),
     click.option("--exclude", multiple=True, help="dbt exclusion (repeatable)."),
-    click.option("--enable-kpi-mart/--disable-kpi-mart", default=None,
-                 help="Switch the optional KPI mart on or off (dbt var enable_kpi_mart)."),
-    click.option("--format", "output", type=click.Choice(["table", "json"]), default="table",
-                 show_default=True, help="How to print the result on stdout."),
-    click.option("--verbose", "-v", is_flag=True, help="Show every dbt node as it finishes (stderr)."),
-    click.option("--target", "-t", "dbt_target", default=None,
-                 help="dbt target from profiles/profiles.yml (default: duckdb; `spark` to scale out)."),
+    click.option(
+        "--enable-kpi-mart/--disable-kpi-mart",
+        default=None,
+        help="Switch the optional KPI mart on or off (dbt var enable_kpi_mart).",
+    ),
+    click.option(
+        "--format",
+        "output",
+        type=click.Choice(["table", "json"]),
+        default="table",
+        show_default=True,
+        help="How to print the result on stdout.",
+    ),
+    click.option(
+        "--verbose", "-v", is_flag=True, help="Show every dbt node as it finishes (stderr)."
+    ),
+    click.option(
+        "--target",
+        "-t",
+        "dbt_target",
+        default=None,
+        help="dbt target from profiles/profiles.yml (default: duckdb; `spark` to scale out).",
+    ),
 ]
 
 
@@ -191,33 +264,53 @@ def _with_build_options(function):
 @main.command()
 @_with_build_options
 @click.pass_context
-def run(ctx, partitions, start, end, select, exclude, enable_kpi_mart, output, verbose,
-        dbt_target):
+def run(ctx, partitions, start, end, select, exclude, enable_kpi_mart, output, verbose, dbt_target):
     """Ingest each day from its landing manifest, build it with dbt, and write
     one validated evidence file per day to data/evidence/."""
     days = _resolve_partitions(partitions, start, end)
-    _run_days(ctx, days, ingest=True, command="run", select=select, exclude=exclude,
-              enable_kpi_mart=enable_kpi_mart, output=output, verbose=verbose,
-              dbt_target=dbt_target)
+    _run_days(
+        ctx,
+        days,
+        ingest=True,
+        command="run",
+        select=select,
+        exclude=exclude,
+        enable_kpi_mart=enable_kpi_mart,
+        output=output,
+        verbose=verbose,
+        dbt_target=dbt_target,
+    )
 
 
 @main.command()
 @_with_build_options
 @click.pass_context
-def build(ctx, partitions, start, end, select, exclude, enable_kpi_mart, output, verbose,
-        dbt_target):
+def build(
+    ctx, partitions, start, end, select, exclude, enable_kpi_mart, output, verbose, dbt_target
+):
     """Build days already landed (no ingest) and write evidence for each."""
     days = _resolve_partitions(partitions, start, end)
-    _run_days(ctx, days, ingest=False, command="build", select=select, exclude=exclude,
-              enable_kpi_mart=enable_kpi_mart, output=output, verbose=verbose,
-              dbt_target=dbt_target)
+    _run_days(
+        ctx,
+        days,
+        ingest=False,
+        command="build",
+        select=select,
+        exclude=exclude,
+        enable_kpi_mart=enable_kpi_mart,
+        output=output,
+        verbose=verbose,
+        dbt_target=dbt_target,
+    )
 
 
 @main.command()
 @_partition_option(multiple=True)
 @click.option("--start", help="First day of a range.")
 @click.option("--end", help="Last day of a range (inclusive).")
-@click.option("--format", "output", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option(
+    "--format", "output", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
 @click.pass_context
 def ingest(ctx, partitions, start, end, output):
     """Verify each day's landing manifest and land its lines into
@@ -235,12 +328,20 @@ def ingest(ctx, partitions, start, end, output):
     try:
         with warehouse_lock(paths.warehouse, f"ingest-{days[0]}", "factory ingest"):
             run_ids = [new_run_id(partition) for partition in days]
-            results = ingest_partitions(paths, list(zip(days, run_ids)),
-                                        progress=lambda line: click.echo(line, err=True))
-            for partition, run_id, result in zip(days, run_ids, results):
+            results = ingest_partitions(
+                paths,
+                list(zip(days, run_ids, strict=True)),
+                progress=lambda line: click.echo(line, err=True),
+            )
+            for partition, run_id, result in zip(days, run_ids, results, strict=True):
                 if isinstance(result, FactoryError):
-                    refused.append({"partition": partition, "reason_code": result.reason_code,
-                                    "message": result.message})
+                    refused.append(
+                        {
+                            "partition": partition,
+                            "reason_code": result.reason_code,
+                            "message": result.message,
+                        }
+                    )
                     click.echo(f"{partition}: refused: {result}", err=True)
                     record_ingest(project, partition, error=result, run_id=run_id)
                 else:
@@ -265,10 +366,17 @@ def ingest(ctx, partitions, start, end, output):
 
 
 @main.command()
-@click.option("--target-dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="A dbt target/ directory holding run_results.json and manifest.json.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write the evidence (default: data/evidence/<run_id>.json).")
+@click.option(
+    "--target-dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A dbt target/ directory holding run_results.json and manifest.json.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the evidence (default: data/evidence/<run_id>.json).",
+)
 @click.option("--run-id", help="Run id to record (default: derived from dbt's invocation id).")
 @click.pass_context
 def evidence(ctx, target_dir, out, run_id):
@@ -303,8 +411,9 @@ def validate(files):
         else:
             click.echo(f"ok      {path}")
     if bad:
-        raise FactoryExit(f"{bad} of {len(files)} evidence file(s) are invalid",
-                          errors.EXIT_INPUT_REJECTED)
+        raise FactoryExit(
+            f"{bad} of {len(files)} evidence file(s) are invalid", errors.EXIT_INPUT_REJECTED
+        )
 
 
 def _recovery_project(ctx, enable_kpi_mart=None, dbt_target=None, verbose=False):
@@ -318,7 +427,9 @@ def _finish(ctx, outcomes, output):
     from data_factory.render.run_summary import print_outcomes
 
     print_outcomes(outcomes, output)
-    ctx.exit(errors.EXIT_OK if all(o.status == "success" for o in outcomes) else errors.EXIT_BLOCKED)
+    ctx.exit(
+        errors.EXIT_OK if all(o.status == "success" for o in outcomes) else errors.EXIT_BLOCKED
+    )
 
 
 def _locked(ctx, command: str, subject: str):
@@ -328,27 +439,44 @@ def _locked(ctx, command: str, subject: str):
     return warehouse_lock(_paths(ctx).warehouse, f"{command}-{subject}", f"factory {command}")
 
 
-_format_option = click.option("--format", "output", type=click.Choice(["table", "json"]),
-                              default="table", show_default=True,
-                              help="How to print the result on stdout.")
+_format_option = click.option(
+    "--format",
+    "output",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="How to print the result on stdout.",
+)
 
 
 @main.command()
 @click.option("--start", required=True, help="First day, YYYY-MM-DD.")
 @click.option("--end", required=True, help="Last day, YYYY-MM-DD (inclusive).")
 @click.option("--select", "-s", multiple=True, help="dbt selection (repeatable).")
-@click.option("--ingest/--no-ingest", default=False, show_default=True,
-              help="Also (re-)ingest each day from its landing manifest first.")
-@click.option("--restart", is_flag=True, help="Forget the progress of an earlier run of the same backfill.")
-@click.option("--chunk-days", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Days per dbt invocation. 1: an interruption loses at most one day. "
-                   "7 or 30: several times faster; a chunk that is not clean is rebuilt day by day.")
+@click.option(
+    "--ingest/--no-ingest",
+    default=False,
+    show_default=True,
+    help="Also (re-)ingest each day from its landing manifest first.",
+)
+@click.option(
+    "--restart", is_flag=True, help="Forget the progress of an earlier run of the same backfill."
+)
+@click.option(
+    "--chunk-days",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Days per dbt invocation. 1: an interruption loses at most one day. "
+    "7 or 30: several times faster; a chunk that is not clean is rebuilt day by day.",
+)
 @click.option("--enable-kpi-mart/--disable-kpi-mart", default=None)
 @click.option("--target", "-t", "dbt_target", default=None, help="dbt target (default duckdb).")
 @_format_option
 @click.pass_context
-def backfill(ctx, start, end, select, ingest, restart, chunk_days, enable_kpi_mart, dbt_target,
-             output):
+def backfill(
+    ctx, start, end, select, ingest, restart, chunk_days, enable_kpi_mart, dbt_target, output
+):
     """Build a range of days in one process (one parse), oldest first, with
     one evidence file per day and progress + ETA on stderr.
 
@@ -359,8 +487,15 @@ def backfill(ctx, start, end, select, ingest, restart, chunk_days, enable_kpi_ma
     project = _recovery_project(ctx, enable_kpi_mart, dbt_target)
     try:
         with _locked(ctx, "backfill", start):
-            outcomes = run_backfill(project, start, end, select=list(select) or None,
-                                    ingest=ingest, restart=restart, chunk_days=chunk_days)
+            outcomes = run_backfill(
+                project,
+                start,
+                end,
+                select=list(select) or None,
+                ingest=ingest,
+                restart=restart,
+                chunk_days=chunk_days,
+            )
     except FactoryError as exc:
         raise fail(exc) from None
     _finish(ctx, outcomes, output)
@@ -407,8 +542,12 @@ def retry(ctx, run_id, output):
 @main.command()
 @click.option("--start", help="Only days from this one, YYYY-MM-DD.")
 @click.option("--end", help="Only days up to this one, YYYY-MM-DD.")
-@click.option("--apply", "apply_plan", is_flag=True,
-              help="Run the plan (default: dry run). `investigate` items are never run.")
+@click.option(
+    "--apply",
+    "apply_plan",
+    is_flag=True,
+    help="Run the plan (default: dry run). `investigate` items are never run.",
+)
 @_format_option
 @click.pass_context
 def plan(ctx, start, end, apply_plan, output):
@@ -452,8 +591,9 @@ def plan(ctx, start, end, apply_plan, output):
         for command in item.command.split(" && "):
             click.echo(f"applying: {command}", err=True)
             words = command.split()[1:]
-            done = subprocess.run([sys.executable, "-m", "data_factory.cli",
-                                   "--home", str(paths.home), *words])
+            done = subprocess.run(
+                [sys.executable, "-m", "data_factory.cli", "--home", str(paths.home), *words]
+            )
             if done.returncode != 0:
                 worst = max(worst, errors.EXIT_BLOCKED)
     ctx.exit(worst)
@@ -476,7 +616,7 @@ def docs(ctx):
     click.echo(str(target_dir / "static_index.html"))
 
 
-from data_factory.cli.state_commands import register; register(main)  # noqa: E402,E702
+register(main)
 
 
 if __name__ == "__main__":  # pragma: no cover

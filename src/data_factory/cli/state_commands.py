@@ -50,14 +50,20 @@ def _day(value: str | None, name: str) -> str | None:
 
 def _attach_approvals(cells: list[dict], approvals: list[dict], consumer_rows: list[dict]) -> None:
     """Show each approval on the cells whose block it overrides."""
-    active = {(r["consumer"], r["partition"], r["approval_run_id"]) for r in consumer_rows
-              if r["approval_run_id"]}
+    active = {
+        (r["consumer"], r["partition"], r["approval_run_id"])
+        for r in consumer_rows
+        if r["approval_run_id"]
+    }
     by_cell: dict[tuple[str, str | None], list[dict]] = {}
     for approval in approvals:
         summary = {
-            "consumer": approval["consumer"], "approved_by": approval["approved_by"],
-            "approved_at": approval["approved_at"], "reason": approval["reason"],
-            "overrides": approval["overrides"], "run_id": approval["run_id"],
+            "consumer": approval["consumer"],
+            "approved_by": approval["approved_by"],
+            "approved_at": approval["approved_at"],
+            "reason": approval["reason"],
+            "overrides": approval["overrides"],
+            "run_id": approval["run_id"],
             "active": (approval["consumer"], approval["partition"], approval["run_id"]) in active,
         }
         for blocked in approval["block"]:
@@ -74,19 +80,26 @@ def collect_status(paths: FactoryPaths, assets: tuple[str, ...], since: str | No
     known = {c["asset"] for c in everything}
     unknown = sorted(set(assets) - known)
     if unknown:
-        raise click.UsageError(f"no asset named {', '.join(unknown)} in the state store; "
-                               f"known assets: {', '.join(sorted(known)) or 'none yet'}")
+        raise click.UsageError(
+            f"no asset named {', '.join(unknown)} in the state store; "
+            f"known assets: {', '.join(sorted(known)) or 'none yet'}"
+        )
     recent = [c for c in everything if not (since and c["partition"] and c["partition"] < since)]
     cells = [c for c in recent if not assets or c["asset"] in assets]
     unindexed = unindexed_files(paths)
     if unindexed:
-        click.echo(f"note: {len(unindexed)} evidence file(s) are not in the state store yet "
-                   "(a run in flight, or run `factory state rebuild`)", err=True)
+        click.echo(
+            f"note: {len(unindexed)} evidence file(s) are not in the state store yet "
+            "(a run in flight, or run `factory state rebuild`)",
+            err=True,
+        )
     rejected = read_table(paths, "select file_name from rejected_evidence")
     if rejected:
-        click.echo(f"note: {len(rejected)} evidence file(s) do not validate and were not applied "
-                   f"(`factory validate` says why): "
-                   + ", ".join(r["file_name"] for r in rejected[:5]), err=True)
+        click.echo(
+            f"note: {len(rejected)} evidence file(s) do not validate and were not applied "
+            f"(`factory validate` says why): " + ", ".join(r["file_name"] for r in rejected[:5]),
+            err=True,
+        )
     partitions = sorted({c["partition"] for c in cells if c["partition"]})
     try:
         manifest = load_manifest(paths, parse_if_missing=False)
@@ -101,11 +114,20 @@ def collect_status(paths: FactoryPaths, assets: tuple[str, ...], since: str | No
 @click.command()
 @click.option("--asset", "assets", multiple=True, help="Only this asset (repeatable).")
 @click.option("--since", help="Only partitions from this day on, YYYY-MM-DD.")
-@click.option("--format", "output", type=click.Choice(["table", "json", "html"]), default="table",
-              show_default=True, help="table: coloured grid; json: one object per cell; "
-                                      "html: a self-contained page (with --out).")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the output to this file instead of stdout.")
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(["table", "json", "html"]),
+    default="table",
+    show_default=True,
+    help="table: coloured grid; json: one object per cell; "
+    "html: a self-contained page (with --out).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the output to this file instead of stdout.",
+)
 @click.pass_context
 def status(ctx, assets, since, output, out):
     """The asset x partition grid: status, checks and whether each cell is
@@ -160,8 +182,9 @@ def _print_reasons(title: str, reasons: list[dict]) -> None:
 @click.command("gate")
 @click.argument("consumer")
 @click.option("--partition", required=True, help="The day to decide, YYYY-MM-DD.")
-@click.option("--format", "output", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
+@click.option(
+    "--format", "output", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
 @click.pass_context
 def gate_command(ctx, consumer, partition, output):
     """Release or block CONSUMER (a dbt exposure) for one day, print why,
@@ -175,8 +198,10 @@ def gate_command(ctx, consumer, partition, output):
     else:
         click.echo(f"{decision.consumer} {decision.partition}: {decision.decision.upper()}")
         if not decision.reasons:
-            click.echo("  every asset it needs is consumable (materialized, error checks passed, "
-                       "fresh): " + ", ".join(decision.requires))
+            click.echo(
+                "  every asset it needs is consumable (materialized, error checks passed, "
+                "fresh): " + ", ".join(decision.requires)
+            )
         _print_reasons("because:" if decision.blocked else "released by:", decision.reasons)
         _print_reasons("overridden block:", decision.overridden)
         _print_reasons("warnings (do not block):", decision.warnings)
@@ -189,8 +214,9 @@ def gate_command(ctx, consumer, partition, output):
 @click.option("--partition", required=True, help="The blocked day, YYYY-MM-DD.")
 @click.option("--by", "by", required=True, help="Who approves: an owner named in the dbt project.")
 @click.option("--reason", required=True, help="Why the block may be overridden.")
-@click.option("--format", "output", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
+@click.option(
+    "--format", "output", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
 @click.pass_context
 def approve_command(ctx, consumer, partition, by, reason, output):
     """Release a blocked CONSUMER for one day on an owner's approval. Only an
@@ -203,15 +229,18 @@ def approve_command(ctx, consumer, partition, by, reason, output):
     if output == "json":
         click.echo(json.dumps(approval, indent=2, sort_keys=True))
     else:
-        click.echo(f"{approval['consumer']} {approval['partition']}: approved by "
-                   f"{approval['approved_by']} at {approval['approved_at']}: {approval['reason']}")
+        click.echo(
+            f"{approval['consumer']} {approval['partition']}: approved by "
+            f"{approval['approved_by']} at {approval['approved_at']}: {approval['reason']}"
+        )
         _print_reasons("it overrides:", decision.reasons)
         click.echo(f"recorded in {approval['evidence']}")
 
 
 @click.command("audit")
-@click.option("--format", "output", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
+@click.option(
+    "--format", "output", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
 @click.pass_context
 def audit_command(ctx, output):
     """Operational asset risks, from the dbt manifest and the state store.
@@ -225,8 +254,13 @@ def audit_command(ctx, output):
         raise _fail(exc) from None
     risks = [f for f in findings if not f.expected]
     if output == "json":
-        click.echo(json.dumps({"risks": len(risks), "findings": [f.to_dict() for f in findings]},
-                              indent=2, sort_keys=True))
+        click.echo(
+            json.dumps(
+                {"risks": len(risks), "findings": [f.to_dict() for f in findings]},
+                indent=2,
+                sort_keys=True,
+            )
+        )
     else:
         render_findings(findings, Console(width=160, highlight=False))
     ctx.exit(EXIT_BLOCKED if risks else EXIT_OK)
@@ -247,8 +281,10 @@ def state_rebuild(ctx):
         report = rebuild(paths)
     except FactoryError as exc:
         raise _fail(exc) from None
-    click.echo(f"rebuilt {paths.state} from {len(report.applied)} evidence file(s); "
-               f"{len(report.rejected)} invalid file(s) skipped")
+    click.echo(
+        f"rebuilt {paths.state} from {len(report.applied)} evidence file(s); "
+        f"{len(report.rejected)} invalid file(s) skipped"
+    )
 
 
 def register(main: click.Group) -> None:

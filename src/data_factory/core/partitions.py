@@ -32,9 +32,7 @@ def day_range(start: str, end: str) -> list[str]:
     first = date.fromisoformat(parse_partition(start, "start"))
     last = date.fromisoformat(parse_partition(end, "end"))
     if first > last:
-        raise FactoryError(
-            "INVALID_PARTITION", f"start {start} is after end {end}"
-        )
+        raise FactoryError("INVALID_PARTITION", f"start {start} is after end {end}")
     return [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
 
 

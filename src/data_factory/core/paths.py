@@ -19,7 +19,7 @@ class FactoryPaths:
     home: Path
 
     @classmethod
-    def from_env(cls) -> "FactoryPaths":
+    def from_env(cls) -> FactoryPaths:
         home = os.environ.get("FACTORY_HOME")
         return cls(Path(home).resolve() if home else PROJECT_DIR / "data")
 

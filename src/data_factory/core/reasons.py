@@ -12,12 +12,16 @@ REASON_CODES: dict[str, str] = {
     "MANIFEST_CHECKSUM_MISMATCH": "A landing file's sha256 differs from its manifest entry.",
     "MANIFEST_LINE_COUNT_MISMATCH": "A landing file's line count differs from its manifest entry.",
     "LANDING_UNREADABLE": "A landing file could not be read as UTF-8 text.",
-    "UNLISTED_LANDING_FILE": "A file sits in the landing directory but is not in the manifest; it was ignored.",
+    "UNLISTED_LANDING_FILE": (
+        "A file sits in the landing directory but is not in the manifest; it was ignored."
+    ),
     "MALFORMED_JSON": "A line is not a JSON object.",
     "MISSING_REQUIRED_FIELD": "A line lacks a required field, or the field is null.",
     "INVALID_TYPE": "A field has the wrong JSON type, or event_at is not a UTC ISO-8601 timestamp.",
     "EVENT_OUTSIDE_PARTITION": "The event's timestamp is not on the partition's day.",
-    "ROWS_REJECTED": "Some lines were rejected; each is kept with its reason in raw.ticket_events_rejected.",
+    "ROWS_REJECTED": (
+        "Some lines were rejected; each is kept with its reason in raw.ticket_events_rejected."
+    ),
     "REJECTED_ROWS_OVER_THRESHOLD": "The share of rejected lines is above the allowed threshold.",
     "SCHEMA_DRIFT": "Lines carry fields the factory does not know; they were landed without them.",
     "EMPTY_PARTITION": "The partition's export has no events.",
@@ -31,21 +35,43 @@ REASON_CODES: dict[str, str] = {
     "UPSTREAM_FAILED": "Not attempted: an upstream asset of the same run failed.",
     "UPSTREAM_BLOCKED": "Not attempted: an upstream asset is blocked.",
     "UPSTREAM_CHECK_FAILED": "Not attempted: an upstream asset has a failing error-severity check.",
-    "UPSTREAM_NOT_AVAILABLE": "An asset it needs is switched off (optional dependency not enabled).",
+    "UPSTREAM_NOT_AVAILABLE": (
+        "An asset it needs is switched off (optional dependency not enabled)."
+    ),
     "ASSET_DISABLED": "The asset is switched off in this project configuration.",
     "NOT_SELECTED": "Not selected in this run; its earlier state stands.",
     # state and decisions
-    "APPROVAL_NOT_NEEDED": "The consumer is not blocked on that day (or an approval already releases it); there is nothing to approve.",
-    "APPROVAL_OVERRIDE": "Released although blocked: an owner approved it; the block reasons it overrides are recorded with it.",
-    "APPROVER_NOT_OWNER": "The person approving is not an owner named for the consumer or for an asset it depends on.",
+    "APPROVAL_NOT_NEEDED": (
+        "The consumer is not blocked on that day (or an approval already releases it); "
+        "there is nothing to approve."
+    ),
+    "APPROVAL_OVERRIDE": (
+        "Released although blocked: an owner approved it; the block reasons it overrides "
+        "are recorded with it."
+    ),
+    "APPROVER_NOT_OWNER": (
+        "The person approving is not an owner named for the consumer or for an asset it depends on."
+    ),
     "CONSUMER_UNKNOWN": "No dbt exposure (enabled or disabled) has that name.",
-    "DBT_MANIFEST_MISSING": "No parsed dbt manifest is available to name consumers, owners and asset settings.",
+    "DBT_MANIFEST_MISSING": (
+        "No parsed dbt manifest is available to name consumers, owners and asset settings."
+    ),
     "PARTITION_MISSING": "No evidence records a build of this asset for that day.",
-    "STALE_CODE_CHANGED": "The model's code (manifest checksum) changed since this partition was built.",
-    "STALE_UPSTREAM_CHANGED": "An unpartitioned upstream (a seed) changed its checksum since this partition was built.",
-    "STALE_UPSTREAM_REBUILT": "An upstream partition this one reads was rebuilt after this one was built.",
-    "STATE_MISSING": "There is no state store yet; `factory state rebuild` creates it from the evidence.",
-    "STATE_UNREADABLE": "The state store cannot be read or written; `factory state rebuild` recreates it.",
+    "STALE_CODE_CHANGED": (
+        "The model's code (manifest checksum) changed since this partition was built."
+    ),
+    "STALE_UPSTREAM_CHANGED": (
+        "An unpartitioned upstream (a seed) changed its checksum since this partition was built."
+    ),
+    "STALE_UPSTREAM_REBUILT": (
+        "An upstream partition this one reads was rebuilt after this one was built."
+    ),
+    "STATE_MISSING": (
+        "There is no state store yet; `factory state rebuild` creates it from the evidence."
+    ),
+    "STATE_UNREADABLE": (
+        "The state store cannot be read or written; `factory state rebuild` recreates it."
+    ),
     # evidence
     "ARTIFACT_VERSION_UNSUPPORTED": "A dbt artifact has a schema version the factory cannot read.",
     "EVIDENCE_INVALID": "An evidence file does not validate against its JSON Schema.",

@@ -30,7 +30,9 @@ from data_factory.project.parsed import load_manifest
 from data_factory.state.read import read_cells, run_partitions
 
 RISKS = {
-    "asset_without_partition_config": "no meta.partition_column: the factory cannot say which day it holds",
+    "asset_without_partition_config": (
+        "no meta.partition_column: the factory cannot say which day it holds"
+    ),
     "asset_without_error_checks": "no error-severity data test: nothing can block a bad partition",
     "asset_without_evidence": "no run evidence mentions it at all",
     "partitions_without_evidence": "days inside the built range with no evidence of a build",
@@ -87,34 +89,52 @@ def _project_findings(manifest: dict) -> list[Finding]:
         kind = node.get("resource_type")
         if not partition_column(node):
             seed = kind == "seed"
-            findings.append(Finding(
-                "asset_without_partition_config", key,
-                "a seed: reference data loaded whole, so no partitions by design"
-                if seed else f"{kind} {uid} has no meta.partition_column",
-                expected=seed,
-            ))
+            findings.append(
+                Finding(
+                    "asset_without_partition_config",
+                    key,
+                    "a seed: reference data loaded whole, so no partitions by design"
+                    if seed
+                    else f"{kind} {uid} has no meta.partition_column",
+                    expected=seed,
+                )
+            )
         error_checks = [
-            t for t in checks.get(uid, [])
+            t
+            for t in checks.get(uid, [])
             if t.get("resource_type") == "test"
             and str((t.get("config") or {}).get("severity", "error")).lower() == "error"
         ]
         if not error_checks:
-            findings.append(Finding(
-                "asset_without_error_checks", key,
-                f"{kind} {uid} has no error-severity data test (unit tests check logic, not data)",
-            ))
+            findings.append(
+                Finding(
+                    "asset_without_error_checks",
+                    key,
+                    f"{kind} {uid} has no error-severity data test "
+                    "(unit tests check logic, not data)",
+                )
+            )
         if kind == "source":
             freshness = node.get("freshness") or (node.get("config") or {}).get("freshness") or {}
             rules = [freshness.get(k) for k in ("warn_after", "error_after")]
             if not any(rule and rule.get("count") for rule in rules):
-                findings.append(Finding(
-                    "source_without_freshness", key, f"source {uid} has no freshness warn/error rule"))
+                findings.append(
+                    Finding(
+                        "source_without_freshness",
+                        key,
+                        f"source {uid} has no freshness warn/error rule",
+                    )
+                )
     for consumer in sorted(consumers(manifest).values(), key=lambda c: c.name):
         if not consumer.owners:
-            findings.append(Finding(
-                "consumer_without_owner", consumer.name,
-                f"exposure {consumer.unique_id} names no config.meta.owners (nor a dbt group owner)",
-            ))
+            findings.append(
+                Finding(
+                    "consumer_without_owner",
+                    consumer.name,
+                    f"exposure {consumer.unique_id} names no config.meta.owners "
+                    "(nor a dbt group owner)",
+                )
+            )
     return findings
 
 
@@ -131,16 +151,25 @@ def _state_findings(paths: FactoryPaths, manifest: dict) -> list[Finding]:
     if len(landed) > 1:
         gaps = sorted(set(_every_day(landed[0], landed[-1])) - set(landed))
         if gaps:
-            findings.append(Finding(
-                "landing_gap", "landing/tickets",
-                f"{len(gaps)} day(s) between {landed[0]} and {landed[-1]} have no landing: "
-                + _shown(gaps), partitions=gaps))
+            findings.append(
+                Finding(
+                    "landing_gap",
+                    "landing/tickets",
+                    f"{len(gaps)} day(s) between {landed[0]} and {landed[-1]} have no landing: "
+                    + _shown(gaps),
+                    partitions=gaps,
+                )
+            )
     unbuilt = [day for day in landed if day not in built_days]
     if unbuilt:
-        findings.append(Finding(
-            "landed_not_built", "landing/tickets",
-            f"{len(unbuilt)} landed day(s) have no factory run evidence: {_shown(unbuilt)}",
-            partitions=unbuilt))
+        findings.append(
+            Finding(
+                "landed_not_built",
+                "landing/tickets",
+                f"{len(unbuilt)} landed day(s) have no factory run evidence: {_shown(unbuilt)}",
+                partitions=unbuilt,
+            )
+        )
     known_days = sorted(set(landed) | built_days)
     span = _every_day(known_days[0], known_days[-1]) if known_days else []
     by_asset: dict[str, dict] = {}
@@ -152,19 +181,30 @@ def _state_findings(paths: FactoryPaths, manifest: dict) -> list[Finding]:
         recorded = by_asset.get(uid, {})
         switched_off = uid not in enabled
         if not any(c["status"] != "missing" for c in recorded.values()):
-            findings.append(Finding(
-                "asset_without_evidence", key,
-                "switched off in the project, so it has no evidence of its own" if switched_off
-                else f"no run evidence records {key}", expected=switched_off))
+            findings.append(
+                Finding(
+                    "asset_without_evidence",
+                    key,
+                    "switched off in the project, so it has no evidence of its own"
+                    if switched_off
+                    else f"no run evidence records {key}",
+                    expected=switched_off,
+                )
+            )
             continue
         if switched_off or not partition_column(node):
             continue
         days = [d for d in span if d not in recorded or recorded[d]["status"] == "missing"]
         if days:
-            findings.append(Finding(
-                "partitions_without_evidence", key,
-                f"{len(days)} day(s) between {span[0]} and {span[-1]} have no evidence of a build "
-                f"of {key}: {_shown(days)}", partitions=days))
+            findings.append(
+                Finding(
+                    "partitions_without_evidence",
+                    key,
+                    f"{len(days)} day(s) between {span[0]} and {span[-1]} have no "
+                    f"evidence of a build of {key}: {_shown(days)}",
+                    partitions=days,
+                )
+            )
     return findings
 
 
@@ -175,13 +215,19 @@ def audit(paths: FactoryPaths, manifest: dict | None = None) -> list[Finding]:
 
 def render_findings(findings: list[Finding], console: Console) -> None:
     risks = [f for f in findings if not f.expected]
-    table = Table(title=f"operational asset risks: {len(risks)} found"
-                  + (f", {len(findings) - len(risks)} expected" if len(findings) > len(risks) else ""))
+    table = Table(
+        title=f"operational asset risks: {len(risks)} found"
+        + (f", {len(findings) - len(risks)} expected" if len(findings) > len(risks) else "")
+    )
     table.add_column("risk")
     table.add_column("subject")
     table.add_column("detail")
     for finding in findings:
         style = "dim" if finding.expected else ""
-        table.add_row(finding.risk, finding.subject,
-                      ("(expected) " if finding.expected else "") + finding.detail, style=style)
+        table.add_row(
+            finding.risk,
+            finding.subject,
+            ("(expected) " if finding.expected else "") + finding.detail,
+            style=style,
+        )
     console.print(table)

@@ -32,7 +32,7 @@ import json
 import secrets
 import sys
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from data_factory.core.clock import utc_now_iso
@@ -58,19 +58,42 @@ from data_factory.state.read import read_cells, recorded_approvals
 NON_BLOCKING = ("CHECK_WARNED", "NOT_SELECTED")
 
 
-def make_reason(code: str, text: str, *, asset: str | None = None, partition: str | None = None,
-                checks: list[str] | None = None, run_id: str | None = None,
-                evidence: str | None = None, cause: str | None = None) -> dict:
-    return {"code": code, "asset": asset, "partition": partition, "checks": sorted(checks or []),
-            "text": text, "run_id": run_id, "evidence": evidence, "cause": cause}
+def make_reason(
+    code: str,
+    text: str,
+    *,
+    asset: str | None = None,
+    partition: str | None = None,
+    checks: list[str] | None = None,
+    run_id: str | None = None,
+    evidence: str | None = None,
+    cause: str | None = None,
+) -> dict:
+    return {
+        "code": code,
+        "asset": asset,
+        "partition": partition,
+        "checks": sorted(checks or []),
+        "text": text,
+        "run_id": run_id,
+        "evidence": evidence,
+        "cause": cause,
+    }
 
 
 def reason_key(reason: dict) -> str:
     """What makes two block reasons the same block. The text and the
     evidence path are left out: a copied data directory is the same block."""
-    return json.dumps([reason["code"], reason.get("asset"), reason.get("partition"),
-                       sorted(reason.get("checks") or []), reason.get("run_id"),
-                       reason.get("cause")])
+    return json.dumps(
+        [
+            reason["code"],
+            reason.get("asset"),
+            reason.get("partition"),
+            sorted(reason.get("checks") or []),
+            reason.get("run_id"),
+            reason.get("cause"),
+        ]
+    )
 
 
 @dataclass
@@ -95,16 +118,26 @@ class Decision:
 
     def to_dict(self) -> dict:
         return {
-            "consumer": self.consumer, "partition": self.partition, "decision": self.decision,
-            "requires": self.requires, "reasons": self.reasons, "overridden": self.overridden,
-            "warnings": self.warnings, "approval": self.approval, "evidence": self.evidence,
+            "consumer": self.consumer,
+            "partition": self.partition,
+            "decision": self.decision,
+            "requires": self.requires,
+            "reasons": self.reasons,
+            "overridden": self.overridden,
+            "warnings": self.warnings,
+            "approval": self.approval,
+            "evidence": self.evidence,
             "decision_evidence": self.recorded_in,
         }
 
     def document_block(self) -> dict:
         return {
-            "consumer": self.consumer, "partition": self.partition, "decision": self.decision,
-            "requires": self.requires, "reasons": self.reasons, "overridden": self.overridden,
+            "consumer": self.consumer,
+            "partition": self.partition,
+            "decision": self.decision,
+            "requires": self.requires,
+            "reasons": self.reasons,
+            "overridden": self.overridden,
             "warnings": self.warnings,
         }
 
@@ -112,49 +145,93 @@ class Decision:
 def _cell_reasons(cell: dict, key: str, partition: str) -> list[dict]:
     status = cell["status"]
     label = f"{key} {partition}" if cell["partition"] else key
-    common = {"asset": key, "partition": cell["partition"], "run_id": cell["run_id"],
-              "evidence": cell["evidence"]}
+    common = {
+        "asset": key,
+        "partition": cell["partition"],
+        "run_id": cell["run_id"],
+        "evidence": cell["evidence"],
+    }
     found = []
     for detail in cell["reason_details"]:
         code = detail["code"]
         if code in NON_BLOCKING or code not in cell["reasons"]:
             continue
         checks = cell["checks"]["blocking"] if code == "CHECK_FAILED" else []
-        found.append(make_reason(code, f"{label} is {status}: {detail['text']}", checks=checks,
-                                 cause=detail.get("cause"), **common))
+        found.append(
+            make_reason(
+                code,
+                f"{label} is {status}: {detail['text']}",
+                checks=checks,
+                cause=detail.get("cause"),
+                **common,
+            )
+        )
     if not found:
         code = {"failed": "BUILD_ERROR", "blocked": "UPSTREAM_BLOCKED"}.get(status, "CHECK_FAILED")
         found.append(make_reason(code, f"{label} is {status} and not consumable", **common))
     return found
 
 
-def _requirement(consumer: Consumer, uid: str, key: str, cell: dict | None, partition: str,
-                 enabled: dict, disabled: dict) -> tuple[list[dict], list[dict]]:
+def _requirement(
+    consumer: Consumer,
+    uid: str,
+    key: str,
+    cell: dict | None,
+    partition: str,
+    enabled: dict,
+    disabled: dict,
+) -> tuple[list[dict], list[dict]]:
     """Block reasons and warnings for one asset the consumer needs."""
     run = {"run_id": cell["run_id"], "evidence": cell["evidence"]} if cell else {}
     if uid not in enabled:
         where = "is switched off in the project" if uid in disabled else "is not in the project"
-        return [make_reason(
-            "UPSTREAM_NOT_AVAILABLE",
-            f"{key} {where} (an optional asset that is not enabled); {consumer.name} needs it "
-            f"for {partition}", asset=key, partition=partition, **run)], []
+        return [
+            make_reason(
+                "UPSTREAM_NOT_AVAILABLE",
+                f"{key} {where} (an optional asset that is not enabled); {consumer.name} needs it "
+                f"for {partition}",
+                asset=key,
+                partition=partition,
+                **run,
+            )
+        ], []
     if cell is None or cell["status"] == "missing":
-        return [make_reason(
-            "PARTITION_MISSING", f"{key} {partition}: no evidence records a build of this day",
-            asset=key, partition=partition, **run)], []
+        return [
+            make_reason(
+                "PARTITION_MISSING",
+                f"{key} {partition}: no evidence records a build of this day",
+                asset=key,
+                partition=partition,
+                **run,
+            )
+        ], []
     if cell["status"] == "not_available":
-        return [make_reason(
-            "UPSTREAM_NOT_AVAILABLE",
-            f"{key} {partition} is not_available: it was switched off when run "
-            f"{cell['run_id']} built the day; {consumer.name} needs it",
-            asset=key, partition=partition, **run)], []
+        return [
+            make_reason(
+                "UPSTREAM_NOT_AVAILABLE",
+                f"{key} {partition} is not_available: it was switched off when run "
+                f"{cell['run_id']} built the day; {consumer.name} needs it",
+                asset=key,
+                partition=partition,
+                **run,
+            )
+        ], []
     reasons = [] if cell["consumable"] else _cell_reasons(cell, key, partition)
-    warnings = [make_reason(
-        "CHECK_WARNED",
-        f"{key} {partition}: warn-severity check found rows (does not block): "
-        + ", ".join(cell["checks"]["warnings"]),
-        asset=key, partition=cell["partition"], checks=cell["checks"]["warnings"], **run,
-    )] if cell["checks"]["warnings"] else []
+    warnings = (
+        [
+            make_reason(
+                "CHECK_WARNED",
+                f"{key} {partition}: warn-severity check found rows (does not block): "
+                + ", ".join(cell["checks"]["warnings"]),
+                asset=key,
+                partition=cell["partition"],
+                checks=cell["checks"]["warnings"],
+                **run,
+            )
+        ]
+        if cell["checks"]["warnings"]
+        else []
+    )
     return reasons, warnings
 
 
@@ -163,37 +240,60 @@ def _release_on_approval(decision: Decision, approval: dict) -> None:
     decision.decision = "release"
     decision.overridden = decision.reasons
     decision.approval = approval
-    decision.reasons = [make_reason(
-        "APPROVAL_OVERRIDE",
-        f"released by the approval of {approval['approved_by']} at {approval['approved_at']}: "
-        f"{approval['reason']} (overrides {codes})",
-        partition=decision.partition, run_id=approval["run_id"], evidence=approval["evidence"],
-    )]
+    decision.reasons = [
+        make_reason(
+            "APPROVAL_OVERRIDE",
+            f"released by the approval of {approval['approved_by']} at {approval['approved_at']}: "
+            f"{approval['reason']} (overrides {codes})",
+            partition=decision.partition,
+            run_id=approval["run_id"],
+            evidence=approval["evidence"],
+        )
+    ]
 
 
-def evaluate(paths: FactoryPaths, consumer: Consumer, partition: str, manifest: dict,
-             cells: list[dict] | None = None, approvals: list[dict] | None = None) -> Decision:
+def evaluate(
+    paths: FactoryPaths,
+    consumer: Consumer,
+    partition: str,
+    manifest: dict,
+    cells: list[dict] | None = None,
+    approvals: list[dict] | None = None,
+) -> Decision:
     """The decision for one consumer and day, from the state store as it is
     now. Records nothing. `cells` and `approvals` may be given when many
     decisions are evaluated at once (the status grid)."""
     enabled, disabled, _ = asset_index(manifest)
-    keys = {uid: asset_key(enabled.get(uid) or disabled.get(uid) or {"unique_id": uid, "name": uid})
-            for uid in consumer.requires}
+    keys = {
+        uid: asset_key(enabled.get(uid) or disabled.get(uid) or {"unique_id": uid, "name": uid})
+        for uid in consumer.requires
+    }
     if cells is None:
         try:
-            cells = read_cells(paths, assets=list(consumer.requires) + list(keys.values()),
-                                     since=partition, until=partition)
+            cells = read_cells(
+                paths,
+                assets=list(consumer.requires) + list(keys.values()),
+                since=partition,
+                until=partition,
+            )
         except FactoryError as exc:
             if exc.reason_code != "STATE_MISSING":
                 raise
             cells = []
     index = {(c["unique_id"], c["partition"]): c for c in cells}
-    decision = Decision(consumer=consumer.name, partition=partition, decision="release",
-                        requires=[keys[u] for u in consumer.requires], reasons=[])
+    decision = Decision(
+        consumer=consumer.name,
+        partition=partition,
+        decision="release",
+        requires=[keys[u] for u in consumer.requires],
+        reasons=[],
+    )
     evidence: set[str] = set()
     for uid in consumer.requires:
         cell = index.get((uid, partition)) or index.get((uid, None))
-        reasons, warnings = _requirement(consumer, uid, keys[uid], cell, partition, enabled, disabled)
+        reasons, warnings = _requirement(
+            consumer, uid, keys[uid], cell, partition, enabled, disabled
+        )
         decision.reasons += reasons
         decision.warnings += warnings
         evidence.update(r["evidence"] for r in reasons if r["evidence"])
@@ -201,7 +301,9 @@ def evaluate(paths: FactoryPaths, consumer: Consumer, partition: str, manifest: 
             evidence.add(cell["evidence"])
     if decision.reasons:
         decision.decision = "block"
-        approval = _applicable_approval(paths, consumer.name, partition, decision.reasons, approvals)
+        approval = _applicable_approval(
+            paths, consumer.name, partition, decision.reasons, approvals
+        )
         if approval:
             _release_on_approval(decision, approval)
             evidence.add(approval["evidence"])
@@ -209,10 +311,17 @@ def evaluate(paths: FactoryPaths, consumer: Consumer, partition: str, manifest: 
     return decision
 
 
-def _applicable_approval(paths: FactoryPaths, consumer: str, partition: str,
-                         reasons: list[dict], approvals: list[dict] | None = None) -> dict | None:
+def _applicable_approval(
+    paths: FactoryPaths,
+    consumer: str,
+    partition: str,
+    reasons: list[dict],
+    approvals: list[dict] | None = None,
+) -> dict | None:
     if approvals is not None:
-        recorded = [a for a in approvals if a["consumer"] == consumer and a["partition"] == partition]
+        recorded = [
+            a for a in approvals if a["consumer"] == consumer and a["partition"] == partition
+        ]
     else:
         try:
             recorded = recorded_approvals(paths, partition=partition, consumer=consumer)
@@ -225,8 +334,9 @@ def _applicable_approval(paths: FactoryPaths, consumer: str, partition: str,
     return None
 
 
-def consumer_grid(paths: FactoryPaths, manifest: dict, cells: list[dict],
-                  partitions: list[str]) -> list[dict]:
+def consumer_grid(
+    paths: FactoryPaths, manifest: dict, cells: list[dict], partitions: list[str]
+) -> list[dict]:
     """What the gate would decide for every consumer and day of the grid,
     without recording anything: the consumer rows of `factory status`."""
     try:
@@ -236,33 +346,51 @@ def consumer_grid(paths: FactoryPaths, manifest: dict, cells: list[dict],
     rows = []
     for consumer in sorted(consumers(manifest).values(), key=lambda c: c.name):
         for partition in partitions:
-            decision = evaluate(paths, consumer, partition, manifest, cells=cells,
-                                approvals=approvals)
-            rows.append({
-                "consumer": consumer.name, "partition": partition, "decision": decision.decision,
-                "reasons": sorted({r["code"] for r in decision.reasons}),
-                "details": [{"code": r["code"], "text": r["text"]} for r in decision.reasons],
-                "approved_by": decision.approval["approved_by"] if decision.approval else None,
-                "approval_run_id": decision.approval["run_id"] if decision.approval else None,
-                "overridden": [{"code": r["code"], "text": r["text"]} for r in decision.overridden],
-            })
+            decision = evaluate(
+                paths, consumer, partition, manifest, cells=cells, approvals=approvals
+            )
+            rows.append(
+                {
+                    "consumer": consumer.name,
+                    "partition": partition,
+                    "decision": decision.decision,
+                    "reasons": sorted({r["code"] for r in decision.reasons}),
+                    "details": [{"code": r["code"], "text": r["text"]} for r in decision.reasons],
+                    "approved_by": decision.approval["approved_by"] if decision.approval else None,
+                    "approval_run_id": decision.approval["run_id"] if decision.approval else None,
+                    "overridden": [
+                        {"code": r["code"], "text": r["text"]} for r in decision.overridden
+                    ],
+                }
+            )
     return rows
 
 
 def approval_entry(approval: dict) -> dict:
     """An approval as the evidence schema's `approval` object."""
-    return {key: approval[key] for key in
-            ("consumer", "partition", "approved_by", "approved_at", "reason", "overrides")}
+    return {
+        key: approval[key]
+        for key in ("consumer", "partition", "approved_by", "approved_at", "reason", "overrides")
+    }
 
 
 def _document_id(label: str) -> str:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     return f"{label}-{stamp}-{secrets.token_hex(2)}"
 
 
-def _document(*, kind: str, run_id: str, command: str, partition: str, status: str,
-              reason_codes: set[str], approvals: list[dict], decision: dict,
-              manifest: dict) -> dict:
+def _document(
+    *,
+    kind: str,
+    run_id: str,
+    command: str,
+    partition: str,
+    status: str,
+    reason_codes: set[str],
+    approvals: list[dict],
+    decision: dict,
+    manifest: dict,
+) -> dict:
     now = utc_now_iso()
     git_sha, git_dirty = git_identity()
     metadata = manifest.get("metadata") or {}
@@ -274,13 +402,25 @@ def _document(*, kind: str, run_id: str, command: str, partition: str, status: s
         "started_at": now,
         "finished_at": now,
         "invocation": {
-            "tool": "factory", "command": command, "dbt_command": None, "dbt_args": [],
-            "vars": {}, "selection": None, "target": None, "adapter": metadata.get("adapter_type"),
-            "dbt_version": metadata.get("dbt_version"), "dbt_invocation_id": None,
-            "project_name": metadata.get("project_name"), "factory_version": FACTORY_VERSION,
+            "tool": "factory",
+            "command": command,
+            "dbt_command": None,
+            "dbt_args": [],
+            "vars": {},
+            "selection": None,
+            "target": None,
+            "adapter": metadata.get("adapter_type"),
+            "dbt_version": metadata.get("dbt_version"),
+            "dbt_invocation_id": None,
+            "project_name": metadata.get("project_name"),
+            "factory_version": FACTORY_VERSION,
         },
-        "code": {"git_sha": git_sha, "git_dirty": git_dirty,
-                 "manifest_schema": metadata.get("dbt_schema_version"), "node_checksums": {}},
+        "code": {
+            "git_sha": git_sha,
+            "git_dirty": git_dirty,
+            "manifest_schema": metadata.get("dbt_schema_version"),
+            "node_checksums": {},
+        },
         "partitions": [partition],
         "inputs": [],
         "assets": [],
@@ -316,21 +456,29 @@ def gate(paths: FactoryPaths, name: str, partition: str) -> Decision:
     decision = evaluate(paths, consumer, partition, manifest)
     codes = {r["code"] for r in decision.reasons + decision.overridden}
     document = _document(
-        kind="decision", run_id=_document_id(f"gate-{consumer.name}-{partition}"),
-        command=f"gate {consumer.name} --partition {partition}", partition=partition,
-        status="success" if decision.decision == "release" else "failed", reason_codes=codes,
+        kind="decision",
+        run_id=_document_id(f"gate-{consumer.name}-{partition}"),
+        command=f"gate {consumer.name} --partition {partition}",
+        partition=partition,
+        status="success" if decision.decision == "release" else "failed",
+        reason_codes=codes,
         approvals=[approval_entry(decision.approval)] if decision.approval else [],
-        decision=decision.document_block(), manifest=manifest,
+        decision=decision.document_block(),
+        manifest=manifest,
     )
     decision.recorded_in = str(_record(paths, document, manifest))
     return decision
 
 
-def approve(paths: FactoryPaths, name: str, partition: str, by: str, reason: str) -> tuple[dict, Decision]:
+def approve(
+    paths: FactoryPaths, name: str, partition: str, by: str, reason: str
+) -> tuple[dict, Decision]:
     """Release a blocked consumer for one day on an owner's word."""
     by, reason = (by or "").strip(), (reason or "").strip()
     if not by or not reason:
-        error = FactoryError("APPROVER_NOT_OWNER", "an approval needs --by NAME and a --reason TEXT")
+        error = FactoryError(
+            "APPROVER_NOT_OWNER", "an approval needs --by NAME and a --reason TEXT"
+        )
         error.exit_code = EXIT_USAGE
         raise error
     manifest, consumer, partition = _prepare(paths, name, partition)
@@ -352,25 +500,40 @@ def approve(paths: FactoryPaths, name: str, partition: str, by: str, reason: str
     if not decision.blocked:
         raise FactoryError(
             "APPROVAL_NOT_NEEDED",
-            f"{consumer.name} {partition} is not blocked (the gate releases it); nothing to approve",
+            f"{consumer.name} {partition} is not blocked (the gate releases it); "
+            "nothing to approve",
         )
     approval = {
-        "consumer": consumer.name, "partition": partition, "approved_by": owners[by.casefold()][0],
-        "approved_at": utc_now_iso(), "reason": reason,
+        "consumer": consumer.name,
+        "partition": partition,
+        "approved_by": owners[by.casefold()][0],
+        "approved_at": utc_now_iso(),
+        "reason": reason,
         "overrides": sorted({r["code"] for r in decision.reasons}),
     }
     document = _document(
-        kind="approval", run_id=_document_id(f"approve-{consumer.name}-{partition}"),
+        kind="approval",
+        run_id=_document_id(f"approve-{consumer.name}-{partition}"),
         command=f"approve {consumer.name} --partition {partition} --by {by}",
-        partition=partition, status="success", reason_codes=set(approval["overrides"]),
-        approvals=[approval], decision=decision.document_block(), manifest=manifest,
+        partition=partition,
+        status="success",
+        reason_codes=set(approval["overrides"]),
+        approvals=[approval],
+        decision=decision.document_block(),
+        manifest=manifest,
     )
     path = _record(paths, document, manifest)
-    return {**approval, "evidence": str(path), "run_id": document["run_id"],
-            "block": decision.reasons}, decision
+    return {
+        **approval,
+        "evidence": str(path),
+        "run_id": document["run_id"],
+        "block": decision.reasons,
+    }, decision
 
 
-def active_approvals(paths: FactoryPaths, partition: str, manifest: dict | None = None) -> list[dict]:
+def active_approvals(
+    paths: FactoryPaths, partition: str, manifest: dict | None = None
+) -> list[dict]:
     """Approvals that release a consumer on `partition` right now, as the
     evidence schema's approval objects. A run records them in its evidence.
     Never raises: a run must not fail because the state store cannot say."""
@@ -390,6 +553,6 @@ def active_approvals(paths: FactoryPaths, partition: str, manifest: dict | None 
             if decision.approval:
                 found.append(approval_entry(decision.approval))
         return found
-    except Exception as exc:  # noqa: BLE001 - a run goes on without them
+    except Exception as exc:
         print(f"  approvals for {partition} not read ({exc})", file=sys.stderr)
         return []

@@ -23,8 +23,7 @@ def artifact_version(document: dict, kind: str, path: Path | str) -> str:
         supported = ", ".join(sorted(SUPPORTED_ARTIFACTS[kind]))
         raise FactoryError(
             "ARTIFACT_VERSION_UNSUPPORTED",
-            f"{path} is a dbt {kind} artifact of version {version}; this factory reads "
-            f"{supported}",
+            f"{path} is a dbt {kind} artifact of version {version}; this factory reads {supported}",
         )
     return version
 

@@ -26,8 +26,12 @@ _CHECK_STATUS = {
 
 def _check_entry(test: dict, result: dict | None) -> dict:
     is_unit = test.get("resource_type") == "unit_test"
-    severity = "error" if is_unit else str((test.get("config") or {}).get("severity", "error")).lower()
-    status = _CHECK_STATUS.get(str(result.get("status")).lower(), "errored") if result else "not_run"
+    severity = (
+        "error" if is_unit else str((test.get("config") or {}).get("severity", "error")).lower()
+    )
+    status = (
+        _CHECK_STATUS.get(str(result.get("status")).lower(), "errored") if result else "not_run"
+    )
     message = (result or {}).get("message")
     return {
         "name": test.get("name", test["unique_id"]),
@@ -38,7 +42,8 @@ def _check_entry(test: dict, result: dict | None) -> dict:
         "failures": (result or {}).get("failures"),
         "message": message[:500] if isinstance(message, str) else None,
         "execution_time_s": round(float((result or {}).get("execution_time") or 0.0), 4)
-        if result else None,
+        if result
+        else None,
     }
 
 
@@ -96,8 +101,10 @@ def derive_assets(
                 reasons.append("BUILD_ERROR")
         if any(is_blocking(c) for c in own_checks):
             reasons.append("CHECK_FAILED")
-        if any(c["status"] == "warned" or (c["severity"] == "warn" and c["status"] == "failed")
-               for c in own_checks):
+        if any(
+            c["status"] == "warned" or (c["severity"] == "warn" and c["status"] == "failed")
+            for c in own_checks
+        ):
             reasons.append("CHECK_WARNED")
         outcome[uid] = (status, reasons, message if isinstance(message, str) else None)
 
@@ -136,37 +143,44 @@ def derive_assets(
             if node.get("resource_type") == "source" and partition in input_status:
                 entry_status = "failed" if input_status[partition] == "failed" else "materialized"
                 entry_reasons = [r for r in entry_reasons if r != "NOT_SELECTED"]
-            entries.append({
-                "asset": asset_key(node),
-                "unique_id": uid,
-                "resource_type": node.get("resource_type"),
-                "partition": partition,
-                "status": entry_status,
-                "rows": row_counts.get((uid, partition)),
-                "execution_time_s": round(float(result["execution_time"]), 4)
-                if result.get("execution_time") is not None else None,
-                "checksum": (node.get("checksum") or {}).get("checksum"),
-                "depends_on": upstream_assets(node, assets),
-                "checks": own_checks,
-                "reason_codes": sorted(set(entry_reasons)),
-                "message": message[:500] if message and entry_status in ("failed", "blocked") else None,
-            })
+            entries.append(
+                {
+                    "asset": asset_key(node),
+                    "unique_id": uid,
+                    "resource_type": node.get("resource_type"),
+                    "partition": partition,
+                    "status": entry_status,
+                    "rows": row_counts.get((uid, partition)),
+                    "execution_time_s": round(float(result["execution_time"]), 4)
+                    if result.get("execution_time") is not None
+                    else None,
+                    "checksum": (node.get("checksum") or {}).get("checksum"),
+                    "depends_on": upstream_assets(node, assets),
+                    "checks": own_checks,
+                    "reason_codes": sorted(set(entry_reasons)),
+                    "message": message[:500]
+                    if message and entry_status in ("failed", "blocked")
+                    else None,
+                }
+            )
 
     for uid, node in sorted(disabled_assets(manifest).items()):
         column = partition_column(node)
-        for partition in (list(partitions) if column and partitions else [None]):
-            entries.append({
-                "asset": asset_key(node),
-                "unique_id": uid,
-                "resource_type": node.get("resource_type"),
-                "partition": partition,
-                "status": "not_available",
-                "rows": None,
-                "execution_time_s": None,
-                "checksum": (node.get("checksum") or {}).get("checksum"),
-                "depends_on": [],
-                "checks": [],
-                "reason_codes": ["ASSET_DISABLED"],
-                "message": None,
-            })
+        for partition in list(partitions) if column and partitions else [None]:
+            entries.append(
+                {
+                    "asset": asset_key(node),
+                    "unique_id": uid,
+                    "resource_type": node.get("resource_type"),
+                    "partition": partition,
+                    "status": "not_available",
+                    "rows": None,
+                    "execution_time_s": None,
+                    "checksum": (node.get("checksum") or {}).get("checksum"),
+                    "depends_on": [],
+                    "checks": [],
+                    "reason_codes": ["ASSET_DISABLED"],
+                    "message": None,
+                }
+            )
     return entries

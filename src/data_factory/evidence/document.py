@@ -23,12 +23,20 @@ FACTORY_VERSION = "0.1.0"
 def git_identity(project_dir: Path = PROJECT_DIR) -> tuple[str | None, bool | None]:
     try:
         sha = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=project_dir, capture_output=True,
-            text=True, check=True, timeout=10,
+            ["git", "rev-parse", "HEAD"],
+            cwd=project_dir,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=project_dir,
-            capture_output=True, text=True, check=True, timeout=10,
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=project_dir,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
         ).stdout.strip()
         return (sha if re.fullmatch(r"[0-9a-f]{40}", sha) else None), bool(dirty)
     except (OSError, subprocess.SubprocessError):
@@ -93,13 +101,15 @@ def build_evidence(
             "tool": "factory",
             "command": command,
             "dbt_command": args.get("which"),
-            "dbt_args": list(dbt_args) if dbt_args is not None else (
-                str(args.get("invocation_command", "")).split()),
+            "dbt_args": list(dbt_args)
+            if dbt_args is not None
+            else (str(args.get("invocation_command", "")).split()),
             "vars": args.get("vars") if isinstance(args.get("vars"), dict) else {},
             "selection": selection,
             "target": target or args.get("target"),
             "adapter": metadata.get("adapter_type"),
-            "dbt_version": metadata.get("dbt_version") or (run_results.get("metadata") or {}).get("dbt_version"),
+            "dbt_version": metadata.get("dbt_version")
+            or (run_results.get("metadata") or {}).get("dbt_version"),
             "dbt_invocation_id": (run_results.get("metadata") or {}).get("invocation_id"),
             "project_name": metadata.get("project_name"),
             "factory_version": FACTORY_VERSION,
@@ -108,9 +118,7 @@ def build_evidence(
             "git_sha": git_sha,
             "git_dirty": git_dirty,
             "manifest_schema": metadata.get("dbt_schema_version"),
-            "node_checksums": {
-                a["unique_id"]: a["checksum"] for a in assets if a["checksum"]
-            },
+            "node_checksums": {a["unique_id"]: a["checksum"] for a in assets if a["checksum"]},
         },
         "partitions": list(partitions),
         "inputs": inputs,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from data_factory.core.paths import FactoryPaths
@@ -18,8 +18,8 @@ def order_key(document: dict) -> str:
     try:
         moment = datetime.fromisoformat(started.replace("Z", "+00:00"))
         if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
-        started = moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+            moment = moment.replace(tzinfo=UTC)
+        started = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     except ValueError:
         pass
     return f"{started}|{document.get('run_id')}"
@@ -67,7 +67,8 @@ def evidence_files(paths: FactoryPaths) -> list[Path]:
     if not paths.evidence.is_dir():
         return []
     return sorted(
-        p for p in paths.evidence.glob("*.json")
+        p
+        for p in paths.evidence.glob("*.json")
         if p.is_file() and not p.name.startswith(".")  # .tmp-* are writes in flight
     )
 

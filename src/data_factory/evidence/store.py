@@ -37,8 +37,9 @@ def content_sha256(evidence: dict) -> str:
 
 def schema_problems(document: dict) -> list[str]:
     problems = []
-    for error in sorted(_validator().iter_errors(document),
-                        key=lambda e: [str(p) for p in e.instance_path]):
+    for error in sorted(
+        _validator().iter_errors(document), key=lambda e: [str(p) for p in e.instance_path]
+    ):
         location = "/".join(str(p) for p in error.instance_path) or "(root)"
         problems.append(f"{location}: {error.message}")
     return problems
@@ -89,7 +90,11 @@ def validate_evidence_file(path: Path) -> list[str]:
     except FactoryError as exc:
         return [exc.message]
     problems = schema_problems(document)
-    recorded = (document.get("report") or {}).get("sha256") if isinstance(document.get("report"), dict) else None
+    recorded = (
+        (document.get("report") or {}).get("sha256")
+        if isinstance(document.get("report"), dict)
+        else None
+    )
     if not problems and recorded != content_sha256(document):
         problems.append(
             "EVIDENCE_HASH_MISMATCH: content sha256 differs from report.sha256; the file "

@@ -31,10 +31,10 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Callable, Iterable
 
 import numpy as np
 import pyarrow as pa
@@ -47,10 +47,27 @@ ENTITY = "ticket_events"
 MANIFEST_NAME = "_manifest.json"
 MANIFEST_VERSION = 1
 
-EVENT_KEYS = ("event_id", "ticket_id", "event_type", "event_at", "customer_id", "agent_id",
-              "channel", "priority", "category", "status")
-EVENT_TYPES = ("created", "assigned", "first_response", "status_changed", "resolved",
-               "reopened", "closed")
+EVENT_KEYS = (
+    "event_id",
+    "ticket_id",
+    "event_type",
+    "event_at",
+    "customer_id",
+    "agent_id",
+    "channel",
+    "priority",
+    "category",
+    "status",
+)
+EVENT_TYPES = (
+    "created",
+    "assigned",
+    "first_response",
+    "status_changed",
+    "resolved",
+    "reopened",
+    "closed",
+)
 STATUSES = ("new", "open", "pending", "on_hold", "solved", "closed")
 CHANNELS = ("email", "chat", "phone", "web")
 PRIORITIES = ("low", "normal", "high", "urgent")
@@ -85,15 +102,74 @@ _MINUTE = 60
 # volume: a week averages `tickets_per_day` (5 * 1.2 + 2 * 0.5 = 7)
 _WEEKDAY_VOLUME, _WEEKEND_VOLUME = 1.2, 0.5
 # relative ticket arrivals per UTC hour
-_WEEKDAY_HOURS = np.array([0.5, 0.4, 0.3, 0.3, 0.4, 0.6, 1.0, 1.8, 3.0, 4.6, 5.2, 5.4,
-                           5.0, 5.2, 5.4, 5.2, 4.8, 4.0, 2.6, 1.8, 1.3, 1.0, 0.8, 0.6])
-_WEEKEND_HOURS = np.array([0.7, 0.6, 0.5, 0.5, 0.5, 0.6, 0.8, 1.0, 1.3, 1.5, 1.6, 1.6,
-                           1.6, 1.6, 1.5, 1.5, 1.4, 1.3, 1.2, 1.1, 1.0, 0.9, 0.8, 0.8])
+_WEEKDAY_HOURS = np.array(
+    [
+        0.5,
+        0.4,
+        0.3,
+        0.3,
+        0.4,
+        0.6,
+        1.0,
+        1.8,
+        3.0,
+        4.6,
+        5.2,
+        5.4,
+        5.0,
+        5.2,
+        5.4,
+        5.2,
+        4.8,
+        4.0,
+        2.6,
+        1.8,
+        1.3,
+        1.0,
+        0.8,
+        0.6,
+    ]
+)
+_WEEKEND_HOURS = np.array(
+    [
+        0.7,
+        0.6,
+        0.5,
+        0.5,
+        0.5,
+        0.6,
+        0.8,
+        1.0,
+        1.3,
+        1.5,
+        1.6,
+        1.6,
+        1.6,
+        1.6,
+        1.5,
+        1.5,
+        1.4,
+        1.3,
+        1.2,
+        1.1,
+        1.0,
+        0.9,
+        0.8,
+        0.8,
+    ]
+)
 _PRIORITY_SHARE = np.array([0.30, 0.45, 0.18, 0.07])  # low, normal, high, urgent
 _CHANNEL_SHARE = np.array([0.40, 0.25, 0.10, 0.25])  # email, chat, phone, web
 _CHANNEL_RESPONSE_FACTOR = np.array([1.0, 0.35, 0.25, 1.0])  # chat/phone get answered faster
-_CATEGORY_WEIGHT = {"billing": 18, "login": 15, "bug": 20, "feature_request": 10,
-                    "shipping": 12, "account": 15, "other": 10}
+_CATEGORY_WEIGHT = {
+    "billing": 18,
+    "login": 15,
+    "bug": 20,
+    "feature_request": 10,
+    "shipping": 12,
+    "account": 15,
+    "other": 10,
+}
 _TIER_TICKET_WEIGHT = {"enterprise": 3.0, "business": 1.5, "standard": 1.0}
 # medians as a share of the SLA target: most tickets meet it, a lognormal tail breaches it
 _FIRST_RESPONSE_MEDIAN_SHARE, _FIRST_RESPONSE_SIGMA = 0.45, 0.8
@@ -110,12 +186,25 @@ _CLOSE_DELAY = (36 * _HOUR, 72 * _HOUR)  # uniform [min, max)
 
 # ---- events of one ticket, in causal order (the sequence in the event id) ------------------
 _STAGES = (  # (stage, event type index)
-    ("created", 0), ("assigned", 1), ("first_response", 2), ("hold_1", 3), ("hold_2", 3),
-    ("resolved", 4), ("reopened", 5), ("resolved_again", 4), ("closed", 6),
+    ("created", 0),
+    ("assigned", 1),
+    ("first_response", 2),
+    ("hold_1", 3),
+    ("hold_2", 3),
+    ("resolved", 4),
+    ("reopened", 5),
+    ("resolved_again", 4),
+    ("closed", 6),
 )
-_STAGE_STATUS = {"created": "new", "assigned": "open", "first_response": "pending",
-                 "resolved": "solved", "reopened": "open", "resolved_again": "solved",
-                 "closed": "closed"}
+_STAGE_STATUS = {
+    "created": "new",
+    "assigned": "open",
+    "first_response": "pending",
+    "resolved": "solved",
+    "reopened": "open",
+    "resolved_again": "solved",
+    "closed": "closed",
+}
 
 
 # =========================================================================================
@@ -145,9 +234,7 @@ def parse_faults(text: str | None) -> list[FaultSpec]:
             continue
         name, at_sign, day_text = (part.strip() for part in item.partition("@"))
         if name not in FAULT_NAMES:
-            raise ValueError(
-                f"unknown fault {name!r}; valid faults: {', '.join(FAULT_NAMES)}"
-            )
+            raise ValueError(f"unknown fault {name!r}; valid faults: {', '.join(FAULT_NAMES)}")
         day = None
         if at_sign:
             try:
@@ -220,9 +307,10 @@ def load_seed_ids() -> dict:
     agents = _read_seed("agents.csv", ("agent_id", "team"))
     customers = _read_seed("customers.csv", ("customer_id", "sla_tier"))
     categories = _read_seed("categories.csv", ("category", "is_billing"))
-    policies = _read_seed("sla_policies.csv", ("sla_tier", "priority",
-                                               "first_response_target_minutes",
-                                               "resolution_target_hours"))
+    policies = _read_seed(
+        "sla_policies.csv",
+        ("sla_tier", "priority", "first_response_target_minutes", "resolution_target_hours"),
+    )
     sla = {
         (row["sla_tier"], row["priority"]): {
             "first_response_target_minutes": int(row["first_response_target_minutes"]),
@@ -242,8 +330,11 @@ def load_seed_ids() -> dict:
         "customer_ids": tuple(row["customer_id"] for row in customers),
         "customer_tiers": {row["customer_id"]: row["sla_tier"] for row in customers},
         "categories": tuple(row["category"] for row in categories),
-        "billing_categories": tuple(row["category"] for row in categories
-                                    if row["is_billing"].strip().lower() in ("true", "1", "yes")),
+        "billing_categories": tuple(
+            row["category"]
+            for row in categories
+            if row["is_billing"].strip().lower() in ("true", "1", "yes")
+        ),
         "sla_policies": sla,
     }
 
@@ -264,29 +355,33 @@ class _Reference:
     resolution_median_s: np.ndarray  # [tier, priority]
 
     @classmethod
-    def build(cls, seeds: dict) -> "_Reference":
+    def build(cls, seeds: dict) -> _Reference:
         def tokens(values) -> pa.Array:
             return pa.array([json.dumps(v) for v in values], pa.string())
 
-        tiers = np.array([SLA_TIERS.index(seeds["customer_tiers"][c])
-                          for c in seeds["customer_ids"]])
+        tiers = np.array(
+            [SLA_TIERS.index(seeds["customer_tiers"][c]) for c in seeds["customer_ids"]]
+        )
         weight = np.array([_TIER_TICKET_WEIGHT[SLA_TIERS[t]] for t in tiers])
         teams: dict[str, list[int]] = {}
         for index, agent in enumerate(seeds["agent_ids"]):
             teams.setdefault(seeds["agent_teams"][agent], []).append(index)
         categories = seeds["categories"]
         cat_weight = np.array([_CATEGORY_WEIGHT.get(c, 5) for c in categories], float)
-        route = np.array([0 if c in seeds["billing_categories"] else 1 if c == "bug" else 2
-                          for c in categories])
+        route = np.array(
+            [0 if c in seeds["billing_categories"] else 1 if c == "bug" else 2 for c in categories]
+        )
         first_response = np.zeros((3, 4))
         resolution = np.zeros((3, 4))
         for (tier, priority), policy in seeds["sla_policies"].items():
             if tier in SLA_TIERS and priority in PRIORITIES:
                 at = SLA_TIERS.index(tier), PRIORITIES.index(priority)
-                first_response[at] = (policy["first_response_target_minutes"] * _MINUTE
-                                      * _FIRST_RESPONSE_MEDIAN_SHARE)
-                resolution[at] = (policy["resolution_target_hours"] * _HOUR
-                                  * _RESOLUTION_MEDIAN_SHARE)
+                first_response[at] = (
+                    policy["first_response_target_minutes"] * _MINUTE * _FIRST_RESPONSE_MEDIAN_SHARE
+                )
+                resolution[at] = (
+                    policy["resolution_target_hours"] * _HOUR * _RESOLUTION_MEDIAN_SHARE
+                )
         return cls(
             customer_tokens=tokens(seeds["customer_ids"]),
             customer_tier=tiers,
@@ -300,8 +395,9 @@ class _Reference:
             resolution_median_s=resolution,
         )
 
-    def pick_agents(self, route: np.ndarray, draw_team: np.ndarray,
-                    draw_agent: np.ndarray) -> np.ndarray:
+    def pick_agents(
+        self, route: np.ndarray, draw_team: np.ndarray, draw_agent: np.ndarray
+    ) -> np.ndarray:
         """Billing tickets go to the billing team, bugs mostly to tier2, the rest
         mostly to tier1; a team missing from the seeds falls back to everyone."""
         every = np.arange(len(self.agent_tokens))
@@ -310,9 +406,11 @@ class _Reference:
         tier2 = self.team_agents.get("tier2", every)
         use_tier2 = np.where(route == 1, draw_team < 0.7, draw_team < 0.15)
         chosen = np.empty(len(route), dtype=np.int64)
-        for mask, pool in ((route == 0, billing),
-                           ((route != 0) & use_tier2, tier2),
-                           ((route != 0) & ~use_tier2, tier1)):
+        for mask, pool in (
+            (route == 0, billing),
+            ((route != 0) & use_tier2, tier2),
+            ((route != 0) & ~use_tier2, tier1),
+        ):
             chosen[mask] = pool[(draw_agent[mask] * len(pool)).astype(np.int64)]
         return chosen
 
@@ -342,7 +440,7 @@ class _CreatedDay:
 
 
 def _epoch(day: date) -> int:
-    return int(datetime(day.year, day.month, day.day, tzinfo=timezone.utc).timestamp())
+    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
 
 
 def _lognormal(rng: np.random.Generator, median: np.ndarray, sigma: float) -> np.ndarray:
@@ -364,8 +462,7 @@ def _simulate(day: date, tickets_per_day: int, seed: int, ref: _Reference) -> _C
     start = _epoch(day)
 
     hours = _WEEKEND_HOURS if weekend else _WEEKDAY_HOURS
-    created = (start + rng.choice(24, n, p=hours / hours.sum()) * _HOUR
-               + rng.integers(0, _HOUR, n))
+    created = start + rng.choice(24, n, p=hours / hours.sum()) * _HOUR + rng.integers(0, _HOUR, n)
     customer = rng.choice(len(ref.customer_p), n, p=ref.customer_p)
     priority = rng.choice(4, n, p=_PRIORITY_SHARE)
     channel = rng.choice(4, n, p=_CHANNEL_SHARE)
@@ -382,7 +479,8 @@ def _simulate(day: date, tickets_per_day: int, seed: int, ref: _Reference) -> _C
 
     # resolution: lognormal around a share of the SLA target, counted from the first response
     res_delay = np.maximum(
-        300.0, _lognormal(rng, ref.resolution_median_s[tier, priority], _RESOLUTION_SIGMA))
+        300.0, _lognormal(rng, ref.resolution_median_s[tier, priority], _RESOLUTION_SIGMA)
+    )
     resolved = first_response + res_delay.astype(np.int64)
     stalled = rng.random(n) < _STALLED_SHARE
     is_resolved = ~stalled & (resolved < start + _RESOLVE_BY)
@@ -396,8 +494,9 @@ def _simulate(day: date, tickets_per_day: int, seed: int, ref: _Reference) -> _C
     hold_1 = np.maximum(first_response + (span * u[:, 0]).astype(np.int64), first_response + 1)
     hold_2 = np.maximum(first_response + (span * u[:, 1]).astype(np.int64), hold_1 + 1)
     first_hold_on_hold = rng.random(n) < 0.6  # on_hold, else open; the second is its follow-up
-    resolved = np.maximum(resolved, np.where(holds == 2, hold_2, np.where(holds == 1, hold_1,
-                                                                          first_response)) + 1)
+    resolved = np.maximum(
+        resolved, np.where(holds == 2, hold_2, np.where(holds == 1, hold_1, first_response)) + 1
+    )
 
     reopened_mask = is_resolved & (rng.random(n) < _REOPEN_SHARE)
     reopened = resolved + _bounded_lognormal(rng, n, _REOPEN_DELAY)
@@ -406,14 +505,27 @@ def _simulate(day: date, tickets_per_day: int, seed: int, ref: _Reference) -> _C
     closed = final + rng.integers(_CLOSE_DELAY[0], _CLOSE_DELAY[1], n)
 
     present = {
-        "created": np.ones(n, bool), "assigned": np.ones(n, bool),
-        "first_response": np.ones(n, bool), "hold_1": holds >= 1, "hold_2": holds >= 2,
-        "resolved": is_resolved, "reopened": reopened_mask, "resolved_again": reopened_mask,
+        "created": np.ones(n, bool),
+        "assigned": np.ones(n, bool),
+        "first_response": np.ones(n, bool),
+        "hold_1": holds >= 1,
+        "hold_2": holds >= 2,
+        "resolved": is_resolved,
+        "reopened": reopened_mask,
+        "resolved_again": reopened_mask,
         "closed": is_resolved,
     }
-    times = {"created": created, "assigned": assigned, "first_response": first_response,
-             "hold_1": hold_1, "hold_2": hold_2, "resolved": resolved, "reopened": reopened,
-             "resolved_again": resolved_again, "closed": closed}
+    times = {
+        "created": created,
+        "assigned": assigned,
+        "first_response": first_response,
+        "hold_1": hold_1,
+        "hold_2": hold_2,
+        "resolved": resolved,
+        "reopened": reopened,
+        "resolved_again": resolved_again,
+        "closed": closed,
+    }
     hold_1_status = np.where(first_hold_on_hold, STATUSES.index("on_hold"), STATUSES.index("open"))
     hold_2_status = np.where(first_hold_on_hold, STATUSES.index("open"), STATUSES.index("pending"))
     statuses = {"hold_1": hold_1_status, "hold_2": hold_2_status}
@@ -428,19 +540,31 @@ def _simulate(day: date, tickets_per_day: int, seed: int, ref: _Reference) -> _C
         parts["sequence"].append(sequence_of[mask, column])
         parts["event_type"].append(np.full(int(mask.sum()), kind, np.int8))
         status = statuses.get(name)
-        parts["status"].append(status[mask] if status is not None else
-                               np.full(int(mask.sum()), STATUSES.index(_STAGE_STATUS[name])))
+        parts["status"].append(
+            status[mask]
+            if status is not None
+            else np.full(int(mask.sum()), STATUSES.index(_STAGE_STATUS[name]))
+        )
         parts["at"].append(times[name][mask])
-    events = {key: np.concatenate(value) if value else np.zeros(0, np.int64)
-              for key, value in parts.items()}
+    events = {
+        key: np.concatenate(value) if value else np.zeros(0, np.int64)
+        for key, value in parts.items()
+    }
     horizon = start + (LOOKBACK_DAYS + 1) * _DAY
     if len(events["at"]) and events["at"].max() >= horizon:  # guaranteed by the bounds above
         raise AssertionError("a ticket lifecycle outlasted the export lookback window")
     return _CreatedDay(
-        day=day, tickets=n, customer=customer, agent=agent, channel=channel,
-        priority=priority, category=category,
-        ticket=events["ticket"].astype(np.int64), sequence=events["sequence"].astype(np.int64),
-        event_type=events["event_type"].astype(np.int64), status=events["status"].astype(np.int64),
+        day=day,
+        tickets=n,
+        customer=customer,
+        agent=agent,
+        channel=channel,
+        priority=priority,
+        category=category,
+        ticket=events["ticket"].astype(np.int64),
+        sequence=events["sequence"].astype(np.int64),
+        event_type=events["event_type"].astype(np.int64),
+        status=events["status"].astype(np.int64),
         at=events["at"].astype(np.int64),
     )
 
@@ -479,11 +603,14 @@ def _events_on(day: date, created_days: list[_CreatedDay]) -> _DayEvents:
             columns[name].append(getattr(created, name)[on_day])
         for name in ("customer", "agent", "channel", "priority", "category"):
             columns[name].append(getattr(created, name)[ticket])
-    merged = {name: (np.concatenate(parts) if parts else np.zeros(0, np.int64)).astype(np.int64)
-              for name, parts in columns.items()}
+    merged = {
+        name: (np.concatenate(parts) if parts else np.zeros(0, np.int64)).astype(np.int64)
+        for name, parts in columns.items()
+    }
     # event_at then event_id; ids have fixed-width numbers, so numeric order is text order
-    order = np.lexsort((merged["sequence"], merged["ticket"], merged["created_ordinal"],
-                        merged["at"]))
+    order = np.lexsort(
+        (merged["sequence"], merged["ticket"], merged["created_ordinal"], merged["at"])
+    )
     return _DayEvents(**{name: values[order] for name, values in merged.items()})
 
 
@@ -514,13 +641,18 @@ def _timestamp_tokens(day: date, at: np.ndarray, day_shift: np.ndarray) -> pa.Ar
     days = pa.array([f'"{(day + timedelta(days=k)).isoformat()}T' for k in (-1, 0, 1)])
     return _join(
         _take(days, day_shift + 1),
-        _take(_TWO_DIGITS, seconds // _HOUR), pa.scalar(":"),
-        _take(_TWO_DIGITS, seconds % _HOUR // _MINUTE), pa.scalar(":"),
-        _take(_TWO_DIGITS, seconds % _MINUTE), pa.scalar('Z"'),
+        _take(_TWO_DIGITS, seconds // _HOUR),
+        pa.scalar(":"),
+        _take(_TWO_DIGITS, seconds % _HOUR // _MINUTE),
+        pa.scalar(":"),
+        _take(_TWO_DIGITS, seconds % _MINUTE),
+        pa.scalar('Z"'),
     )
 
 
-def _fault_rows(events: _DayEvents, day: date, seed: int, active: set[str]) -> dict[str, np.ndarray]:
+def _fault_rows(
+    events: _DayEvents, day: date, seed: int, active: set[str]
+) -> dict[str, np.ndarray]:
     """Disjoint, seed-determined row sets for the row-level faults that are active."""
     rows = len(events)
     rng = np.random.default_rng([seed, day.toordinal(), 0xFA17])
@@ -528,12 +660,19 @@ def _fault_rows(events: _DayEvents, day: date, seed: int, active: set[str]) -> d
     taken = np.zeros(rows, bool)
     chosen: dict[str, np.ndarray] = {}
     eligible_for = {"unknown_agent": events.event_type != EVENT_TYPES.index("created")}
-    for name in ("duplicate_events", "malformed_lines", "missing_fields", "wrong_types",
-                 "out_of_day", "unknown_agent", "bad_enum"):
+    for name in (
+        "duplicate_events",
+        "malformed_lines",
+        "missing_fields",
+        "wrong_types",
+        "out_of_day",
+        "unknown_agent",
+        "bad_enum",
+    ):
         if name not in active:
             continue
         share = 0.01 if name == "duplicate_events" else 0.005
-        want = max(3, int(round(rows * share)))
+        want = max(3, round(rows * share))
         eligible = ~taken[shuffled]
         if name in eligible_for:
             eligible &= eligible_for[name][shuffled]
@@ -543,8 +682,9 @@ def _fault_rows(events: _DayEvents, day: date, seed: int, active: set[str]) -> d
     return chosen
 
 
-def _render(day: date, events: _DayEvents, ref: _Reference, seed: int,
-            active: set[str]) -> tuple[pa.Array, set[str]]:
+def _render(
+    day: date, events: _DayEvents, ref: _Reference, seed: int, active: set[str]
+) -> tuple[pa.Array, set[str]]:
     """The day's lines, each ending in a newline, and the row faults applied."""
     rows = len(events)
     if rows == 0:
@@ -565,13 +705,14 @@ def _render(day: date, events: _DayEvents, ref: _Reference, seed: int,
             return original
         return pc.if_else(pa.array(flags), replacement, original)
 
-    day_strings = pa.array([date.fromordinal(int(o)).strftime("%Y%m%d")
-                            for o in np.unique(events.created_ordinal)])
+    day_strings = pa.array(
+        [date.fromordinal(int(o)).strftime("%Y%m%d") for o in np.unique(events.created_ordinal)]
+    )
     day_index = np.searchsorted(np.unique(events.created_ordinal), events.created_ordinal)
-    ticket_ref = _join(_take(day_strings, day_index), pa.scalar("_"),
-                       _digits(events.ticket + 1, 6))
-    event_id = _join(pa.scalar('"evt_'), ticket_ref, pa.scalar("_"),
-                     _digits(events.sequence, 2), pa.scalar('"'))
+    ticket_ref = _join(_take(day_strings, day_index), pa.scalar("_"), _digits(events.ticket + 1, 6))
+    event_id = _join(
+        pa.scalar('"evt_'), ticket_ref, pa.scalar("_"), _digits(events.sequence, 2), pa.scalar('"')
+    )
     ticket_id = _join(pa.scalar('"tkt_'), ticket_ref, pa.scalar('"'))
 
     out_of_day = mask("out_of_day")
@@ -580,16 +721,18 @@ def _render(day: date, events: _DayEvents, ref: _Reference, seed: int,
     event_at = _timestamp_tokens(day, events.at, shift)
     # wrong types, three kinds in turn: event_at text, event_at number, priority number
     event_at = when(mask("wrong_types", 0, 3), pa.scalar('"not-a-date"'), event_at)
-    event_at = when(mask("wrong_types", 1, 3),
-                    pa.array(events.at, pa.int64()).cast(pa.string()), event_at)
+    event_at = when(
+        mask("wrong_types", 1, 3), pa.array(events.at, pa.int64()).cast(pa.string()), event_at
+    )
     priority = _take(_PRIORITY_TOKENS, events.priority)
     priority = when(mask("wrong_types", 2, 3), pa.scalar("3"), priority)
 
     agent = _take(ref.agent_tokens, events.agent)
     agent = when(events.event_type == EVENT_TYPES.index("created"), pa.scalar("null"), agent)
     agent = when(mask("unknown_agent"), pa.scalar(json.dumps(UNKNOWN_AGENT_ID)), agent)
-    channel = when(mask("bad_enum"), pa.scalar(json.dumps(BAD_CHANNEL)),
-                   _take(_CHANNEL_TOKENS, events.channel))
+    channel = when(
+        mask("bad_enum"), pa.scalar(json.dumps(BAD_CHANNEL)), _take(_CHANNEL_TOKENS, events.channel)
+    )
 
     values = {
         "event_id": event_id,
@@ -604,8 +747,11 @@ def _render(day: date, events: _DayEvents, ref: _Reference, seed: int,
         "status": _take(_STATUS_TOKENS, events.status),
     }
     # missing fields, three kinds in turn: no ticket_id, no event_at, no event_type
-    dropped = {"ticket_id": mask("missing_fields", 0, 3), "event_at": mask("missing_fields", 1, 3),
-               "event_type": mask("missing_fields", 2, 3)}
+    dropped = {
+        "ticket_id": mask("missing_fields", 0, 3),
+        "event_at": mask("missing_fields", 1, 3),
+        "event_type": mask("missing_fields", 2, 3),
+    }
     fields = []
     for key in EVENT_KEYS:
         field = _join(pa.scalar(f'"{key}":'), values[key])
@@ -633,9 +779,13 @@ def _buffer_of(lines: pa.Array) -> memoryview:
     if len(lines) == 0:
         return memoryview(b"")
     width = np.int64 if pa.types.is_large_string(lines.type) else np.int32
-    offsets = np.frombuffer(lines.buffers()[1], dtype=width, count=len(lines) + 1,
-                            offset=np.dtype(width).itemsize * lines.offset)
-    return memoryview(lines.buffers()[2])[int(offsets[0]):int(offsets[-1])]
+    offsets = np.frombuffer(
+        lines.buffers()[1],
+        dtype=width,
+        count=len(lines) + 1,
+        offset=np.dtype(width).itemsize * lines.offset,
+    )
+    return memoryview(lines.buffers()[2])[int(offsets[0]) : int(offsets[-1])]
 
 
 # =========================================================================================
@@ -678,8 +828,17 @@ def _swap_in(staging: Path, target: Path) -> None:
         shutil.rmtree(retired, ignore_errors=True)
 
 
-def _write_day(target: Path, day: date, lines: pa.Array, *, seed: int, tickets_per_day: int,
-               export_version: int, max_lines_per_file: int, faults: tuple[str, ...]) -> int:
+def _write_day(
+    target: Path,
+    day: date,
+    lines: pa.Array,
+    *,
+    seed: int,
+    tickets_per_day: int,
+    export_version: int,
+    max_lines_per_file: int,
+    faults: tuple[str, ...],
+) -> int:
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".tmp-{target.name}-", dir=target.parent))
     try:
@@ -690,16 +849,28 @@ def _write_day(target: Path, day: date, lines: pa.Array, *, seed: int, tickets_p
             name = f"events-{number:04d}.jsonl"
             with open(staging / name, "wb") as handle:
                 handle.write(data)
-            entries.append({"name": name, "sha256": hashlib.sha256(data).hexdigest(),
-                            "lines": _newlines(data), "bytes": len(data)})
+            entries.append(
+                {
+                    "name": name,
+                    "sha256": hashlib.sha256(data).hexdigest(),
+                    "lines": _newlines(data),
+                    "bytes": len(data),
+                }
+            )
         written = len(entries)
         if "bad_checksum" in faults:
             entries[0]["sha256"] = hashlib.sha256(
-                b"bad_checksum:" + entries[0]["sha256"].encode()).hexdigest()
+                b"bad_checksum:" + entries[0]["sha256"].encode()
+            ).hexdigest()
         if "missing_file" in faults:
-            entries.append({"name": MISSING_FILE_NAME,
-                            "sha256": hashlib.sha256(MISSING_FILE_NAME.encode()).hexdigest(),
-                            "lines": 1000, "bytes": 250_000})
+            entries.append(
+                {
+                    "name": MISSING_FILE_NAME,
+                    "sha256": hashlib.sha256(MISSING_FILE_NAME.encode()).hexdigest(),
+                    "lines": 1000,
+                    "bytes": 250_000,
+                }
+            )
         manifest = {
             "manifest_version": MANIFEST_VERSION,
             "source": SOURCE,
@@ -713,8 +884,9 @@ def _write_day(target: Path, day: date, lines: pa.Array, *, seed: int, tickets_p
             "total_lines": sum(entry["lines"] for entry in entries),
             "faults": list(faults),
         }
-        (staging / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2) + "\n",
-                                             encoding="utf-8")
+        (staging / MANIFEST_NAME).write_text(
+            json.dumps(manifest, indent=2) + "\n", encoding="utf-8"
+        )
         _swap_in(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -736,10 +908,18 @@ def _check_int(name: str, value, minimum: int, maximum: int | None = None) -> in
     return int(value)
 
 
-def generate_range(landing_root: Path, start: date, days: int, *, tickets_per_day: int = 2000,
-                   seed: int = 42, faults: Iterable[FaultSpec] | str = (),
-                   export_version: int = 1, max_lines_per_file: int = 50_000,
-                   progress: Callable[[DayExport], None] | None = None) -> list[DayExport]:
+def generate_range(
+    landing_root: Path,
+    start: date,
+    days: int,
+    *,
+    tickets_per_day: int = 2000,
+    seed: int = 42,
+    faults: Iterable[FaultSpec] | str = (),
+    export_version: int = 1,
+    max_lines_per_file: int = 50_000,
+    progress: Callable[[DayExport], None] | None = None,
+) -> list[DayExport]:
     """Write the exports of `days` consecutive days starting at `start` under
     ``landing_root/tickets/dt=YYYY-MM-DD/``, each replacing any earlier export
     of that day. Returns one DayExport per day, in order; `progress` is called
@@ -773,24 +953,54 @@ def generate_range(landing_root: Path, start: date, days: int, *, tickets_per_da
         applied |= active & {"empty_day", "bad_checksum", "missing_file"}
         applied_faults = tuple(name for name in FAULT_NAMES if name in applied)
         target = _partition_dir(Path(landing_root), day.isoformat())
-        files = _write_day(target, day, lines, seed=seed, tickets_per_day=tickets_per_day,
-                           export_version=export_version, max_lines_per_file=max_lines_per_file,
-                           faults=applied_faults)
-        created_here = int(np.count_nonzero(
-            (events.event_type == EVENT_TYPES.index("created"))
-            & (events.created_ordinal == day.toordinal())))
-        export = DayExport(partition=day.isoformat(), directory=target, files=files,
-                           lines=len(lines), tickets_created=created_here, faults=applied_faults)
+        files = _write_day(
+            target,
+            day,
+            lines,
+            seed=seed,
+            tickets_per_day=tickets_per_day,
+            export_version=export_version,
+            max_lines_per_file=max_lines_per_file,
+            faults=applied_faults,
+        )
+        created_here = int(
+            np.count_nonzero(
+                (events.event_type == EVENT_TYPES.index("created"))
+                & (events.created_ordinal == day.toordinal())
+            )
+        )
+        export = DayExport(
+            partition=day.isoformat(),
+            directory=target,
+            files=files,
+            lines=len(lines),
+            tickets_created=created_here,
+            faults=applied_faults,
+        )
         exports.append(export)
         if progress is not None:
             progress(export)
     return exports
 
 
-def generate_day(landing_root: Path, day: date, *, tickets_per_day: int = 2000, seed: int = 42,
-                 faults: Iterable[FaultSpec] | str = (), export_version: int = 1,
-                 max_lines_per_file: int = 50_000) -> DayExport:
+def generate_day(
+    landing_root: Path,
+    day: date,
+    *,
+    tickets_per_day: int = 2000,
+    seed: int = 42,
+    faults: Iterable[FaultSpec] | str = (),
+    export_version: int = 1,
+    max_lines_per_file: int = 50_000,
+) -> DayExport:
     """Write the export of one day (see generate_range)."""
-    return generate_range(landing_root, day, 1, tickets_per_day=tickets_per_day, seed=seed,
-                          faults=faults, export_version=export_version,
-                          max_lines_per_file=max_lines_per_file)[0]
+    return generate_range(
+        landing_root,
+        day,
+        1,
+        tickets_per_day=tickets_per_day,
+        seed=seed,
+        faults=faults,
+        export_version=export_version,
+        max_lines_per_file=max_lines_per_file,
+    )[0]

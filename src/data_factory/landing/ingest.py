@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable
 
 import duckdb
 
@@ -141,7 +141,7 @@ class IngestReport:
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def read_manifest(paths: FactoryPaths, partition: str) -> LandingManifest:
@@ -173,8 +173,7 @@ def read_manifest(paths: FactoryPaths, partition: str) -> LandingManifest:
     if document.get("partition") not in (None, partition):
         raise FactoryError(
             "MANIFEST_INVALID",
-            f"{manifest_path} describes partition {document.get('partition')}, "
-            f"not {partition}",
+            f"{manifest_path} describes partition {document.get('partition')}, not {partition}",
         )
     for entry in files:
         if "/" in entry.name or entry.name.startswith("."):
@@ -259,8 +258,11 @@ def _split_lines_sql(file_paths: list[str]) -> str:
     whatever followed the unnest in the same pipeline would run on one
     thread. From a table, the parse below runs on every core.
     """
-    texts = (f"read_text({_sql_list(file_paths)})" if file_paths
-             else "(select '' as filename, '' as content where false)")
+    texts = (
+        f"read_text({_sql_list(file_paths)})"
+        if file_paths
+        else "(select '' as filename, '' as content where false)"
+    )
     return f"""
     with files as (
         select batch.partition_date, text.filename,
@@ -433,8 +435,10 @@ def ingest_partitions(
     batches = _batches(found)
     for number, batch in enumerate(batches, start=1):
         if progress and len(batches) > 1:
-            progress(f"  ingest batch {number}/{len(batches)}: {batch[0].manifest.partition}"
-                     f"..{batch[-1].manifest.partition} ({sum(d.bytes for d in batch) >> 20} MiB)")
+            progress(
+                f"  ingest batch {number}/{len(batches)}: {batch[0].manifest.partition}"
+                f"..{batch[-1].manifest.partition} ({sum(d.bytes for d in batch) >> 20} MiB)"
+            )
         try:
             outcomes = _ingest_batch(paths, batch)
         except WarehouseLocked:
@@ -451,7 +455,7 @@ def ingest_partitions(
                         raise
                     except FactoryError as day_error:
                         outcomes.append(day_error)
-        for day, outcome in zip(batch, outcomes):
+        for day, outcome in zip(batch, outcomes, strict=True):
             results[day.manifest.partition] = outcome
     return [results[partition] for partition, _ in days]
 
@@ -482,24 +486,29 @@ def _verify_days(batch: list[_Day]) -> dict[str, FactoryError | None]:
 
 def _ingest_batch(paths: FactoryPaths, batch: list[_Day]) -> list[IngestReport | FactoryError]:
     label = batch[0].manifest.partition + (
-        f"..{batch[-1].manifest.partition}" if len(batch) > 1 else "")
+        f"..{batch[-1].manifest.partition}" if len(batch) > 1 else ""
+    )
     ingested_at = utc_now().replace(tzinfo=None)
-    files = [[str(d.manifest.path.parent / entry.name), d.manifest.partition]
-             for d in batch for entry in d.manifest.files]
+    files = [
+        [str(d.manifest.path.parent / entry.name), d.manifest.partition]
+        for d in batch
+        for entry in d.manifest.files
+    ]
     with ThreadPoolExecutor(max_workers=1) as pool:
         verification = pool.submit(_verify_days, batch)
         connection = _connect(paths)
         try:
             connection.execute(SCHEMA_DDL)
             connection.execute(
-                "create or replace temp table batch_files (filename varchar, partition_date date)")
+                "create or replace temp table batch_files (filename varchar, partition_date date)"
+            )
             if files:
-                connection.executemany(
-                    "insert into batch_files values (?, cast(? as date))", files)
+                connection.executemany("insert into batch_files values (?, cast(? as date))", files)
             try:
                 connection.execute(
                     "create or replace temp table physical_lines as "
-                    + _split_lines_sql([name for name, _ in files]))
+                    + _split_lines_sql([name for name, _ in files])
+                )
             except duckdb.Error as exc:
                 refusal = verification.result()[batch[0].manifest.partition]
                 if len(batch) == 1 and refusal:
@@ -512,12 +521,21 @@ def _ingest_batch(paths: FactoryPaths, batch: list[_Day]) -> list[IngestReport |
             landing = [d for d in batch if verdicts[d.manifest.partition] is None]
             connection.execute(
                 "create or replace temp table batch_days (partition_date date, manifest_sha256 "
-                "varchar, export_version integer, ingest_run_id varchar)")
+                "varchar, export_version integer, ingest_run_id varchar)"
+            )
             if landing:
                 connection.executemany(
                     "insert into batch_days values (cast(? as date), ?, ?, ?)",
-                    [[d.manifest.partition, d.manifest.sha256, d.manifest.export_version,
-                      d.run_id] for d in landing])
+                    [
+                        [
+                            d.manifest.partition,
+                            d.manifest.sha256,
+                            d.manifest.export_version,
+                            d.run_id,
+                        ]
+                        for d in landing
+                    ],
+                )
                 counts = _land(connection, landing, ingested_at)
                 if spark_landing.is_enabled(paths):
                     # the committed days, unchanged, as Parquet for the Spark sources
@@ -526,8 +544,10 @@ def _ingest_batch(paths: FactoryPaths, batch: list[_Day]) -> list[IngestReport |
         finally:
             connection.close()
     finished = utc_now().isoformat(timespec="milliseconds")
-    return [verdicts[day.manifest.partition]
-            or _report(day, counts[day.manifest.partition], finished) for day in batch]
+    return [
+        verdicts[day.manifest.partition] or _report(day, counts[day.manifest.partition], finished)
+        for day in batch
+    ]
 
 
 def _report(day: _Day, counts: dict, finished_at: str) -> IngestReport:
@@ -609,8 +629,13 @@ def _land(connection, batch: list[_Day], ingested_at: datetime) -> dict[str, dic
             [ingested_at],
         )
         counts = {
-            str(day): {"landed_rows": landed, "distinct_event_ids": distinct_ids,
-                       "rejected_rows": 0, "rejected_by_reason": {}, "unknown_fields": []}
+            str(day): {
+                "landed_rows": landed,
+                "distinct_event_ids": distinct_ids,
+                "rejected_rows": 0,
+                "rejected_by_reason": {},
+                "unknown_fields": [],
+            }
             for day, landed, distinct_ids in connection.execute(
                 "select day.partition_date, count(event_id), count(distinct event_id) "
                 "from batch_days as day left join raw.ticket_events as landed "
@@ -650,15 +675,26 @@ def _land(connection, batch: list[_Day], ingested_at: datetime) -> dict[str, dic
                     f"lines but {landed} were landed and {rejected} rejected; nothing was "
                     "committed",
                 )
-            rows.append([
-                manifest.partition, manifest.sha256, manifest.export_version,
-                manifest.generated_at, manifest.total_lines, landed, rejected,
-                json.dumps([asdict(entry) for entry in manifest.files]),
-                json.dumps(day_counts["unknown_fields"]), day.run_id, ingested_at,
-            ])
+            rows.append(
+                [
+                    manifest.partition,
+                    manifest.sha256,
+                    manifest.export_version,
+                    manifest.generated_at,
+                    manifest.total_lines,
+                    landed,
+                    rejected,
+                    json.dumps([asdict(entry) for entry in manifest.files]),
+                    json.dumps(day_counts["unknown_fields"]),
+                    day.run_id,
+                    ingested_at,
+                ]
+            )
         connection.executemany(
             "insert into raw.landing_manifests values "
-            "(cast(? as date), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            "(cast(? as date), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
         connection.execute("commit")
     except BaseException:
         connection.execute("rollback")

@@ -49,8 +49,11 @@ def is_enabled(paths: FactoryPaths) -> bool:
 def enable(paths: FactoryPaths) -> None:
     """Create the Spark landing, and the scratch and metastore directories
     the `spark` profile points the JVM at (it does not create them)."""
-    for directory in (landing_root(paths), paths.home / "spark-tmp",
-                      paths.home / "spark-metastore"):
+    for directory in (
+        landing_root(paths),
+        paths.home / "spark-tmp",
+        paths.home / "spark-metastore",
+    ):
         directory.mkdir(parents=True, exist_ok=True)
 
 
@@ -89,14 +92,17 @@ def _swap_in(staging: Path, final: Path, token: str) -> None:
 
 def _clear_leftovers(table_dir: Path, partition: str) -> None:
     """Staging or retired directories of an export that was interrupted."""
-    for pattern in (f".staging-{PARTITION_COLUMN}={partition}-*",
-                    f".retired-{PARTITION_COLUMN}={partition}-*"):
+    for pattern in (
+        f".staging-{PARTITION_COLUMN}={partition}-*",
+        f".retired-{PARTITION_COLUMN}={partition}-*",
+    ):
         for leftover in table_dir.glob(pattern):
             shutil.rmtree(leftover, ignore_errors=True)
 
 
-def export_partition(connection: duckdb.DuckDBPyConnection, paths: FactoryPaths,
-                     partition: str) -> dict[str, int]:
+def export_partition(
+    connection: duckdb.DuckDBPyConnection, paths: FactoryPaths, partition: str
+) -> dict[str, int]:
     """Copy one committed partition of the raw tables to the Spark landing.
     Returns the rows written per table."""
     partition = parse_partition(partition)

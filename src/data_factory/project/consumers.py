@@ -61,10 +61,18 @@ def consumers(manifest: dict) -> dict[str, Consumer]:
             uid = by_key.get(str(key), str(key))
             if uid not in requires:
                 requires.append(uid)
-        found.setdefault(node["name"], Consumer(
-            name=node["name"], unique_id=node["unique_id"], enabled=enabled,
-            label=node.get("label"), owners=_owners(node, manifest), requires=requires, node=node,
-        ))
+        found.setdefault(
+            node["name"],
+            Consumer(
+                name=node["name"],
+                unique_id=node["unique_id"],
+                enabled=enabled,
+                label=node.get("label"),
+                owners=_owners(node, manifest),
+                requires=requires,
+                node=node,
+            ),
+        )
     return found
 
 

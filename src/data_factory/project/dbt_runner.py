@@ -13,10 +13,10 @@ import json
 import os
 import shutil
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Callable
 
 from data_factory.core.errors import BuildFailed
 from data_factory.core.paths import PROJECT_DIR, FactoryPaths
@@ -27,8 +27,14 @@ PROFILES_DIR = PROJECT_DIR / "profiles"
 PARSE_TIME_VARS = ("enable_kpi_mart",)
 # What a parse reads: when none of it changed, the last parse's manifest.json
 # is still the project's manifest.
-PARSED_INPUTS = ("dbt_project.yml", "profiles/profiles.yml", "models", "macros", "seeds",
-                 "tests/dbt")
+PARSED_INPUTS = (
+    "dbt_project.yml",
+    "profiles/profiles.yml",
+    "models",
+    "macros",
+    "seeds",
+    "tests/dbt",
+)
 FINGERPRINT_NAME = "inputs.sha256"
 
 
@@ -100,9 +106,12 @@ class DbtProject:
 
     def _common_args(self, target_dir: Path) -> list[str]:
         args = [
-            "--project-dir", str(PROJECT_DIR),
-            "--profiles-dir", str(PROFILES_DIR),
-            "--target-path", str(target_dir),
+            "--project-dir",
+            str(PROJECT_DIR),
+            "--profiles-dir",
+            str(PROFILES_DIR),
+            "--target-path",
+            str(target_dir),
         ]
         if self.target:
             args += ["--target", self.target]
@@ -116,21 +125,28 @@ class DbtProject:
 
     @property
     def manifest(self):
+        return self.ensure_parsed()
+
+    def ensure_parsed(self):
+        """The parsed manifest, parsing the project the first time."""
         if self._manifest is None:
             self.parse()
         return self._manifest
 
     def parse(self):
         target_dir = self.parse_dir
-        args = ["parse", *self._common_args(target_dir), "--quiet",
-                "--log-path", str(target_dir / "logs")]
+        args = [
+            "parse",
+            *self._common_args(target_dir),
+            "--quiet",
+            "--log-path",
+            str(target_dir / "logs"),
+        ]
         if self.parse_vars:
             args += ["--vars", json.dumps(self.parse_vars)]
         result = self._runner().invoke(args)
         if not result.success:
-            raise BuildFailed(
-                "BUILD_ERROR", f"dbt could not parse the project: {result.exception}"
-            )
+            raise BuildFailed("BUILD_ERROR", f"dbt could not parse the project: {result.exception}")
         self._manifest = result.result
         self._manifest_dict = None
         (target_dir / FINGERPRINT_NAME).write_text(self._inputs_fingerprint())
@@ -140,8 +156,12 @@ class DbtProject:
         """A digest of everything a parse depends on: the project files, the
         parse-time vars, the target, dbt's version and the data directory."""
         digest = hashlib.sha256()
-        digest.update(json.dumps([self.parse_vars, self.target, metadata.version("dbt-core"),
-                                  str(self.paths.home)], sort_keys=True).encode())
+        digest.update(
+            json.dumps(
+                [self.parse_vars, self.target, metadata.version("dbt-core"), str(self.paths.home)],
+                sort_keys=True,
+            ).encode()
+        )
         for name in PARSED_INPUTS:
             root = PROJECT_DIR / name
             files = sorted(root.rglob("*")) if root.is_dir() else [root]
@@ -175,9 +195,15 @@ class DbtProject:
         by_type: dict[str, list[str]] = {}
         for result in run_results.get("results", []):
             by_type.setdefault(result["unique_id"].split(".")[0], []).append(
-                str(result.get("status")).lower())
+                str(result.get("status")).lower()
+            )
         seeds, units = by_type.get("seed", []), by_type.get("unit_test", [])
-        if seeds and units and all(s == "success" for s in seeds) and all(u == "pass" for u in units):
+        if (
+            seeds
+            and units
+            and all(s == "success" for s in seeds)
+            and all(u == "pass" for u in units)
+        ):
             self._reference_built = True
 
     def var(self, name: str, default=None):

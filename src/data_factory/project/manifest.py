@@ -30,7 +30,7 @@ def disabled_assets(manifest: dict) -> dict[str, dict]:
     found = {}
     for uid, versions in (manifest.get("disabled") or {}).items():
         for node in versions:
-            if node.get("resource_type") in ASSET_TYPES + ("source",):
+            if node.get("resource_type") in (*ASSET_TYPES, "source"):
                 found[uid] = node
     return found
 
@@ -45,15 +45,21 @@ def checks_by_asset(manifest: dict) -> dict[str, list[dict]]:
     """Data tests and unit tests, grouped by the asset they check."""
     grouped: dict[str, list[dict]] = {}
     candidates = [
-        node for node in (manifest.get("nodes") or {}).values()
+        node
+        for node in (manifest.get("nodes") or {}).values()
         if node.get("resource_type") == "test"
     ] + list((manifest.get("unit_tests") or {}).values())
     for test in candidates:
         attached = test.get("attached_node")
-        targets = [attached] if attached else [
-            uid for uid in (test.get("depends_on") or {}).get("nodes", [])
-            if uid.split(".")[0] in ASSET_TYPES + ("source",)
-        ]
+        targets = (
+            [attached]
+            if attached
+            else [
+                uid
+                for uid in (test.get("depends_on") or {}).get("nodes", [])
+                if uid.split(".")[0] in (*ASSET_TYPES, "source")
+            ]
+        )
         if not attached and (test.get("depends_on") or {}).get("nodes"):
             # a generic test on a source has no attached_node; keep the first
             targets = targets[:1]
@@ -63,6 +69,4 @@ def checks_by_asset(manifest: dict) -> dict[str, list[dict]]:
 
 
 def upstream_assets(node: dict, assets: dict[str, dict]) -> list[str]:
-    return sorted(
-        uid for uid in (node.get("depends_on") or {}).get("nodes", []) if uid in assets
-    )
+    return sorted(uid for uid in (node.get("depends_on") or {}).get("nodes", []) if uid in assets)

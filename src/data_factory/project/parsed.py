@@ -30,9 +30,7 @@ def load_manifest(paths: FactoryPaths, parse_if_missing: bool = True) -> dict:
             ) from None
         except json.JSONDecodeError:
             if attempt == 2:
-                raise FactoryError(
-                    "DBT_MANIFEST_MISSING", f"{path} is not readable JSON"
-                ) from None
+                raise FactoryError("DBT_MANIFEST_MISSING", f"{path} is not readable JSON") from None
             time.sleep(0.2)
     raise AssertionError("unreachable")
 

@@ -16,12 +16,15 @@ class WindowRules:
     var_defaults: dict = field(default_factory=dict)
 
     @classmethod
-    def from_manifest(cls, manifest: dict | None) -> "WindowRules":
+    def from_manifest(cls, manifest: dict | None) -> WindowRules:
         rules = cls(var_defaults=project_var_defaults())
         if manifest:
             nodes = {**asset_nodes(manifest), **disabled_assets(manifest)}
             for uid, node in nodes.items():
-                meta = {**(node.get("meta") or {}), **((node.get("config") or {}).get("meta") or {})}
+                meta = {
+                    **(node.get("meta") or {}),
+                    **((node.get("config") or {}).get("meta") or {}),
+                }
                 if meta.get("reads_window_var"):
                     rules.window_vars[uid] = str(meta["reads_window_var"])
         return rules

@@ -24,9 +24,8 @@ from data_factory.runs.build import RunOutcome, run_chunk, run_partition
 KPI_MODEL_SELECTOR = "ticket_kpi_daily"
 
 
-
 def _duration(seconds: float) -> str:
-    seconds = int(round(seconds))
+    seconds = round(seconds)
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
@@ -43,12 +42,14 @@ class BackfillJournal:
     document: dict
 
     @classmethod
-    def open(cls, directory: Path, key: dict) -> "BackfillJournal":
+    def open(cls, directory: Path, key: dict) -> BackfillJournal:
         digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:16]
         path = directory / f"backfill-{digest}.json"
         if path.exists():
             return cls(path, json.loads(path.read_text()))
-        return cls(path, {"key": key, "created_at": utc_now_iso(), "done": {}, "completed_at": None})
+        return cls(
+            path, {"key": key, "created_at": utc_now_iso(), "done": {}, "completed_at": None}
+        )
 
     @property
     def done(self) -> dict[str, str]:
@@ -94,17 +95,21 @@ def backfill(
         journal.document.update({"done": {}, "completed_at": None, "created_at": utc_now_iso()})
     todo = [day for day in days if day not in journal.done]
     if len(todo) < len(days):
-        say(f"resuming: {len(days) - len(todo)} of {len(days)} day(s) already done by this backfill")
-    project.manifest  # parse once before the clock starts
+        say(
+            f"resuming: {len(days) - len(todo)} of {len(days)} day(s) already done by this backfill"
+        )
+    project.ensure_parsed()  # once, before the clock starts
     outcomes: list[RunOutcome] = []
     started = time.monotonic()
     rows_total = 0
     done = 0
-    chunks = [todo[i:i + chunk_days] for i in range(0, len(todo), chunk_days)]
+    chunks = [todo[i : i + chunk_days] for i in range(0, len(todo), chunk_days)]
     for chunk in chunks:
         if ingest or len(chunk) == 1:
-            chunk_outcomes = [run_partition(project, partition, ingest=ingest, command="backfill",
-                                            select=select) for partition in chunk]
+            chunk_outcomes = [
+                run_partition(project, partition, ingest=ingest, command="backfill", select=select)
+                for partition in chunk
+            ]
         else:
             chunk_outcomes = run_chunk(project, chunk, command="backfill", select=select)
         for outcome in chunk_outcomes:
@@ -112,7 +117,8 @@ def backfill(
             journal.record(outcome.partition, outcome.run_id)
             done += 1
             fact_rows = sum(
-                a["rows"] or 0 for a in outcome.evidence["assets"]
+                a["rows"] or 0
+                for a in outcome.evidence["assets"]
                 if a["asset"] == "ticket_fact" and a["partition"] == outcome.partition
             )
             rows_total += fact_rows
@@ -140,8 +146,9 @@ def downstream_days(project: DbtProject, partition: str) -> list[str]:
         for p in (project.paths.landing / "tickets").glob("dt=*")
         if p.is_dir()
     }
-    return [day for day in day_range(shift(partition, 1), shift(partition, lookback))
-            if day in landed]
+    return [
+        day for day in day_range(shift(partition, 1), shift(partition, lookback)) if day in landed
+    ]
 
 
 def replay(project: DbtProject, partition: str) -> list[RunOutcome]:
@@ -157,8 +164,9 @@ def replay(project: DbtProject, partition: str) -> list[RunOutcome]:
     later = downstream_days(project, partition)
     for index, day in enumerate(later, start=1):
         say(f"  downstream [{index}/{len(later)}] {day}: {KPI_MODEL_SELECTOR}")
-        outcomes.append(run_partition(project, day, ingest=False, command="replay",
-                                      select=[KPI_MODEL_SELECTOR]))
+        outcomes.append(
+            run_partition(project, day, ingest=False, command="replay", select=[KPI_MODEL_SELECTOR])
+        )
     return outcomes
 
 
@@ -170,22 +178,35 @@ def retry(project: DbtProject, evidence_dir: Path, run_id: str | None) -> list[R
     """Re-run only what failed in a run, for the same partitions."""
     evidence = _find_run(evidence_dir, run_id)
     failed_input = any(i["status"] == "failed" for i in evidence["inputs"])
-    selection = sorted({
-        a["asset"] for a in evidence["assets"]
-        if a["resource_type"] in ("model", "seed", "snapshot")
-        and (a["status"] in ("failed", "blocked") or "CHECK_FAILED" in a["reason_codes"])
-    })
+    selection = sorted(
+        {
+            a["asset"]
+            for a in evidence["assets"]
+            if a["resource_type"] in ("model", "seed", "snapshot")
+            and (a["status"] in ("failed", "blocked") or "CHECK_FAILED" in a["reason_codes"])
+        }
+    )
     if not failed_input and not selection:
-        raise FactoryError("NOT_SELECTED", f"run {evidence['run_id']} has nothing to retry: "
-                           "every asset it attempted materialized and passed its checks")
+        raise FactoryError(
+            "NOT_SELECTED",
+            f"run {evidence['run_id']} has nothing to retry: "
+            "every asset it attempted materialized and passed its checks",
+        )
     outcomes = []
     for partition in evidence["partitions"]:
-        say(f"retry {evidence['run_id']} for {partition}: "
-             + ("ingest + build" if failed_input else "select " + " ".join(selection)))
-        outcomes.append(run_partition(
-            project, partition, ingest=failed_input, command="retry",
-            select=None if failed_input else selection,
-        ))
+        say(
+            f"retry {evidence['run_id']} for {partition}: "
+            + ("ingest + build" if failed_input else "select " + " ".join(selection))
+        )
+        outcomes.append(
+            run_partition(
+                project,
+                partition,
+                ingest=failed_input,
+                command="retry",
+                select=None if failed_input else selection,
+            )
+        )
     return outcomes
 
 
@@ -203,7 +224,9 @@ def _find_run(evidence_dir: Path, run_id: str | None) -> dict:
         for document in documents:
             if document["run_id"] == run_id:
                 return document
-        raise FactoryError("NOT_SELECTED", f"no factory run evidence with run id {run_id} in {evidence_dir}")
+        raise FactoryError(
+            "NOT_SELECTED", f"no factory run evidence with run id {run_id} in {evidence_dir}"
+        )
     failed = [d for d in documents if d["status"] != "success"]
     if not failed:
         raise FactoryError("NOT_SELECTED", f"no failed run to retry in {evidence_dir}")

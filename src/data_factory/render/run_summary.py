@@ -34,16 +34,18 @@ def outcome_rows(outcomes) -> list[dict]:
         for asset in outcome.evidence["assets"]:
             if asset["partition"] is None and asset["resource_type"] == "seed":
                 continue
-            rows.append({
-                "asset": asset["asset"],
-                "partition": asset["partition"] or outcome.partition,
-                "status": asset["status"],
-                "rows": asset["rows"],
-                "checks": _check_summary(asset["checks"]),
-                "reasons": asset["reason_codes"],
-                "run_id": outcome.run_id,
-                "evidence": str(outcome.evidence_path),
-            })
+            rows.append(
+                {
+                    "asset": asset["asset"],
+                    "partition": asset["partition"] or outcome.partition,
+                    "status": asset["status"],
+                    "rows": asset["rows"],
+                    "checks": _check_summary(asset["checks"]),
+                    "reasons": asset["reason_codes"],
+                    "run_id": outcome.run_id,
+                    "evidence": str(outcome.evidence_path),
+                }
+            )
     return rows
 
 
@@ -68,8 +70,11 @@ def print_outcomes(outcomes, output: str) -> None:
                 continue
             style = STATUS_STYLE.get(row["status"], "")
             rows_text = f" {row['rows']}" if row["rows"] is not None else ""
-            flag = " !" if "CHECK_FAILED" in row["reasons"] else (
-                " ~" if "CHECK_WARNED" in row["reasons"] else "")
+            flag = (
+                " !"
+                if "CHECK_FAILED" in row["reasons"]
+                else (" ~" if "CHECK_WARNED" in row["reasons"] else "")
+            )
             values.append(f"[{style}]{row['status']}[/]{rows_text}{flag}")
         table.add_row(asset, *values)
     Console(soft_wrap=False, width=max(100, 24 + 22 * len(partitions))).print(table)

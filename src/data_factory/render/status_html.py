@@ -31,8 +31,16 @@ COLOURS = {
     "approved": ("#15aabf", "released on an owner's approval"),
     "block": ("#e03131", "gate blocks"),
 }
-MARKS = {"check_failed": "!", "failed": "F", "blocked": "B", "stale": "S", "invalid": "?",
-         "approved": "A", "block": "×", "not_available": "n"}
+MARKS = {
+    "check_failed": "!",
+    "failed": "F",
+    "blocked": "B",
+    "stale": "S",
+    "invalid": "?",
+    "approved": "A",
+    "block": "✗",
+    "not_available": "n",
+}
 
 _CSS = """
 *{box-sizing:border-box}
@@ -219,7 +227,9 @@ _JS = """
     function asReason(r) { return reason(r.code, r.text); }
     panel.appendChild(list('reasons', d.details.map(asReason)));
     panel.appendChild(list('overridden block', d.overridden.map(asReason)));
-    if (!d.details.length) panel.appendChild(el('p', 'Every asset it needs is consumable.', 'muted'));
+    if (!d.details.length) {
+      panel.appendChild(el('p', 'Every asset it needs is consumable.', 'muted'));
+    }
   }
   function render(item) {
     panel.textContent = '';
@@ -227,7 +237,8 @@ _JS = """
     var badge = el('span', item.label, 'badge');
     badge.style.background = data.colours[item.kind] || '#868e96';
     panel.appendChild(badge);
-    if (item.type === 'cell') showCell(item.cell, el('dl')); else showDecision(item.decision, el('dl'));
+    if (item.type === 'cell') showCell(item.cell, el('dl'));
+    else showDecision(item.decision, el('dl'));
   }
   function select(button) {
     document.querySelectorAll('.cell.sel').forEach(function (b) { b.classList.remove('sel'); });
@@ -267,17 +278,37 @@ def _decision_kind(row: dict) -> str:
 def _button(index: int, key: str, kind: str, title: str, week: bool, approved: bool = False) -> str:
     classes = "cell" + (" week" if week else "") + (" appr" if approved else "")
     colour = COLOURS[kind][0]
-    return (f'<button class="{classes}" data-i="{index}" data-key="{html.escape(key)}" '
-            f'style="background:{colour}" title="{html.escape(title)}" '
-            f'aria-label="{html.escape(title)}">{MARKS.get(kind, "")}</button>')
+    return (
+        f'<button class="{classes}" data-i="{index}" data-key="{html.escape(key)}" '
+        f'style="background:{colour}" title="{html.escape(title)}" '
+        f'aria-label="{html.escape(title)}">{MARKS.get(kind, "")}</button>'
+    )
 
 
 def _empty_cell(asset: str, partition: str) -> dict:
-    return {"asset": asset, "partition": partition, "status": "missing", "consumable": False,
-            "reasons": ["PARTITION_MISSING"], "reason_details": [], "approvals": [], "run_id": None,
-            "evidence": None, "rows": None, "materialized_at": None, "code_checksum": None,
-            "checks": {"passed": 0, "warned": 0, "failed": 0, "errored": 0, "not_run": 0,
-                       "blocking": [], "warnings": []}}
+    return {
+        "asset": asset,
+        "partition": partition,
+        "status": "missing",
+        "consumable": False,
+        "reasons": ["PARTITION_MISSING"],
+        "reason_details": [],
+        "approvals": [],
+        "run_id": None,
+        "evidence": None,
+        "rows": None,
+        "materialized_at": None,
+        "code_checksum": None,
+        "checks": {
+            "passed": 0,
+            "warned": 0,
+            "failed": 0,
+            "errored": 0,
+            "not_run": 0,
+            "blocking": [],
+            "warnings": [],
+        },
+    }
 
 
 def _axis(partitions: list[str]) -> str:
@@ -285,14 +316,21 @@ def _axis(partitions: list[str]) -> str:
     for position, partition in enumerate(partitions):
         label = date.fromisoformat(partition).strftime("%b %d") if position % 7 == 0 else ""
         week = position and position % 7 == 0
-        ticks.append(f'<div class="tick" style="{"margin-left:5px" if week else ""}">'
-                     f'{html.escape(label)}</div>')
-    return f'<div class="row axis"><div class="name"></div><div class="bar">{"".join(ticks)}</div></div>'
+        ticks.append(
+            f'<div class="tick" style="{"margin-left:5px" if week else ""}">'
+            f"{html.escape(label)}</div>"
+        )
+    return (
+        '<div class="row axis"><div class="name"></div>'
+        f'<div class="bar">{"".join(ticks)}</div></div>'
+    )
 
 
 def _row(name: str, tally: str, buttons: list[str]) -> str:
-    return (f'<div class="row"><div class="name" title="{html.escape(name)}">{html.escape(name)}'
-            f'<small>{tally}</small></div><div class="bar">{"".join(buttons)}</div></div>')
+    return (
+        f'<div class="row"><div class="name" title="{html.escape(name)}">{html.escape(name)}'
+        f'<small>{tally}</small></div><div class="bar">{"".join(buttons)}</div></div>'
+    )
 
 
 def _asset_rows(cells: list[dict], partitions: list[str], items: list[dict]) -> list[str]:
@@ -305,12 +343,26 @@ def _asset_rows(cells: list[dict], partitions: list[str], items: list[dict]) -> 
             kind = _kind(cell)
             consumable += bool(cell["consumable"])
             label = COLOURS[kind][1]
-            items.append({"type": "cell", "kind": kind, "label": label,
-                          "title": f"{asset} · {partition}", "cell": cell})
+            items.append(
+                {
+                    "type": "cell",
+                    "kind": kind,
+                    "label": label,
+                    "title": f"{asset} · {partition}",
+                    "cell": cell,
+                }
+            )
             approved = any(a.get("active") for a in cell.get("approvals", []))
-            buttons.append(_button(len(items) - 1, f"{asset}@{partition}", kind,
-                                   f"{asset} {partition}: {label}", position % 7 == 0 and position > 0,
-                                   approved))
+            buttons.append(
+                _button(
+                    len(items) - 1,
+                    f"{asset}@{partition}",
+                    kind,
+                    f"{asset} {partition}: {label}",
+                    position % 7 == 0 and position > 0,
+                    approved,
+                )
+            )
         rows.append(_row(asset, f"{consumable}/{len(partitions)}", buttons))
     return rows
 
@@ -327,10 +379,24 @@ def _consumer_rows(decisions: list[dict], partitions: list[str], items: list[dic
             kind = _decision_kind(decision)
             released += decision["decision"] == "release"
             label = COLOURS[kind][1]
-            items.append({"type": "decision", "kind": kind, "label": label,
-                          "title": f"{consumer} · {partition}", "decision": decision})
-            buttons.append(_button(len(items) - 1, f"{consumer}@{partition}", kind,
-                                   f"{consumer} {partition}: {label}", position % 7 == 0 and position > 0))
+            items.append(
+                {
+                    "type": "decision",
+                    "kind": kind,
+                    "label": label,
+                    "title": f"{consumer} · {partition}",
+                    "decision": decision,
+                }
+            )
+            buttons.append(
+                _button(
+                    len(items) - 1,
+                    f"{consumer}@{partition}",
+                    kind,
+                    f"{consumer} {partition}: {label}",
+                    position % 7 == 0 and position > 0,
+                )
+            )
         rows.append(_row(f"⇒ {consumer}", f"{released}/{len(partitions)}", buttons))
     return rows
 
@@ -339,11 +405,17 @@ def _reference_chips(cells: list[dict], items: list[dict]) -> list[str]:
     chips = []
     for cell in [c for c in cells if not c["partition"]]:
         kind = _kind(cell)
-        items.append({"type": "cell", "kind": kind, "label": COLOURS[kind][1],
-                      "title": cell["asset"], "cell": cell})
+        items.append(
+            {
+                "type": "cell",
+                "kind": kind,
+                "label": COLOURS[kind][1],
+                "title": cell["asset"],
+                "cell": cell,
+            }
+        )
         button = _button(len(items) - 1, cell["asset"], kind, cell["asset"], False)
-        chips.append(f'<span class="chip">{button}'
-                     f'{html.escape(cell["asset"])}</span>')
+        chips.append(f'<span class="chip">{button}{html.escape(cell["asset"])}</span>')
     return chips
 
 
@@ -361,16 +433,30 @@ def render_page(report: dict, title: str = "Asset state") -> str:
     legend = "".join(
         f'<span><i style="background:{colour}"></i>{html.escape(meaning)}</span>'
         for colour, meaning in COLOURS.values()
-    ) + ('<span><i style="background:#fff;box-shadow:inset 0 -4px 0 #15aabf;border:1px solid #ced4da">'
-         '</i>an approval overrides a block on this cell</span>')
-    facts = (f"{len(partitions)} day(s): {span} · {consumable_total} of {len(cells)} cells "
-             f"consumable · {summary} · generated {utc_now_iso()}")
-    consumers = ('<div class="section">consumers (what the gate decides)</div>' + "".join(consumer_html)
-                 if consumer_html else "")
-    reference = ('<div class="section">reference data (unpartitioned)</div><div class="chips">'
-                 + "".join(chips) + "</div>" if chips else "")
-    payload = json.dumps({"items": items, "colours": {k: v[0] for k, v in COLOURS.items()}},
-                         sort_keys=True).replace("</", "<\\/")
+    ) + (
+        '<span><i style="background:#fff;box-shadow:inset 0 -4px 0 #15aabf;'
+        'border:1px solid #ced4da">'
+        "</i>an approval overrides a block on this cell</span>"
+    )
+    facts = (
+        f"{len(partitions)} day(s): {span} · {consumable_total} of {len(cells)} cells "
+        f"consumable · {summary} · generated {utc_now_iso()}"
+    )
+    consumers = (
+        '<div class="section">consumers (what the gate decides)</div>' + "".join(consumer_html)
+        if consumer_html
+        else ""
+    )
+    reference = (
+        '<div class="section">reference data (unpartitioned)</div><div class="chips">'
+        + "".join(chips)
+        + "</div>"
+        if chips
+        else ""
+    )
+    payload = json.dumps(
+        {"items": items, "colours": {k: v[0] for k, v in COLOURS.items()}}, sort_keys=True
+    ).replace("</", "<\\/")
     return f"""<!doctype html>
 <html lang="en">
 <head>
@@ -394,7 +480,8 @@ def render_page(report: dict, title: str = "Asset state") -> str:
 {reference}
 </section>
 <aside id="details"><h2>Evidence summary</h2>
-<p class="muted">Click a square to see its status, reasons, checks, rows, run id and evidence file.</p>
+<p class="muted">Click a square to see its status, reasons, checks, rows, run id and evidence
+file.</p>
 </aside>
 </main>
 <script type="application/json" id="grid-data">{payload}</script>

@@ -12,7 +12,11 @@ from rich.text import Text
 GLYPHS = {
     "ok": ("■", "green", "materialized and consumable"),
     "warned": ("~", "green", "materialized and consumable; a warn-severity check found rows"),
-    "check_failed": ("!", "bold red", "materialized, but an error-severity check failed: not consumable"),
+    "check_failed": (
+        "!",
+        "bold red",
+        "materialized, but an error-severity check failed: not consumable",
+    ),
     "failed": ("F", "bold red", "failed: its build errored"),
     "blocked": ("B", "red", "blocked: not attempted, something it needs failed or is blocked"),
     "stale": ("S", "yellow", "stale: an upstream partition it reads, or its code, changed since"),
@@ -76,8 +80,12 @@ def render_table(report: dict, console: Console) -> None:
         console.print("the state store is empty: no evidence has been applied yet")
         return
     if partitions:
-        console.print(Text(f"asset x partition: {len(partitions)} day(s), {partitions[0]} .. "
-                           f"{partitions[-1]}", style="bold"))
+        console.print(
+            Text(
+                f"asset x partition: {len(partitions)} day(s), {partitions[0]} .. {partitions[-1]}",
+                style="bold",
+            )
+        )
         for line in _header_lines(partitions, width):
             console.print(line)
     index = {(c["asset"], c["partition"]): c for c in partitioned}
@@ -98,7 +106,9 @@ def render_table(report: dict, console: Console) -> None:
             kind = cell_kind(cell) if cell else "missing"
             consumable += bool(cell and cell["consumable"])
             glyph, style, _ = GLYPHS[kind]
-            glyphs.append((glyph, style, bool(cell and any(a["active"] for a in cell["approvals"]))))
+            glyphs.append(
+                (glyph, style, bool(cell and any(a["active"] for a in cell["approvals"])))
+            )
         row(asset, glyphs, f"{consumable}/{len(partitions)} consumable")
     by_consumer: dict[str, dict[str, dict]] = {}
     for decision in report["consumers"]:
@@ -106,7 +116,11 @@ def render_table(report: dict, console: Console) -> None:
     for consumer, days in sorted(by_consumer.items()):
         glyphs = [DECISION_GLYPHS[decision_kind(days[p])] for p in partitions]
         released = sum(days[p]["decision"] == "release" for p in partitions)
-        row(f"⇒ {consumer}", [(g, s, False) for g, s, _ in glyphs], f"{released}/{len(partitions)} released")
+        row(
+            f"⇒ {consumer}",
+            [(g, s, False) for g, s, _ in glyphs],
+            f"{released}/{len(partitions)} released",
+        )
     if reference:
         line = Text("reference data (unpartitioned): ")
         for cell in reference:
@@ -116,8 +130,13 @@ def render_table(report: dict, console: Console) -> None:
             line.append("  ")
         console.print(line)
     counts = Counter(c["status"] for c in cells)
-    console.print(Text("statuses: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-                       + f"; {sum(c['consumable'] for c in cells)} of {len(cells)} consumable"))
+    console.print(
+        Text(
+            "statuses: "
+            + ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+            + f"; {sum(c['consumable'] for c in cells)} of {len(cells)} consumable"
+        )
+    )
     problems = [c for c in cells if not c["consumable"] and c["status"] != "not_available"]
     for cell in problems[:15]:
         where = f"{cell['asset']} {cell['partition'] or ''}".strip()

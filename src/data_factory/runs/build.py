@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
@@ -34,7 +34,7 @@ LANDING_SOURCE = "ticket_events"
 
 
 def new_run_id(label: str) -> str:
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     return f"r{stamp}-{label}-{secrets.token_hex(2)}"
 
 
@@ -69,11 +69,21 @@ def _input_from_report(report) -> dict:
 
 def _failed_input(partition: str, error: FactoryError, run_id: str) -> dict:
     return {
-        "asset": LANDING_SOURCE, "partition": partition, "status": "failed",
-        "manifest_path": None, "manifest_sha256": None, "export_version": None,
-        "files": [], "manifest_lines": None, "landed_rows": None, "rejected_rows": None,
-        "rejected_by_reason": {}, "unknown_fields": [], "ingest_run_id": run_id,
-        "reason_codes": [error.reason_code], "message": error.message,
+        "asset": LANDING_SOURCE,
+        "partition": partition,
+        "status": "failed",
+        "manifest_path": None,
+        "manifest_sha256": None,
+        "export_version": None,
+        "files": [],
+        "manifest_lines": None,
+        "landed_rows": None,
+        "rejected_rows": None,
+        "rejected_by_reason": {},
+        "unknown_fields": [],
+        "ingest_run_id": run_id,
+        "reason_codes": [error.reason_code],
+        "message": error.message,
     }
 
 
@@ -102,12 +112,21 @@ def _landed_inputs(paths: FactoryPaths, partitions: list[str]) -> dict[str, dict
         connection.close()
     return {
         partition: {
-            "asset": LANDING_SOURCE, "partition": partition, "status": "not_ingested",
+            "asset": LANDING_SOURCE,
+            "partition": partition,
+            "status": "not_ingested",
             "manifest_path": str(paths.tickets_partition_dir(partition) / "_manifest.json"),
-            "manifest_sha256": sha, "export_version": version, "files": json.loads(files),
-            "manifest_lines": lines, "landed_rows": landed, "rejected_rows": rejected,
-            "rejected_by_reason": {}, "unknown_fields": json.loads(unknown),
-            "ingest_run_id": ingest_run, "reason_codes": [], "message": None,
+            "manifest_sha256": sha,
+            "export_version": version,
+            "files": json.loads(files),
+            "manifest_lines": lines,
+            "landed_rows": landed,
+            "rejected_rows": rejected,
+            "rejected_by_reason": {},
+            "unknown_fields": json.loads(unknown),
+            "ingest_run_id": ingest_run,
+            "reason_codes": [],
+            "message": None,
         }
         for partition, sha, version, lines, landed, rejected, files, unknown, ingest_run in rows
     }
@@ -122,10 +141,11 @@ def _row_counters(project: DbtProject, manifest: dict):
     if _adapter_type(manifest) == "spark":
         from data_factory.warehouse import spark_engine as spark_warehouse
 
-        return (partial(spark_warehouse.count_rows, target=project.target),
-                partial(spark_warehouse.reconcile, target=project.target))
+        return (
+            partial(spark_warehouse.count_rows, target=project.target),
+            partial(spark_warehouse.reconcile, target=project.target),
+        )
     return warehouse.count_rows, warehouse.reconcile
-
 
 
 def run_partition(
@@ -180,37 +200,79 @@ def run_partition(
         run_results = {"results": [], "args": {"which": "build", "vars": vars_}}
         dbt_args: list[str] = []
     else:
-        run_results, dbt_args = _invoke_build(project, target_dir, vars_, select, exclude,
-                                              label=partition)
+        run_results, dbt_args = _invoke_build(
+            project, target_dir, vars_, select, exclude, label=partition
+        )
     (outcome,) = _record_days(
-        project, [partition], run_results, dbt_args, {partition: inputs}, started_at,
-        command=command, select=select, not_attempted=not_attempted, run_ids=[run_id],
+        project,
+        [partition],
+        run_results,
+        dbt_args,
+        {partition: inputs},
+        started_at,
+        command=command,
+        select=select,
+        not_attempted=not_attempted,
+        run_ids=[run_id],
     )
     return outcome
 
 
-def record_ingest(project: DbtProject, partition: str, *, report=None,
-                  error: FactoryError | None = None, run_id: str) -> RunOutcome:
+def record_ingest(
+    project: DbtProject,
+    partition: str,
+    *,
+    report=None,
+    error: FactoryError | None = None,
+    run_id: str,
+) -> RunOutcome:
     """Evidence for an ingest without a build: the landing assets are
     materialized (or failed), the models are recorded as not selected."""
     started_at = utc_now_iso()
     inputs = [_input_from_report(report) if report else _failed_input(partition, error, run_id)]
     run_results = {"results": [], "args": {"which": "ingest", "vars": {"partition": partition}}}
     # the ingest has just reconciled its day; a refused day shows what was landed before
-    reconciliation = [warehouse.reconciliation_entry(
-        partition, report.manifest_lines, report.landed_rows, report.rejected_rows,
-        report.distinct_event_ids, None)] if report else None
-    (outcome,) = _record_days(project, [partition], run_results, [], {partition: inputs},
-                              started_at, command="ingest", select=None, not_attempted=None,
-                              run_ids=[run_id], reuse_last_parse=True,
-                              reconciliation=reconciliation)
+    reconciliation = (
+        [
+            warehouse.reconciliation_entry(
+                partition,
+                report.manifest_lines,
+                report.landed_rows,
+                report.rejected_rows,
+                report.distinct_event_ids,
+                None,
+            )
+        ]
+        if report
+        else None
+    )
+    (outcome,) = _record_days(
+        project,
+        [partition],
+        run_results,
+        [],
+        {partition: inputs},
+        started_at,
+        command="ingest",
+        select=None,
+        not_attempted=None,
+        run_ids=[run_id],
+        reuse_last_parse=True,
+        reconciliation=reconciliation,
+    )
     return outcome
 
 
-def _invoke_build(project: DbtProject, target_dir: Path, vars_: dict, select, exclude,
-                  label: str) -> tuple[dict, list[str]]:
-    invocation = project.invoke("build", target_dir, vars=vars_, select=select,
-                                exclude=[*(exclude or []), *project.once_per_process_exclusions()])
+def _invoke_build(
+    project: DbtProject, target_dir: Path, vars_: dict, select, exclude, label: str
+) -> tuple[dict, list[str]]:
+    invocation = project.invoke(
+        "build",
+        target_dir,
+        vars=vars_,
+        select=select,
+        exclude=[*(exclude or []), *project.once_per_process_exclusions()],
+    )
     if not invocation.run_results_path.exists():
         raise BuildFailed(
             "BUILD_ERROR",
@@ -243,20 +305,25 @@ def _record_days(
     is on disk."""
     paths = project.paths
     manifest = project.manifest_dict(reuse_last_parse)
-    executed = [r["unique_id"] for r in run_results.get("results", [])
-                if r.get("status") in ("success",)]
+    executed = [
+        r["unique_id"] for r in run_results.get("results", []) if r.get("status") in ("success",)
+    ]
     count_rows, reconcile = _row_counters(project, manifest)
     row_counts = count_rows(paths, manifest, partitions, executed) if executed else {}
     fact_relation = (asset_nodes(manifest).get(FACT_MODEL) or {}).get("relation_name")
     if reconciliation is None:
-        fact_check_passed = any(r["unique_id"].startswith(FACT_RECONCILE_CHECK)
-                                and r.get("status") == "pass"
-                                for r in run_results.get("results", []))
-        reconciliation = reconcile(paths, partitions,
-                                   fact_relation if FACT_MODEL in executed else None,
-                                   fact_check_passed=fact_check_passed)
+        fact_check_passed = any(
+            r["unique_id"].startswith(FACT_RECONCILE_CHECK) and r.get("status") == "pass"
+            for r in run_results.get("results", [])
+        )
+        reconciliation = reconcile(
+            paths,
+            partitions,
+            fact_relation if FACT_MODEL in executed else None,
+            fact_check_passed=fact_check_passed,
+        )
     outcomes = []
-    for partition, run_id in zip(partitions, run_ids):
+    for partition, run_id in zip(partitions, run_ids, strict=True):
         evidence = build_evidence(
             run_id=run_id,
             kind="factory_run",
@@ -266,8 +333,9 @@ def _record_days(
             manifest=manifest,
             partitions=[partition],
             inputs=inputs_by_day.get(partition, []),
-            row_counts={key: rows for key, rows in row_counts.items()
-                        if key[1] in (partition, None)},
+            row_counts={
+                key: rows for key, rows in row_counts.items() if key[1] in (partition, None)
+            },
             reconciliation=[r for r in reconciliation if r["partition"] == partition],
             selection=select,
             target=project.target or "duckdb",
@@ -276,8 +344,15 @@ def _record_days(
             approvals=active_approvals(paths, partition, manifest),
         )
         path = write_evidence(evidence, paths.evidence / f"{run_id}.json")
-        outcomes.append(RunOutcome(run_id=run_id, partition=partition, status=evidence["status"],
-                                   evidence_path=path, evidence=evidence))
+        outcomes.append(
+            RunOutcome(
+                run_id=run_id,
+                partition=partition,
+                status=evidence["status"],
+                evidence_path=path,
+                evidence=evidence,
+            )
+        )
     # only now, with every day's evidence validated and on disk, does the state
     # change, in one transaction (a crash before it: the next apply indexes them)
     record_run_evidence(paths, [outcome.evidence_path for outcome in outcomes], manifest)
@@ -286,9 +361,10 @@ def _record_days(
 
 def _all_clean(run_results: dict) -> bool:
     """No node errored, failed, warned or was skipped (exposures are no-ops)."""
-    return not any(str(r.get("status")).lower() in ("error", "fail", "warn", "skipped",
-                                                     "runtime error")
-                   for r in run_results.get("results", []))
+    return not any(
+        str(r.get("status")).lower() in ("error", "fail", "warn", "skipped", "runtime error")
+        for r in run_results.get("results", [])
+    )
 
 
 def run_chunk(
@@ -308,8 +384,16 @@ def run_chunk(
     that idempotent) so each failure is pinned to its own day.
     """
     if len(partitions) == 1:
-        return [run_partition(project, partitions[0], ingest=False, command=command,
-                              select=select, exclude=exclude)]
+        return [
+            run_partition(
+                project,
+                partitions[0],
+                ingest=False,
+                command=command,
+                select=select,
+                exclude=exclude,
+            )
+        ]
     paths = project.paths
     started_at = utc_now_iso()
     label = f"{partitions[0]}..{partitions[-1]}"
@@ -322,11 +406,22 @@ def run_chunk(
     run_results, dbt_args = _invoke_build(project, chunk_dir, vars_, select, exclude, label=label)
     if not _all_clean(run_results):
         say(f"  chunk {label} was not clean; rebuilding its days one by one to attribute it")
-        return [run_partition(project, partition, ingest=False, command=command,
-                              select=select, exclude=exclude) for partition in partitions]
+        return [
+            run_partition(
+                project, partition, ingest=False, command=command, select=select, exclude=exclude
+            )
+            for partition in partitions
+        ]
     inputs = {p: [i] for p, i in _landed_inputs(paths, partitions).items()}
     return _record_days(
-        project, partitions, run_results, dbt_args, inputs, started_at,
-        command=command, select=select, not_attempted=None,
+        project,
+        partitions,
+        run_results,
+        dbt_args,
+        inputs,
+        started_at,
+        command=command,
+        select=select,
+        not_attempted=None,
         run_ids=[new_run_id(p) for p in partitions],
     )

@@ -109,8 +109,15 @@ create table if not exists asset_state (
 """
 
 
-STATE_TABLES = ("evidence", "rejected_evidence", "asset_records", "node_checksums",
-           "approvals", "decisions", "asset_state")
+STATE_TABLES = (
+    "evidence",
+    "rejected_evidence",
+    "asset_records",
+    "node_checksums",
+    "approvals",
+    "decisions",
+    "asset_state",
+)
 
 
 def _configure(connection: sqlite3.Connection) -> None:
@@ -179,7 +186,6 @@ def connect_reader(paths: FactoryPaths) -> sqlite3.Connection:
     except sqlite3.DatabaseError as exc:
         raise FactoryError(
             "STATE_UNREADABLE",
-            f"the state store {paths.state} cannot be read ({exc}); "
-            "run `factory state rebuild`",
+            f"the state store {paths.state} cannot be read ({exc}); run `factory state rebuild`",
         ) from None
     return connection

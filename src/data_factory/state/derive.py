@@ -21,12 +21,13 @@ def check_summary(checks: list[dict]) -> dict:
     """Counts per check status, plus the names of the checks that block
     (error severity, failed or errored) and that warn (warn severity, found
     rows or errored)."""
-    summary: dict = {status: 0 for status in CHECK_STATUSES}
+    summary: dict = dict.fromkeys(CHECK_STATUSES, 0)
     for check in checks:
         summary[check["status"]] = summary.get(check["status"], 0) + 1
     summary["blocking"] = sorted(c["name"] for c in checks if is_blocking(c))
     summary["warnings"] = sorted(
-        c["name"] for c in checks
+        c["name"]
+        for c in checks
         if c["status"] in ("warned", "failed", "errored") and not is_blocking(c)
     )
     return summary
@@ -85,8 +86,9 @@ class _Derivation:
         self.partitioned = {uid for (uid, p) in self.records if p != UNPARTITIONED}
         self._newest: dict[tuple[str, str], sqlite3.Row | None] = {}
 
-    def affected(self, connection: sqlite3.Connection, applied_runs: list[str],
-                 cells: list[tuple[str, str]]) -> set[tuple[str, str]] | None:
+    def affected(
+        self, connection: sqlite3.Connection, applied_runs: list[str], cells: list[tuple[str, str]]
+    ) -> set[tuple[str, str]] | None:
         """The cells that applying `applied_runs` can change, or None when
         every cell must be derived again. A cell's derivation reads its own
         records, the checksums current for its model and the seeds it uses,
@@ -94,8 +96,10 @@ class _Derivation:
         windows, transitively). So: the cells the runs recorded, cells that
         did not exist before (a new day), and every cell reading one of
         those; everything, when a run changed a current checksum."""
-        existing = {(row["unique_id"], row["partition"])
-                    for row in connection.execute("select unique_id, partition from asset_state")}
+        existing = {
+            (row["unique_id"], row["partition"])
+            for row in connection.execute("select unique_id, partition from asset_state")
+        }
         now = set(cells)
         if not existing or existing - now:
             return None
@@ -103,17 +107,20 @@ class _Derivation:
         marks = ",".join("?" * len(applied))
         before: dict[str, str] = {}
         for row in connection.execute(
-                f"select unique_id, checksum from node_checksums where run_id not in ({marks}) "
-                "order by order_key, run_id", list(applied)):
+            f"select unique_id, checksum from node_checksums where run_id not in ({marks}) "
+            "order by order_key, run_id",
+            list(applied),
+        ):
             before[row["unique_id"]] = row["checksum"]
         if any(before.get(uid) != checksum for uid, (checksum, _) in self.current_checksum.items()):
             return None
-        changed = {(uid, partition) for (run_id, uid, partition) in self.by_run
-                   if run_id in applied} | (now - existing)
+        changed = {
+            (uid, partition) for (run_id, uid, partition) in self.by_run if run_id in applied
+        } | (now - existing)
         readers: dict[tuple[str, str], set[tuple[str, str]]] = {}
         for cell in cells:
             row = self.latest.get(cell)
-            for upstream in (self._reads(row) if row is not None else []):
+            for upstream in self._reads(row) if row is not None else []:
                 readers.setdefault(upstream, set()).add(cell)
         targets, frontier = set(changed), list(changed)
         while frontier:
@@ -137,8 +144,12 @@ class _Derivation:
         if not row["partition"]:
             return []
         days = _days(row["partition"], row["window_days"] or 0)
-        return [(upstream, day) for upstream in json.loads(row["depends_on_json"])
-                if upstream in self.partitioned for day in days]
+        return [
+            (upstream, day)
+            for upstream in json.loads(row["depends_on_json"])
+            if upstream in self.partitioned
+            for day in days
+        ]
 
     def newest_input(self, uid: str, partition: str) -> sqlite3.Row | None:
         """The most recent build among everything (uid, partition) reads,
@@ -149,9 +160,11 @@ class _Derivation:
         self._newest[cell] = None  # a dbt DAG has no cycles; this guards anyway
         row = self.latest.get(cell)
         best = None
-        for upstream in (self._reads(row) if row is not None else []):
+        for upstream in self._reads(row) if row is not None else []:
             for candidate in (self.built.get(upstream), self.newest_input(*upstream)):
-                if candidate is not None and (best is None or candidate["order_key"] > best["order_key"]):
+                if candidate is not None and (
+                    best is None or candidate["order_key"] > best["order_key"]
+                ):
                     best = candidate
         self._newest[cell] = best
         return best
@@ -161,13 +174,15 @@ class _Derivation:
         uid = row["unique_id"]
         current = self.current_checksum.get(uid)
         if current and row["checksum"] and current[0] != row["checksum"]:
-            details.append({
-                "code": "STALE_CODE_CHANGED",
-                "text": f"the model code changed (checksum {row['checksum'][:12]} -> "
-                        f"{current[0][:12]}, seen in run {current[1]}) since run "
-                        f"{row['run_id']} built this partition",
-                "cause": f"{uid}@{current[0]}",
-            })
+            details.append(
+                {
+                    "code": "STALE_CODE_CHANGED",
+                    "text": f"the model code changed (checksum {row['checksum'][:12]} -> "
+                    f"{current[0][:12]}, seen in run {current[1]}) since run "
+                    f"{row['run_id']} built this partition",
+                    "cause": f"{uid}@{current[0]}",
+                }
+            )
         built_with = json.loads(row["upstream_checksums_json"])
         for upstream in json.loads(row["depends_on_json"]):
             if upstream in self.partitioned:
@@ -175,44 +190,59 @@ class _Derivation:
             now, then = self.current_checksum.get(upstream), built_with.get(upstream)
             if now and then and now[0] != then:
                 name = self.identity.get(upstream, (upstream.split(".")[-1], ""))[0]
-                details.append({
-                    "code": "STALE_UPSTREAM_CHANGED",
-                    "text": f"{name} changed (checksum {then[:12]} -> {now[0][:12]}, seen in run "
-                            f"{now[1]}) after run {row['run_id']} built this partition",
-                    "cause": f"{upstream}@{now[0]}",
-                })
+                details.append(
+                    {
+                        "code": "STALE_UPSTREAM_CHANGED",
+                        "text": f"{name} changed (checksum {then[:12]} -> {now[0][:12]}, "
+                        f"seen in run {now[1]}) after run {row['run_id']} built this partition",
+                        "cause": f"{upstream}@{now[0]}",
+                    }
+                )
         newer: dict[str, list[tuple[str, sqlite3.Row]]] = {}
         for upstream, day in self._reads(row):
-            rebuilt = [c for c in (self.built.get((upstream, day)), self.newest_input(upstream, day))
-                       if c is not None and c["order_key"] > row["order_key"]]
+            rebuilt = [
+                c
+                for c in (self.built.get((upstream, day)), self.newest_input(upstream, day))
+                if c is not None and c["order_key"] > row["order_key"]
+            ]
             if rebuilt:
                 newer.setdefault(upstream, []).append(
-                    (day, max(rebuilt, key=lambda c: c["order_key"])))
+                    (day, max(rebuilt, key=lambda c: c["order_key"]))
+                )
         for upstream, hits in sorted(newer.items()):
             name = self.identity.get(upstream, (upstream.split(".")[-1], ""))[0]
             days = [day for day, _ in hits]
             shown = ", ".join(days[:5]) + (f" and {len(days) - 5} more" if len(days) > 5 else "")
             newest = max((c for _, c in hits), key=lambda c: c["order_key"])
-            via = "" if newest["unique_id"] == upstream else \
-                f" (its input {_label(newest['asset'], newest['partition'])} was rebuilt)"
+            via = (
+                ""
+                if newest["unique_id"] == upstream
+                else f" (its input {_label(newest['asset'], newest['partition'])} was rebuilt)"
+            )
             window = row["window_days"] or 0
-            reads = f"; it reads {name} over {_days(row['partition'], window)[0]}..{row['partition']}" \
-                if window else ""
-            details.append({
-                "code": "STALE_UPSTREAM_REBUILT",
-                "text": f"{name} {shown} {'was' if len(days) == 1 else 'were'} rebuilt{via} "
-                        f"by run {newest['run_id']} after run {row['run_id']} built this "
-                        f"partition{reads}",
-                "cause": f"{upstream}@{','.join(days)}@{newest['run_id']}",
-            })
+            reads = (
+                f"; it reads {name} over {_days(row['partition'], window)[0]}..{row['partition']}"
+                if window
+                else ""
+            )
+            details.append(
+                {
+                    "code": "STALE_UPSTREAM_REBUILT",
+                    "text": f"{name} {shown} {'was' if len(days) == 1 else 'were'} rebuilt{via} "
+                    f"by run {newest['run_id']} after run {row['run_id']} built this "
+                    f"partition{reads}",
+                    "cause": f"{upstream}@{','.join(days)}@{newest['run_id']}",
+                }
+            )
         return details
 
     def upstream_causes(self, row: sqlite3.Row) -> list[str]:
         """What, in the same run, kept a blocked asset from being attempted."""
         found = []
         for upstream in json.loads(row["depends_on_json"]):
-            parent = self.by_run.get((row["run_id"], upstream, row["partition"])) or \
-                self.by_run.get((row["run_id"], upstream, UNPARTITIONED))
+            parent = self.by_run.get(
+                (row["run_id"], upstream, row["partition"])
+            ) or self.by_run.get((row["run_id"], upstream, UNPARTITIONED))
             if parent is None:
                 continue
             label = _label(parent["asset"], parent["partition"])
@@ -221,8 +251,10 @@ class _Derivation:
             if parent["status"] == "failed":
                 found.append(f"{label} failed")
             elif blocking:
-                found.append(f"{label} has a failing error-severity check: "
-                             + _describe_checks(checks, blocking))
+                found.append(
+                    f"{label} has a failing error-severity check: "
+                    + _describe_checks(checks, blocking)
+                )
             elif parent["status"] == "blocked":
                 found.append(f"{label} is blocked")
         return found
@@ -232,11 +264,14 @@ class _Derivation:
         if code == "CHECK_FAILED":
             return "error-severity check failed: " + _describe_checks(checks, summary["blocking"])
         if code == "CHECK_WARNED":
-            return ("warn-severity check found rows (advisory, does not block): "
-                    + _describe_checks(checks, summary["warnings"]))
+            return "warn-severity check found rows (advisory, does not block): " + _describe_checks(
+                checks, summary["warnings"]
+            )
         if code.startswith("UPSTREAM_") and row["status"] == "blocked":
             causes = self.upstream_causes(row)
-            return "not attempted: " + ("; ".join(causes) if causes else "an asset it needs did not build")
+            return "not attempted: " + (
+                "; ".join(causes) if causes else "an asset it needs did not build"
+            )
         if code == "BUILD_ERROR":
             return "the build errored" + (f": {row['message']}" if row["message"] else "")
         if code == "ASSET_DISABLED":
@@ -247,19 +282,31 @@ class _Derivation:
         uid, partition = base["unique_id"], base["partition"]
         only_skipped = bool(self.records.get((uid, partition)))
         text = f"no evidence records a build of {_label(base['asset'], partition)}" + (
-            " (it was only ever left out of a selection)" if only_skipped else "")
+            " (it was only ever left out of a selection)" if only_skipped else ""
+        )
         return {
-            **base, "status": "missing", "consumable": 0, "checks": check_summary([]),
-            "reasons": ["PARTITION_MISSING"], "details": [{"code": "PARTITION_MISSING", "text": text}],
-            "run_id": None, "evidence_file": None, "evidence_sha256": None, "rows": None,
-            "checksum": None, "window_days": None,
+            **base,
+            "status": "missing",
+            "consumable": 0,
+            "checks": check_summary([]),
+            "reasons": ["PARTITION_MISSING"],
+            "details": [{"code": "PARTITION_MISSING", "text": text}],
+            "run_id": None,
+            "evidence_file": None,
+            "evidence_sha256": None,
+            "rows": None,
+            "checksum": None,
+            "window_days": None,
         }
 
     def cell(self, uid: str, partition: str) -> dict:
         asset, resource_type = self.identity[uid]
         materialized = self.last_materialized.get((uid, partition))
         base = {
-            "unique_id": uid, "partition": partition, "asset": asset, "resource_type": resource_type,
+            "unique_id": uid,
+            "partition": partition,
+            "asset": asset,
+            "resource_type": resource_type,
             "materialized_at": materialized["finished_at"] if materialized else None,
         }
         row = self.latest.get((uid, partition))
@@ -268,8 +315,9 @@ class _Derivation:
         checks = json.loads(row["checks_json"])
         summary = check_summary(checks)
         reasons = [r for r in json.loads(row["reasons_json"]) if r != "NOT_SELECTED"]
-        details = [{"code": code, "text": self._explain(code, row, checks, summary)}
-                   for code in reasons]
+        details = [
+            {"code": code, "text": self._explain(code, row, checks, summary)} for code in reasons
+        ]
         status = row["status"]
         stale = self.staleness(row) if status == "materialized" else []
         if stale:
@@ -299,21 +347,36 @@ def derive_state(connection: sqlite3.Connection, applied_runs: list[str] | None 
     only the cells they can change (see _Derivation.affected)."""
     derivation = _Derivation(connection)
     cells = derivation.cells()
-    targets = None if applied_runs is None else derivation.affected(connection, applied_runs,
-                                                                    cells)
+    targets = None if applied_runs is None else derivation.affected(connection, applied_runs, cells)
     rows = []
-    for uid, partition in (cells if targets is None else sorted(targets)):
+    for uid, partition in cells if targets is None else sorted(targets):
         cell = derivation.cell(uid, partition)
         rows.append(
-            [uid, partition, cell["asset"], cell["resource_type"], cell["status"],
-             cell["consumable"], json.dumps(cell["checks"], sort_keys=True),
-             json.dumps(cell["reasons"]), json.dumps(cell["details"], sort_keys=True),
-             cell["run_id"], cell["evidence_file"], cell["evidence_sha256"], cell["rows"],
-             cell["checksum"], cell["materialized_at"], cell["window_days"]])
+            [
+                uid,
+                partition,
+                cell["asset"],
+                cell["resource_type"],
+                cell["status"],
+                cell["consumable"],
+                json.dumps(cell["checks"], sort_keys=True),
+                json.dumps(cell["reasons"]),
+                json.dumps(cell["details"], sort_keys=True),
+                cell["run_id"],
+                cell["evidence_file"],
+                cell["evidence_sha256"],
+                cell["rows"],
+                cell["checksum"],
+                cell["materialized_at"],
+                cell["window_days"],
+            ]
+        )
     if targets is None:
         connection.execute("delete from asset_state")
     else:
-        connection.executemany("delete from asset_state where unique_id = ? and partition = ?",
-                               sorted(targets))
+        connection.executemany(
+            "delete from asset_state where unique_id = ? and partition = ?", sorted(targets)
+        )
     connection.executemany(
-        "insert into asset_state values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        "insert into asset_state values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+    )

@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
 
 from data_factory.core.console import say
 from data_factory.core.errors import FactoryError
@@ -31,7 +31,6 @@ APPLIED_KINDS = ("factory_run", "approval", "decision")
 Warn = Callable[[str], None]
 
 
-
 def _forget_run(connection: sqlite3.Connection, run_id: str) -> None:
     for table in ("evidence", "asset_records", "node_checksums", "approvals", "decisions"):
         connection.execute(f"delete from {table} where run_id = ?", [run_id])
@@ -47,8 +46,17 @@ def _apply_document(
     _forget_run(connection, run_id)
     connection.execute(
         "insert into evidence values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [run_id, document["kind"], file_name, loaded.sha256, document["started_at"],
-         document["finished_at"], key, document["status"], json.dumps(document["partitions"])],
+        [
+            run_id,
+            document["kind"],
+            file_name,
+            loaded.sha256,
+            document["started_at"],
+            document["finished_at"],
+            key,
+            document["status"],
+            json.dumps(document["partitions"]),
+        ],
     )
     connection.execute("delete from rejected_evidence where file_name = ?", [file_name])
     kind = document["kind"]
@@ -59,27 +67,44 @@ def _apply_document(
         for approval in document["approvals"]:
             connection.execute(
                 "insert or replace into approvals values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [run_id, approval["consumer"], approval["partition"], approval["approved_by"],
-                 approval["approved_at"], approval["reason"], json.dumps(approval["overrides"]),
-                 json.dumps(block, sort_keys=True), key],
+                [
+                    run_id,
+                    approval["consumer"],
+                    approval["partition"],
+                    approval["approved_by"],
+                    approval["approved_at"],
+                    approval["reason"],
+                    json.dumps(approval["overrides"]),
+                    json.dumps(block, sort_keys=True),
+                    key,
+                ],
             )
     elif kind == "decision":
         decision = document.get("decision") or {}
         connection.execute(
             "insert into decisions values (?, ?, ?, ?, ?, ?, ?)",
-            [run_id, decision.get("consumer", ""), decision.get("partition", ""),
-             decision.get("decision", ""), json.dumps(decision.get("reasons") or [], sort_keys=True),
-             document["finished_at"], key],
+            [
+                run_id,
+                decision.get("consumer", ""),
+                decision.get("partition", ""),
+                decision.get("decision", ""),
+                json.dumps(decision.get("reasons") or [], sort_keys=True),
+                document["finished_at"],
+                key,
+            ],
         )
 
 
-def _apply_run(connection: sqlite3.Connection, document: dict, key: str, rules: WindowRules) -> None:
+def _apply_run(
+    connection: sqlite3.Connection, document: dict, key: str, rules: WindowRules
+) -> None:
     run_id = document["run_id"]
     checksums = document["code"]["node_checksums"]
     run_vars = document["invocation"].get("vars") or {}
     for uid, checksum in checksums.items():
         connection.execute(
-            "insert or replace into node_checksums values (?, ?, ?, ?)", [run_id, uid, checksum, key]
+            "insert or replace into node_checksums values (?, ?, ?, ?)",
+            [run_id, uid, checksum, key],
         )
     for entry in document["assets"]:
         partition = entry["partition"] or UNPARTITIONED
@@ -87,12 +112,24 @@ def _apply_run(connection: sqlite3.Connection, document: dict, key: str, rules: 
         connection.execute(
             "insert or replace into asset_records values "
             "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [run_id, entry["unique_id"], partition, entry["asset"], entry["resource_type"],
-             entry["status"], key, document["finished_at"], entry["rows"], entry["checksum"],
-             json.dumps(entry["checks"], sort_keys=True), json.dumps(entry["reason_codes"]),
-             json.dumps(entry["depends_on"]), json.dumps(upstream_checksums, sort_keys=True),
-             rules.window_days(entry["unique_id"], run_vars) if partition else 0,
-             entry["message"]],
+            [
+                run_id,
+                entry["unique_id"],
+                partition,
+                entry["asset"],
+                entry["resource_type"],
+                entry["status"],
+                key,
+                document["finished_at"],
+                entry["rows"],
+                entry["checksum"],
+                json.dumps(entry["checks"], sort_keys=True),
+                json.dumps(entry["reason_codes"]),
+                json.dumps(entry["depends_on"]),
+                json.dumps(upstream_checksums, sort_keys=True),
+                rules.window_days(entry["unique_id"], run_vars) if partition else 0,
+                entry["message"],
+            ],
         )
 
 
@@ -146,7 +183,8 @@ def _apply_files(
         still_there = existing and evidence_path(paths, existing["file_name"]).exists()
         if still_there and existing["file_name"] != name:
             report.ignored.append(
-                (name, f"run id {run_id} is already recorded by {existing['file_name']}"))
+                (name, f"run id {run_id} is already recorded by {existing['file_name']}")
+            )
             continue
         seen[run_id] = name
         report.run_ids.append(run_id)
@@ -198,9 +236,10 @@ def apply_evidence_file(
     manifest: dict | None = None,
     warn: Warn = say,
 ) -> ApplyReport:
-    """Apply written evidence files to the state store in one transaction, together with any other file of data/evidence/ it has
-    not indexed yet (a run that crashed after writing its evidence, or a
-    store that was deleted)."""
+    """Apply written evidence files to the state store in one transaction,
+    together with any other file of data/evidence/ it has not indexed yet
+    (a run that crashed after writing its evidence, or a store that was
+    deleted)."""
     connection = connect_writer(paths)
     report = ApplyReport()
     try:
@@ -213,8 +252,9 @@ def apply_evidence_file(
             for path in map(Path, written):
                 if path.resolve() in pending:
                     continue
-                known = connection.execute("select 1 from evidence where file_name = ?",
-                                           [evidence_file_name(paths, path)]).fetchone()
+                known = connection.execute(
+                    "select 1 from evidence where file_name = ?", [evidence_file_name(paths, path)]
+                ).fetchone()
                 if not known:
                     candidates.append(path)
             if candidates or fresh:
@@ -230,17 +270,20 @@ def apply_evidence_file(
     return report
 
 
-def record_run_evidence(paths: FactoryPaths, written: list[Path],
-                        manifest: dict | None = None) -> None:
+def record_run_evidence(
+    paths: FactoryPaths, written: list[Path], manifest: dict | None = None
+) -> None:
     """What a run calls right after its evidence files (one per day it
     built) were validated and written.
     It never fails the run: the evidence is on disk, and the next apply or
     `factory state rebuild` indexes whatever this one could not."""
     try:
         apply_evidence_file(paths, written, manifest=manifest)
-    except Exception as exc:  # noqa: BLE001 - the evidence is safe on disk either way
-        say(f"  state store not updated ({exc}); `factory state rebuild` will index "
-                + ", ".join(map(str, written)))
+    except Exception as exc:
+        say(
+            f"  state store not updated ({exc}); `factory state rebuild` will index "
+            + ", ".join(map(str, written))
+        )
 
 
 def sync(paths: FactoryPaths, *, manifest: dict | None = None, warn: Warn = say) -> ApplyReport:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from data_factory.core.errors import FactoryError
 from data_factory.core.paths import FactoryPaths
@@ -33,10 +33,17 @@ class _EvidenceCheck:
             except OSError:
                 self.cache[file_name] = [f"EVIDENCE_INVALID: {path} is gone"]
                 return self.cache[file_name]
-            self.cache[file_name] = [] if sha == recorded_sha else (
-                load_evidence(path).problems or
-                ["EVIDENCE_HASH_MISMATCH: the file changed since the state store indexed it; "
-                 "run `factory state rebuild`"])
+            self.cache[file_name] = (
+                []
+                if sha == recorded_sha
+                else (
+                    load_evidence(path).problems
+                    or [
+                        "EVIDENCE_HASH_MISMATCH: the file changed since the state store "
+                        "indexed it; run `factory state rebuild`"
+                    ]
+                )
+            )
         return self.cache[file_name]
 
 
@@ -46,7 +53,9 @@ def _public_cell(paths: FactoryPaths, row: sqlite3.Row, checker: _EvidenceCheck)
     consumable = bool(row["consumable"])
     for problem in checker.problems(row["evidence_file"], row["evidence_sha256"]):
         code = problem.split(":", 1)[0]
-        code = code if code in ("EVIDENCE_INVALID", "EVIDENCE_HASH_MISMATCH") else "EVIDENCE_INVALID"
+        code = (
+            code if code in ("EVIDENCE_INVALID", "EVIDENCE_HASH_MISMATCH") else "EVIDENCE_INVALID"
+        )
         if code not in reasons:
             reasons.append(code)
         details.append({"code": code, "text": problem})
@@ -83,9 +92,7 @@ def read_cells(
     own = connection is None
     connection = connection or connect_reader(paths)
     try:
-        rows = connection.execute(
-            "select * from asset_state order by asset, partition"
-        ).fetchall()
+        rows = connection.execute("select * from asset_state order by asset, partition").fetchall()
     except sqlite3.OperationalError as exc:
         raise FactoryError(
             "STATE_UNREADABLE",
@@ -120,8 +127,13 @@ def read_table(paths: FactoryPaths, sql: str, parameters: list | None = None) ->
         connection.close()
 
 
-def _recorded(paths: FactoryPaths, table: str, json_columns: tuple[str, ...],
-              partition: str | None, consumer: str | None) -> list[dict]:
+def _recorded(
+    paths: FactoryPaths,
+    table: str,
+    json_columns: tuple[str, ...],
+    partition: str | None,
+    consumer: str | None,
+) -> list[dict]:
     sql = f"select t.*, e.file_name from {table} t join evidence e using (run_id) where 1 = 1"
     parameters: list = []
     for column, value in (("partition", partition), ("consumer", consumer)):
@@ -136,13 +148,15 @@ def _recorded(paths: FactoryPaths, table: str, json_columns: tuple[str, ...],
     return rows
 
 
-def recorded_approvals(paths: FactoryPaths, partition: str | None = None,
-                       consumer: str | None = None) -> list[dict]:
+def recorded_approvals(
+    paths: FactoryPaths, partition: str | None = None, consumer: str | None = None
+) -> list[dict]:
     return _recorded(paths, "approvals", ("overrides", "block"), partition, consumer)
 
 
-def recorded_decisions(paths: FactoryPaths, consumer: str | None = None,
-                       partition: str | None = None) -> list[dict]:
+def recorded_decisions(
+    paths: FactoryPaths, consumer: str | None = None, partition: str | None = None
+) -> list[dict]:
     return _recorded(paths, "decisions", ("reasons",), partition, consumer)
 
 

@@ -20,8 +20,9 @@ def _relation_exists(connection, relation_name: str) -> bool:
         return False
 
 
-def count_rows(paths: FactoryPaths, manifest: dict, partitions: list[str],
-               asset_ids: list[str]) -> dict[tuple[str, str | None], int]:
+def count_rows(
+    paths: FactoryPaths, manifest: dict, partitions: list[str], asset_ids: list[str]
+) -> dict[tuple[str, str | None], int]:
     """Rows per (asset, partition) for the given assets, as built now."""
     counts: dict[tuple[str, str | None], int] = {}
     nodes = asset_nodes(manifest)
@@ -38,11 +39,13 @@ def count_rows(paths: FactoryPaths, manifest: dict, partitions: list[str],
                 continue
             column = partition_column(node)
             if column and partitions:
-                found = dict(connection.execute(
-                    f"select cast({column} as varchar), count(*) from {relation} "
-                    f"where {column} between cast(? as date) and cast(? as date) group by 1",
-                    [min(partitions), max(partitions)],
-                ).fetchall())
+                found = dict(
+                    connection.execute(
+                        f"select cast({column} as varchar), count(*) from {relation} "
+                        f"where {column} between cast(? as date) and cast(? as date) group by 1",
+                        [min(partitions), max(partitions)],
+                    ).fetchall()
+                )
                 for partition in partitions:
                     counts[(uid, partition)] = int(found.get(partition, 0))
             else:
@@ -53,8 +56,12 @@ def count_rows(paths: FactoryPaths, manifest: dict, partitions: list[str],
     return counts
 
 
-def reconcile(paths: FactoryPaths, partitions: list[str], fact_relation: str | None,
-              fact_check_passed: bool = False) -> list[dict]:
+def reconcile(
+    paths: FactoryPaths,
+    partitions: list[str],
+    fact_relation: str | None,
+    fact_check_passed: bool = False,
+) -> list[dict]:
     """Landing manifest lines = landed + rejected, and fact rows = distinct
     landed event ids, per partition. With fact_check_passed (the run's
     reconciles_with_landing check passed over exactly these partitions, so
@@ -63,13 +70,20 @@ def reconcile(paths: FactoryPaths, partitions: list[str], fact_relation: str | N
         return []
     connection = _connect(paths)
     try:
-        if not all(_relation_exists(connection, name)
-                   for name in ("raw.landing_manifests", "raw.ticket_events")):
+        if not all(
+            _relation_exists(connection, name)
+            for name in ("raw.landing_manifests", "raw.ticket_events")
+        ):
             return []  # nothing landed to reconcile against (or it is unreachable)
         params = [min(partitions), max(partitions)]
-        distinct_sql = "null" if fact_check_passed and fact_relation else (
-            "(select count(distinct e.event_id) from raw.ticket_events as e"
-            " where e.partition_date = m.partition_date)")
+        distinct_sql = (
+            "null"
+            if fact_check_passed and fact_relation
+            else (
+                "(select count(distinct e.event_id) from raw.ticket_events as e"
+                " where e.partition_date = m.partition_date)"
+            )
+        )
         landing = {
             str(row[0]): row[1:]
             for row in connection.execute(
@@ -104,13 +118,17 @@ def reconcile(paths: FactoryPaths, partitions: list[str], fact_relation: str | N
         fact_rows = facts.get(partition, 0) if fact_relation else None
         if distinct_ids is None:  # the passed check says they equal the fact rows
             distinct_ids = fact_rows
-        report.append(reconciliation_entry(partition, int(lines), int(landed), int(rejected),
-                                           int(distinct_ids), fact_rows))
+        report.append(
+            reconciliation_entry(
+                partition, int(lines), int(landed), int(rejected), int(distinct_ids), fact_rows
+            )
+        )
     return report
 
 
-def reconciliation_entry(partition: str, lines: int, landed: int, rejected: int,
-                         distinct_ids: int, fact_rows: int | None) -> dict:
+def reconciliation_entry(
+    partition: str, lines: int, landed: int, rejected: int, distinct_ids: int, fact_rows: int | None
+) -> dict:
     """Manifest lines = landed + rejected, and fact rows = distinct landed ids."""
     return {
         "partition": partition,

@@ -9,10 +9,10 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
 
 from data_factory.core.errors import WarehouseLocked
 
@@ -33,8 +33,7 @@ def read_lock_holder(warehouse: Path) -> dict | None:
 def warehouse_lock(warehouse: Path, run_id: str, command: str) -> Iterator[None]:
     path = _lock_path(warehouse)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle = open(path, "a+")
-    try:
+    with open(path, "a+") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -54,11 +53,9 @@ def warehouse_lock(warehouse: Path, run_id: str, command: str) -> Iterator[None]
                     "run_id": run_id,
                     "command": command,
                     "pid": os.getpid(),
-                    "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                    "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 }
             )
         )
         handle.flush()
         yield
-    finally:
-        handle.close()

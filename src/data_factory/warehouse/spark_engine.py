@@ -36,8 +36,7 @@ def profile_parameters(target: str | None) -> dict[str, str]:
     if profile.credentials.type != "spark":
         raise BuildFailed(
             "BUILD_ERROR",
-            f"dbt target {profile.target_name!r} is a {profile.credentials.type} target, "
-            "not spark",
+            f"dbt target {profile.target_name!r} is a {profile.credentials.type} target, not spark",
         )
     return {str(k): str(v) for k, v in profile.credentials.server_side_parameters.items()}
 
@@ -82,9 +81,13 @@ def _rows_by_day(session, relation: str, column: str, partitions: list[str]) -> 
     return {row["day"]: int(row["found"]) for row in rows}
 
 
-def count_rows(paths: FactoryPaths, manifest: dict, partitions: list[str],
-               asset_ids: list[str], target: str | None = None
-               ) -> dict[tuple[str, str | None], int]:
+def count_rows(
+    paths: FactoryPaths,
+    manifest: dict,
+    partitions: list[str],
+    asset_ids: list[str],
+    target: str | None = None,
+) -> dict[tuple[str, str | None], int]:
     """Rows per (asset, partition) for the given assets, as built now."""
     session = spark_session(paths, target)
     counts: dict[tuple[str, str | None], int] = {}
@@ -104,8 +107,13 @@ def count_rows(paths: FactoryPaths, manifest: dict, partitions: list[str],
     return counts
 
 
-def reconcile(paths: FactoryPaths, partitions: list[str], fact_relation: str | None,
-              fact_check_passed: bool = False, target: str | None = None) -> list[dict]:
+def reconcile(
+    paths: FactoryPaths,
+    partitions: list[str],
+    fact_relation: str | None,
+    fact_check_passed: bool = False,
+    target: str | None = None,
+) -> list[dict]:
     """Landing manifest lines = landed + rejected, and fact rows = distinct
     landed event ids, per partition: warehouse.reconcile, read on Spark.
     The landed ids are always counted here (fact_check_passed is accepted
@@ -149,10 +157,13 @@ def reconcile(paths: FactoryPaths, partitions: list[str], fact_relation: str | N
             continue
         row = landing[partition]
         lines, landed, rejected, distinct_ids = (
-            int(row["total_lines"]), int(row["landed_rows"]),
-            int(row["rejected_rows"]), int(row["distinct_ids"]),
+            int(row["total_lines"]),
+            int(row["landed_rows"]),
+            int(row["rejected_rows"]),
+            int(row["distinct_ids"]),
         )
         fact_rows = facts.get(partition, 0) if fact_relation else None
-        report.append(reconciliation_entry(partition, lines, landed, rejected, distinct_ids,
-                                           fact_rows))
+        report.append(
+            reconciliation_entry(partition, lines, landed, rejected, distinct_ids, fact_rows)
+        )
     return report

@@ -31,8 +31,14 @@ def quick_run(tmp_path_factory):
     """`scripts/bench.py --quick` under its own FACTORY_HOME, as bench-quick runs it."""
     home = tmp_path_factory.mktemp("bench-home")
     env = {**os.environ, "FACTORY_HOME": str(home)}
-    result = subprocess.run([sys.executable, str(BENCH), "--quick"], cwd=PROJECT_DIR, env=env,
-                            capture_output=True, text=True, timeout=900)
+    result = subprocess.run(
+        [sys.executable, str(BENCH), "--quick"],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     return home, result
 
 
@@ -70,18 +76,26 @@ def test_results_hold_every_figure_with_inputs_sides_medians_and_ratio(quick_run
 
 def test_figure_inputs_name_their_sizes(quick_run):
     home, _ = quick_run
-    figures = {f["key"]: f for f in json.loads((home / "bench" / "results.json").read_text())["figures"]}
+    figures = {
+        f["key"]: f for f in json.loads((home / "bench" / "results.json").read_text())["figures"]
+    }
     assert figures["ingest"]["inputs"]["days"] >= 1
     assert figures["ingest"]["inputs"]["tickets_per_day"] > 0
     short, long = figures["history"]["inputs"]["days"]
     assert short < long
     backfill = figures["backfill"]["inputs"]
     assert backfill["identical_tables"] is True
-    assert backfill["partitions_compared"] == {"marts.ticket_fact": backfill["days"],
-                                               "marts.ticket_kpi_daily": backfill["days"]}
+    assert backfill["partitions_compared"] == {
+        "marts.ticket_fact": backfill["days"],
+        "marts.ticket_kpi_daily": backfill["days"],
+    }
     assert set(figures["backfill"]["sides"]) == {
-        "factory backfill", "factory backfill, new home (info)", "shell loop of dbt build",
-        "duckdb replay (limit)", "duckdb replay + checks (info)"}
+        "factory backfill",
+        "factory backfill, new home (info)",
+        "shell loop of dbt build",
+        "duckdb replay (limit)",
+        "duckdb replay + checks (info)",
+    }
     assert figures["evidence"]["inputs"]["nodes"] == 400
     status = figures["status"]
     if status["status"] == "measured":
@@ -94,8 +108,14 @@ def test_stdout_is_the_table(quick_run):
     lines = result.stdout.splitlines()
     assert lines[0].startswith("quick run ")
     assert lines[1].split() == ["#", "figure", "measure", "value", "target", "met"]
-    table = lines[2:lines.index("")]
-    assert [line.split()[0] for line in table if not line.startswith(" ")] == ["1", "2", "3", "4", "5"]
+    table = lines[2 : lines.index("")]
+    assert [line.split()[0] for line in table if not line.startswith(" ")] == [
+        "1",
+        "2",
+        "3",
+        "4",
+        "5",
+    ]
     assert all(line.rstrip().split()[-1] in ("yes", "no", "-", "pending") for line in table)
 
 
@@ -120,9 +140,18 @@ def test_readme_refuses_quick_results(quick_run, tmp_path):
     readme = tmp_path / "README.md"
     readme.write_text("# Project\n")
     result = subprocess.run(
-        [sys.executable, str(BENCH), "--readme-only", "--out", str(home / "bench" / "results.json"),
-         "--readme", str(readme)],
-        cwd=PROJECT_DIR, capture_output=True, text=True,
+        [
+            sys.executable,
+            str(BENCH),
+            "--readme-only",
+            "--out",
+            str(home / "bench" / "results.json"),
+            "--readme",
+            str(readme),
+        ],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 1
     assert "last full run" in result.stderr

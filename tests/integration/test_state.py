@@ -13,12 +13,6 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
-
-from data_factory.render.status_table import render_table
-from data_factory.core.errors import EXIT_BLOCKED, EXIT_INPUT_REJECTED
-from data_factory.evidence.store import SCHEMA_PATH
-from data_factory.core.paths import PROJECT_DIR
-from data_factory.core.reasons import REASON_CODES
 from test_state_support import (
     WEEK,
     cells_by_key,
@@ -30,6 +24,12 @@ from test_state_support import (
     rewrite_evidence,
     status_json,
 )
+
+from data_factory.core.errors import EXIT_BLOCKED, EXIT_INPUT_REJECTED
+from data_factory.core.paths import PROJECT_DIR
+from data_factory.core.reasons import REASON_CODES
+from data_factory.evidence.store import SCHEMA_PATH
+from data_factory.render.status_table import render_table
 
 RUNBOOK = PROJECT_DIR / "runbooks" / "statuses-and-reasons.md"
 STATUSES = ("materialized", "failed", "missing", "stale", "blocked", "skipped", "not_available")
@@ -79,8 +79,16 @@ def test_clean_week_every_cell_is_materialized_and_consumable(clean_home):
     fact = grid[("ticket_fact", "2026-11-02")]
     assert fact["rows"] > 0
     assert fact["checks"]["passed"] >= 10 and fact["checks"]["failed"] == 0
-    assert set(cells[0]) >= {"asset", "partition", "status", "checks", "consumable", "run_id",
-                             "evidence", "reasons"}
+    assert set(cells[0]) >= {
+        "asset",
+        "partition",
+        "status",
+        "checks",
+        "consumable",
+        "run_id",
+        "evidence",
+        "reasons",
+    }
     assert {c["partition"] for c in cells} == set(WEEK) | {None}
 
 
@@ -90,19 +98,41 @@ def test_status_table_shows_one_glyph_per_day_and_a_legend(clean_home):
     assert "■■■■■■■" in row and "7/7 consumable" in row
     assert "⇒ ticket_chunking_job" in table and "7/7 released" in table
     assert "legend:" in table and "stale" in table and "not_available" in table
-    only_fact = factory(clean_home, "status", "--asset", "ticket_fact", "--since", "2026-11-05",
-                        "--format", "json").stdout
+    only_fact = factory(
+        clean_home, "status", "--asset", "ticket_fact", "--since", "2026-11-05", "--format", "json"
+    ).stdout
     assert {(c["asset"], c["partition"]) for c in json.loads(only_fact)} == {
-        ("ticket_fact", day) for day in WEEK[4:]}
+        ("ticket_fact", day) for day in WEEK[4:]
+    }
 
 
 def test_table_stays_one_line_per_asset_at_sixty_days():
-    days = [f"2026-{m:02d}-{d:02d}" for m, last in ((11, 30), (12, 31)) for d in range(1, last + 1)][:60]
-    checks = {"passed": 3, "warned": 0, "failed": 0, "errored": 0, "not_run": 0,
-              "blocking": [], "warnings": []}
-    cells = [{"asset": asset, "partition": day, "status": "materialized", "consumable": True,
-              "checks": checks, "reasons": [], "reason_details": [], "approvals": []}
-             for asset in PARTITIONED for day in days]
+    days = [
+        f"2026-{m:02d}-{d:02d}" for m, last in ((11, 30), (12, 31)) for d in range(1, last + 1)
+    ][:60]
+    checks = {
+        "passed": 3,
+        "warned": 0,
+        "failed": 0,
+        "errored": 0,
+        "not_run": 0,
+        "blocking": [],
+        "warnings": [],
+    }
+    cells = [
+        {
+            "asset": asset,
+            "partition": day,
+            "status": "materialized",
+            "consumable": True,
+            "checks": checks,
+            "reasons": [],
+            "reason_details": [],
+            "approvals": [],
+        }
+        for asset in PARTITIONED
+        for day in days
+    ]
     console = Console(width=130, record=True, color_system=None)
     render_table({"cells": cells, "partitions": days, "consumers": []}, console)
     lines = console.export_text().splitlines()
@@ -132,12 +162,21 @@ def test_replaying_day_3_makes_exactly_the_kpi_days_reading_it_stale(replayed_ho
 
 
 def test_building_the_stale_days_clears_them_and_skipped_assets_keep_their_state(
-        replayed_home, tmp_path, monkeypatch):
+    replayed_home, tmp_path, monkeypatch
+):
     home = copy_home(replayed_home, tmp_path / "home")
     monkeypatch.setenv("FACTORY_HOME", str(home))
     before = cells_by_key(status_json(home))
-    factory(home, "build", "--start", "2026-11-04", "--end", "2026-11-07",
-            "--select", "ticket_kpi_daily")
+    factory(
+        home,
+        "build",
+        "--start",
+        "2026-11-04",
+        "--end",
+        "2026-11-07",
+        "--select",
+        "ticket_kpi_daily",
+    )
     after = cells_by_key(status_json(home))
     for day in WEEK:
         assert after[("ticket_kpi_daily", day)]["consumable"], day
@@ -197,8 +236,9 @@ def test_a_changed_model_or_seed_checksum_makes_earlier_days_stale(home):
 # the store: only from written evidence, rebuildable, readable during writes
 
 
-def test_rebuild_from_evidence_gives_identical_status_and_skips_invalid_files(replayed_home, tmp_path,
-                                                                             monkeypatch):
+def test_rebuild_from_evidence_gives_identical_status_and_skips_invalid_files(
+    replayed_home, tmp_path, monkeypatch
+):
     home = copy_home(replayed_home, tmp_path / "home")
     monkeypatch.setenv("FACTORY_HOME", str(home))
     before = factory(home, "status", "--format", "json").stdout
@@ -208,7 +248,7 @@ def test_rebuild_from_evidence_gives_identical_status_and_skips_invalid_files(re
 
     evidence = home / "evidence"
     (evidence / "not-evidence.json").write_text('{"hello": "world"}')
-    source, document = evidence_documents(home)[-1]
+    _source, document = evidence_documents(home)[-1]
     document["run_id"] = "r-tampered-copy"
     for entry in document["assets"]:
         entry["rows"] = 999_999 if entry["rows"] is not None else None
@@ -269,8 +309,11 @@ time.sleep(30)
 
 def test_status_reads_while_a_writer_holds_the_store(home):
     expected = status_json(home)
-    holder = subprocess.Popen([sys.executable, "-c", HOLD_WRITE_LOCK, str(home / "state.sqlite")],
-                              stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_WRITE_LOCK, str(home / "state.sqlite")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "holding"
         started = time.monotonic()
@@ -286,14 +329,28 @@ def test_status_reads_while_a_writer_holds_the_store(home):
 
 
 def _chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    return (
+        shutil.which("chromium")
+        or shutil.which("chromium-browser")
+        or shutil.which("google-chrome")
+    )
 
 
 def _headless(*args: str, profile: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [_chromium(), "--headless", "--no-sandbox", "--disable-gpu",
-         "--disable-background-networking", "--no-first-run", f"--user-data-dir={profile}", *args],
-        capture_output=True, text=True, timeout=90,
+        [
+            _chromium(),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--no-first-run",
+            f"--user-data-dir={profile}",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=90,
     )
 
 
@@ -325,21 +382,31 @@ def test_clicking_a_cell_shows_its_evidence_summary(faulty_page, tmp_path):
         pytest.skip("chromium is not installed (apt-get install -y chromium)")
     home, page = faulty_page
     cell = cells_by_key(status_json(home))[("ticket_kpi_daily", "2026-11-05")]
-    result = _headless("--virtual-time-budget=3000", "--dump-dom",
-                       page.as_uri() + "#ticket_kpi_daily@2026-11-05", profile=tmp_path / "profile")
+    result = _headless(
+        "--virtual-time-budget=3000",
+        "--dump-dom",
+        page.as_uri() + "#ticket_kpi_daily@2026-11-05",
+        profile=tmp_path / "profile",
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     dom = result.stdout
     details = dom.split('id="details"', 1)[1].split("</aside>", 1)[0]
     assert "ticket_kpi_daily · 2026-11-05" in details
     assert "STALE_UPSTREAM_REBUILT" in details and "ticket_fact 2026-11-03" in details
     assert cell["run_id"] in details and cell["evidence"] in details
-    (selected,) = re.findall(r'<button class="([^"]*)"[^>]*data-key="ticket_kpi_daily@2026-11-05"', dom)
+    (selected,) = re.findall(
+        r'<button class="([^"]*)"[^>]*data-key="ticket_kpi_daily@2026-11-05"', dom
+    )
     assert "sel" in selected.split()
 
     shot = tmp_path / "status.png"
-    result = _headless("--virtual-time-budget=3000", "--window-size=1500,700",
-                       f"--screenshot={shot}", page.as_uri() + "#ticket_fact@2026-11-03",
-                       profile=tmp_path / "profile2")
+    result = _headless(
+        "--virtual-time-budget=3000",
+        "--window-size=1500,700",
+        f"--screenshot={shot}",
+        page.as_uri() + "#ticket_fact@2026-11-03",
+        profile=tmp_path / "profile2",
+    )
     assert result.returncode == 0 and shot.stat().st_size > 10_000
 
 
@@ -377,7 +444,9 @@ def test_audit_lists_landing_gaps_unbuilt_days_and_project_risks(home):
     assert found[("landing_gap", "landing/tickets")]["partitions"] == ["2026-11-08"]
     assert found[("landed_not_built", "landing/tickets")]["partitions"] == ["2026-11-09"]
     assert found[("partitions_without_evidence", "ticket_fact")]["partitions"] == [
-        "2026-11-08", "2026-11-09"]
+        "2026-11-08",
+        "2026-11-09",
+    ]
     for seed in SEEDS:
         assert found[("asset_without_partition_config", seed)]["expected"] is True
     assert ("source_without_freshness", "ticket_events_rejected") in found

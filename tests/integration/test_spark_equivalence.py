@@ -19,11 +19,14 @@ import pytest
 from click.testing import CliRunner
 
 try:
-    import pyspark  # noqa: F401
     import dbt.adapters.spark  # noqa: F401
+    import pyspark  # noqa: F401
 except ImportError:
-    pytest.skip("pyspark / dbt-spark are not installed: pip install -e '.[spark]' "
-                "(`make test` installs them)", allow_module_level=True)
+    pytest.skip(
+        "pyspark / dbt-spark are not installed: pip install -e '.[spark]' "
+        "(`make test` installs them)",
+        allow_module_level=True,
+    )
 
 from data_factory.cli.main import main
 
@@ -60,36 +63,60 @@ def _rows(engine: str, home: Path, sql: str) -> list[tuple]:
 
 
 def fact_rows_per_day(engine: str, home: Path) -> dict[str, int]:
-    return dict(_rows(engine, home, f"select cast(event_date as string), count(*) from {FACT} "
-                                    "group by 1 order by 1"))
+    return dict(
+        _rows(
+            engine,
+            home,
+            f"select cast(event_date as string), count(*) from {FACT} group by 1 order by 1",
+        )
+    )
 
 
 def kpis(engine: str, home: Path) -> dict[str, dict]:
-    columns = ("tickets_created", "tickets_resolved", "first_response_p50_minutes",
-               "first_response_p90_minutes", "resolution_p50_hours", "sla_breach_rate",
-               "backlog_tickets", "reopen_rate", "window_start_date")
-    rows = _rows(engine, home, f"select cast(kpi_date as string), {', '.join(columns)} "
-                               f"from {KPI} order by 1")
-    return {row[0]: dict(zip(columns, row[1:])) for row in rows}
+    columns = (
+        "tickets_created",
+        "tickets_resolved",
+        "first_response_p50_minutes",
+        "first_response_p90_minutes",
+        "resolution_p50_hours",
+        "sla_breach_rate",
+        "backlog_tickets",
+        "reopen_rate",
+        "window_start_date",
+    )
+    rows = _rows(
+        engine, home, f"select cast(kpi_date as string), {', '.join(columns)} from {KPI} order by 1"
+    )
+    return {row[0]: dict(zip(columns, row[1:], strict=True)) for row in rows}
 
 
-def content_digest(engine: str, home: Path, table: str, column: str,
-                   skip: tuple[str, ...] = ()) -> dict[str, tuple[int, str]]:
+def content_digest(
+    engine: str, home: Path, table: str, column: str, skip: tuple[str, ...] = ()
+) -> dict[str, tuple[int, str]]:
     """Rows and a sha256 over the sorted rows, per partition. Values are
     compared as the engine's own text, so no client time zone gets in."""
     if engine == "spark":
         names = [f.name for f in _spark().table(table).schema.fields]
     else:
-        names = [r[0] for r in _rows(engine, home, f"select column_name from "
-                 f"information_schema.columns where table_schema || '.' || table_name "
-                 f"= '{table}' order by ordinal_position")]
+        names = [
+            r[0]
+            for r in _rows(
+                engine,
+                home,
+                f"select column_name from "
+                f"information_schema.columns where table_schema || '.' || table_name "
+                f"= '{table}' order by ordinal_position",
+            )
+        ]
     kept = sorted(n for n in names if n not in skip)
     by_day: dict[str, list[str]] = {}
     as_text = ", ".join(f"cast({name} as string)" for name in kept)
     for row in _rows(engine, home, f"select cast({column} as string), {as_text} from {table}"):
         by_day.setdefault(row[0], []).append(repr(row[1:]))
-    return {day: (len(rows), hashlib.sha256("\n".join(sorted(rows)).encode()).hexdigest())
-            for day, rows in by_day.items()}
+    return {
+        day: (len(rows), hashlib.sha256("\n".join(sorted(rows)).encode()).hexdigest())
+        for day, rows in by_day.items()
+    }
 
 
 def factory(home: Path, *args: str) -> str:
@@ -115,8 +142,18 @@ def latest_evidence(home: Path, partition: str) -> dict:
 def built(tmp_path_factory):
     root = tmp_path_factory.mktemp("spark-equivalence")
     duck_home, spark_home = root / "duckdb-home", root / "spark-home"
-    factory(duck_home, "generate", "--start", DAYS[0], "--days", str(len(DAYS)),
-            "--tickets-per-day", TICKETS_PER_DAY, "--faults", FAULTS)
+    factory(
+        duck_home,
+        "generate",
+        "--start",
+        DAYS[0],
+        "--days",
+        str(len(DAYS)),
+        "--tickets-per-day",
+        TICKETS_PER_DAY,
+        "--faults",
+        FAULTS,
+    )
     shutil.copytree(duck_home / "landing", spark_home / "landing")
     factory(duck_home, "run", "--start", DAYS[0], "--end", DAYS[-1])
     started = time.monotonic()
@@ -146,8 +183,9 @@ def test_ticket_fact_has_the_same_rows_per_partition(built):
     on_duckdb = fact_rows_per_day("duckdb", duck_home)
     assert sorted(on_duckdb) == list(DAYS) and all(on_duckdb.values())
     assert fact_rows_per_day("spark", spark_home) == on_duckdb
-    assert content_digest("spark", spark_home, FACT, "event_date", LINEAGE_COLUMNS) == \
-        content_digest("duckdb", duck_home, FACT, "event_date", LINEAGE_COLUMNS)
+    assert content_digest(
+        "spark", spark_home, FACT, "event_date", LINEAGE_COLUMNS
+    ) == content_digest("duckdb", duck_home, FACT, "event_date", LINEAGE_COLUMNS)
 
 
 def _assert_same_kpis(on_spark: dict, on_duckdb: dict) -> None:
@@ -157,8 +195,12 @@ def _assert_same_kpis(on_spark: dict, on_duckdb: dict) -> None:
             found = on_spark[day][column]
             if isinstance(value, float) or isinstance(found, float):
                 assert found is not None and value is not None, (day, column, found, value)
-                assert math.isclose(found, value, rel_tol=1e-9, abs_tol=1e-9), \
-                    (day, column, found, value)
+                assert math.isclose(found, value, rel_tol=1e-9, abs_tol=1e-9), (
+                    day,
+                    column,
+                    found,
+                    value,
+                )
             else:
                 assert found == value, (day, column, found, value)
 
@@ -190,8 +232,9 @@ def test_rerunning_a_day_on_spark_changes_nothing(built):
     factory(spark_home, "run", "--target", "spark", "--partition", DAYS[1])
     after = facts()
     assert after[DAYS[1]] != before[DAYS[1]], "the replay did not rebuild the day"
-    assert {d: v for d, v in after.items() if d != DAYS[1]} == \
-        {d: v for d, v in before.items() if d != DAYS[1]}
+    assert {d: v for d, v in after.items() if d != DAYS[1]} == {
+        d: v for d, v in before.items() if d != DAYS[1]
+    }
     assert facts(LINEAGE_COLUMNS) == before_without_lineage
     assert kpi_digest() == kpis_before
 
@@ -199,8 +242,18 @@ def test_rerunning_a_day_on_spark_changes_nothing(built):
 def test_an_emptied_day_becomes_empty_on_both_engines(built):
     duck_home, spark_home = built
     for home in (duck_home, spark_home):
-        factory(home, "generate", "--start", DAYS[2], "--tickets-per-day", TICKETS_PER_DAY,
-                "--faults", "empty_day", "--export-version", "2")
+        factory(
+            home,
+            "generate",
+            "--start",
+            DAYS[2],
+            "--tickets-per-day",
+            TICKETS_PER_DAY,
+            "--faults",
+            "empty_day",
+            "--export-version",
+            "2",
+        )
     factory(duck_home, "run", "--partition", DAYS[2])
     factory(spark_home, "run", "--target", "spark", "--partition", DAYS[2])
     on_duckdb = fact_rows_per_day("duckdb", duck_home)

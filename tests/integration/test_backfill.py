@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import duckdb
-
 from test_state_support import WEEK, cells_by_key, factory, status_json
 
 FACTORY = [sys.executable, "-m", "data_factory.cli"]
@@ -20,16 +19,23 @@ FACTORY = [sys.executable, "-m", "data_factory.cli"]
 def _tables(home: Path) -> dict:
     connection = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
     try:
-        per_day = dict(connection.execute(
-            "select cast(event_date as varchar), count(*) from marts.ticket_fact group by 1"
-        ).fetchall())
+        per_day = dict(
+            connection.execute(
+                "select cast(event_date as varchar), count(*) from marts.ticket_fact group by 1"
+            ).fetchall()
+        )
         duplicates = connection.execute(
-            "select count(*) - count(distinct event_id) from marts.ticket_fact").fetchone()[0]
-        landed = dict(connection.execute(
-            "select cast(partition_date as varchar), count(distinct event_id) "
-            "from raw.ticket_events group by 1").fetchall())
+            "select count(*) - count(distinct event_id) from marts.ticket_fact"
+        ).fetchone()[0]
+        landed = dict(
+            connection.execute(
+                "select cast(partition_date as varchar), count(distinct event_id) "
+                "from raw.ticket_events group by 1"
+            ).fetchall()
+        )
         kpi_days = connection.execute(
-            "select count(*), count(distinct kpi_date) from marts.ticket_kpi_daily").fetchone()
+            "select count(*), count(distinct kpi_date) from marts.ticket_kpi_daily"
+        ).fetchone()
     finally:
         connection.close()
     return {"per_day": per_day, "duplicates": duplicates, "landed": landed, "kpi": kpi_days}
@@ -42,7 +48,10 @@ def _backfill_runs(home: Path) -> list[dict]:
             document = json.loads(path.read_text())
         except (OSError, json.JSONDecodeError):
             continue  # being written right now
-        if document.get("kind") == "factory_run" and document["invocation"]["command"] == "backfill":
+        if (
+            document.get("kind") == "factory_run"
+            and document["invocation"]["command"] == "backfill"
+        ):
             runs.append(document)
     return runs
 
@@ -58,8 +67,9 @@ def test_killed_backfill_resumes_to_the_same_tables(tmp_path):
     home = _landed_home(tmp_path, "killed")
     env = {**os.environ, "FACTORY_HOME": str(home)}
     command = [*FACTORY, "backfill", "--start", WEEK[0], "--end", WEEK[-1]]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
     deadline = time.monotonic() + 300
     while len(_backfill_runs(home)) < 3 and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -79,7 +89,9 @@ def test_killed_backfill_resumes_to_the_same_tables(tmp_path):
     assert tables["per_day"] == tables["landed"]
     assert tables["kpi"] == (7, 7)
     cells = cells_by_key(status_json(home))
-    assert all(cells[(a, d)]["consumable"] for a in ("ticket_fact", "ticket_kpi_daily") for d in WEEK)
+    assert all(
+        cells[(a, d)]["consumable"] for a in ("ticket_fact", "ticket_kpi_daily") for d in WEEK
+    )
 
     reference = _landed_home(tmp_path, "reference")
     factory(reference, "backfill", "--start", WEEK[0], "--end", WEEK[-1])
@@ -102,11 +114,22 @@ def test_chunked_backfill_writes_evidence_per_day(tmp_path):
 
 def test_chunk_with_a_failing_day_pins_the_failure_to_that_day(tmp_path):
     home = tmp_path / "faulty"
-    factory(home, "generate", "--start", WEEK[0], "--days", "4", "--tickets-per-day", "100",
-            "--faults", "bad_enum@2026-11-03")
+    factory(
+        home,
+        "generate",
+        "--start",
+        WEEK[0],
+        "--days",
+        "4",
+        "--tickets-per-day",
+        "100",
+        "--faults",
+        "bad_enum@2026-11-03",
+    )
     factory(home, "ingest", "--start", WEEK[0], "--end", WEEK[3])
-    result = factory(home, "backfill", "--start", WEEK[0], "--end", WEEK[3], "--chunk-days", "4",
-                     expect=1)
+    result = factory(
+        home, "backfill", "--start", WEEK[0], "--end", WEEK[3], "--chunk-days", "4", expect=1
+    )
     assert "rebuilding its days one by one" in result.stderr
     cells = cells_by_key(status_json(home))
     assert cells[("ticket_fact", "2026-11-03")]["checks"]["blocking"]

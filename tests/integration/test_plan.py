@@ -6,9 +6,9 @@ stale history -> backfill --select)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import duckdb
-
 from test_state_support import WEEK, cells_by_key, factory, status_json
 
 # Faults the factory absorbs: rows are rejected with a reason (under the
@@ -32,24 +32,44 @@ def _plan(home, *args, expect=1):
 def test_absorbed_faults_need_no_action_and_stay_visible(tmp_path):
     home = tmp_path / "home"
     faults = ",".join(f"{name}@{day}" for day, (name, _) in ABSORBED.items())
-    factory(home, "generate", "--start", WEEK[0], "--days", "7", "--tickets-per-day", "100",
-            "--faults", faults)
+    factory(
+        home,
+        "generate",
+        "--start",
+        WEEK[0],
+        "--days",
+        "7",
+        "--tickets-per-day",
+        "100",
+        "--faults",
+        faults,
+    )
     factory(home, "run", "--start", WEEK[0], "--end", WEEK[-1])
     assert _plan(home, expect=0) == []
     cells = cells_by_key(status_json(home))
     for day, (name, reason) in ABSORBED.items():
         assert cells[("ticket_fact", day)]["consumable"], name
-        evidence = json.loads(open(cells[("ticket_fact", day)]["evidence"]).read())
+        evidence = json.loads(Path(cells[("ticket_fact", day)]["evidence"]).read_text())
         if reason:
             assert reason in evidence["inputs"][0]["reason_codes"], name
-    dedup = json.loads(open(cells[("ticket_fact", "2026-11-01")]["evidence"]).read())
+    dedup = json.loads(Path(cells[("ticket_fact", "2026-11-01")]["evidence"]).read_text())
     assert dedup["reconciliation"][0]["duplicates_dropped"] > 0
 
 
 def test_unknown_agent_warns_without_blocking(tmp_path):
     home = tmp_path / "home"
-    factory(home, "generate", "--start", WEEK[0], "--days", "1", "--tickets-per-day", "100",
-            "--faults", "unknown_agent")
+    factory(
+        home,
+        "generate",
+        "--start",
+        WEEK[0],
+        "--days",
+        "1",
+        "--tickets-per-day",
+        "100",
+        "--faults",
+        "unknown_agent",
+    )
     factory(home, "run", "--partition", WEEK[0])
     cell = cells_by_key(status_json(home))[("ticket_fact", WEEK[0])]
     assert cell["consumable"] and cell["checks"]["warnings"]
@@ -58,13 +78,37 @@ def test_unknown_agent_warns_without_blocking(tmp_path):
 
 def test_missing_file_is_replayed_after_the_export_is_fixed(tmp_path):
     home = tmp_path / "home"
-    factory(home, "generate", "--start", WEEK[0], "--days", "2", "--tickets-per-day", "100",
-            "--faults", "missing_file@2026-11-02")
+    factory(
+        home,
+        "generate",
+        "--start",
+        WEEK[0],
+        "--days",
+        "2",
+        "--tickets-per-day",
+        "100",
+        "--faults",
+        "missing_file@2026-11-02",
+    )
     factory(home, "run", "--start", WEEK[0], "--end", WEEK[1], expect=3)
     (item,) = _plan(home)
-    assert (item["action"], item["start"], item["reasons"]) == ("replay", WEEK[1], ["MANIFEST_FILE_MISSING"])
-    factory(home, "generate", "--start", WEEK[1], "--days", "1", "--tickets-per-day", "100",
-            "--export-version", "2")
+    assert (item["action"], item["start"], item["reasons"]) == (
+        "replay",
+        WEEK[1],
+        ["MANIFEST_FILE_MISSING"],
+    )
+    factory(
+        home,
+        "generate",
+        "--start",
+        WEEK[1],
+        "--days",
+        "1",
+        "--tickets-per-day",
+        "100",
+        "--export-version",
+        "2",
+    )
     factory(home, "plan", "--apply")
     assert _plan(home, expect=0) == []
     assert cells_by_key(status_json(home))[("ticket_kpi_daily", WEEK[1])]["consumable"]

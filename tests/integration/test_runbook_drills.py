@@ -12,9 +12,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from test_state_support import WEEK, cells_by_key, copy_home, factory, status_json
 
 from data_factory.core.paths import PROJECT_DIR
-from test_state_support import WEEK, cells_by_key, copy_home, factory, status_json
 
 RUNBOOKS = PROJECT_DIR / "runbooks"
 BIN = Path(sys.executable).parent
@@ -35,16 +35,21 @@ def command_lines(runbook: str) -> list[tuple[str, int]]:
 
 
 def drill(home: Path, runbook: str) -> None:
-    env = {**os.environ, "FACTORY_HOME": str(home), "PATH": f"{BIN}:{os.environ['PATH']}",
-           "DO_NOT_TRACK": "1"}
+    env = {
+        **os.environ,
+        "FACTORY_HOME": str(home),
+        "PATH": f"{BIN}:{os.environ['PATH']}",
+        "DO_NOT_TRACK": "1",
+    }
     # runbooks speak of data/...: give the shell a directory where data/ is the home
     workdir = home.parent / f"{home.name}-workdir"
     workdir.mkdir(exist_ok=True)
     if not (workdir / "data").exists():
         (workdir / "data").symlink_to(home)
     for command, expected in command_lines(runbook):
-        done = subprocess.run(command, shell=True, cwd=workdir, env=env,
-                              capture_output=True, text=True, timeout=600)
+        done = subprocess.run(
+            command, shell=True, cwd=workdir, env=env, capture_output=True, text=True, timeout=600
+        )
         assert done.returncode == expected, (
             f"{runbook}: `{command}` exited {done.returncode}, expected {expected}\n"
             f"stdout:\n{done.stdout[-3000:]}\nstderr:\n{done.stderr[-3000:]}"
@@ -53,8 +58,17 @@ def drill(home: Path, runbook: str) -> None:
 
 def small_week(tmp_path: Path, faults: str = "", days: int = 7, name: str = "home") -> Path:
     home = tmp_path / name
-    factory(home, "generate", "--start", WEEK[0], "--days", str(days), "--tickets-per-day", "100",
-            *(["--faults", faults] if faults else []))
+    factory(
+        home,
+        "generate",
+        "--start",
+        WEEK[0],
+        "--days",
+        str(days),
+        "--tickets-per-day",
+        "100",
+        *(["--faults", faults] if faults else []),
+    )
     return home
 
 
@@ -63,8 +77,15 @@ def consumable(home: Path, asset: str, day: str) -> bool:
 
 
 def test_every_runbook_is_drilled():
-    drilled = {"daily-run.md", "failed-check.md", "bad-or-corrected-export.md", "missing-days.md",
-               "model-change-stale.md", "optional-dependency-off.md", "approving-a-release.md"}
+    drilled = {
+        "daily-run.md",
+        "failed-check.md",
+        "bad-or-corrected-export.md",
+        "missing-days.md",
+        "model-change-stale.md",
+        "optional-dependency-off.md",
+        "approving-a-release.md",
+    }
     with_commands = {p.name for p in RUNBOOKS.glob("*.md") if command_lines(p.name)}
     assert with_commands == drilled
 
@@ -86,7 +107,9 @@ def test_failed_check_stays_blocked(tmp_path, monkeypatch):
     assert cells[("ticket_fact", DAY)]["checks"]["blocking"]
     assert cells[("ticket_kpi_daily", DAY)]["status"] == "blocked"
     plan = json.loads(factory(home, "plan", "--format", "json", expect=1).stdout)
-    assert [(i["action"], i["asset"], i["start"]) for i in plan] == [("investigate", "ticket_fact", DAY)]
+    assert [(i["action"], i["asset"], i["start"]) for i in plan] == [
+        ("investigate", "ticket_fact", DAY)
+    ]
 
 
 def test_bad_export_is_replayed(tmp_path, monkeypatch):
@@ -118,8 +141,11 @@ def test_stale_history_is_rebuilt(tmp_path_factory, tmp_path, monkeypatch):
     home = copy_home(clean_week_home(tmp_path_factory), tmp_path / "home")
     monkeypatch.setenv("FACTORY_HOME", str(home))
     factory(home, "run", "--partition", DAY)  # an upstream day rebuilt
-    stale = {d for (a, d), c in cells_by_key(status_json(home)).items()
-             if a == "ticket_kpi_daily" and c["status"] == "stale"}
+    stale = {
+        d
+        for (a, d), c in cells_by_key(status_json(home)).items()
+        if a == "ticket_kpi_daily" and c["status"] == "stale"
+    }
     assert stale == set(WEEK[3:])
     drill(home, "model-change-stale.md")
     assert all(consumable(home, "ticket_kpi_daily", day) for day in WEEK)

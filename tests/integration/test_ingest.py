@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import duckdb
-
 from conftest import event, write_export
+
 from data_factory.core.errors import EXIT_INPUT_REJECTED
 
 DAY = "2026-11-01"
@@ -26,7 +26,9 @@ def _mixed_export(paths):
         event(event_id="e1"),  # re-sent duplicate: landed, dropped later by staging
         "{not json",
         event(event_id="e3", ticket_id=None),
-        json.dumps({k: v for k, v in json.loads(event(event_id="e4")).items() if k != "event_type"}),
+        json.dumps(
+            {k: v for k, v in json.loads(event(event_id="e4")).items() if k != "event_type"}
+        ),
         event(event_id="e5", priority=3),
         event(event_id="e6", event_at="yesterday"),
         event(event_id="e7", event_at="2026-11-02T00:00:00Z"),
@@ -51,8 +53,11 @@ def test_every_line_is_landed_or_rejected_with_its_reason(cli, paths):
     assert report["unknown_fields"] == ["sentiment_score"]
     assert "SCHEMA_DRIFT" in report["reason_codes"]
 
-    rejected = _rows(paths, "select source_line, reason_code, reason_detail, raw_line "
-                            "from raw.ticket_events_rejected order by source_line")
+    rejected = _rows(
+        paths,
+        "select source_line, reason_code, reason_detail, raw_line "
+        "from raw.ticket_events_rejected order by source_line",
+    )
     assert [r[0] for r in rejected] == [3, 4, 5, 6, 7, 8, 9]
     assert rejected[0][3] == "{not json"
     assert "ticket_id" in rejected[1][2]
@@ -62,8 +67,11 @@ def test_every_line_is_landed_or_rejected_with_its_reason(cli, paths):
     assert "2026-11-02" in rejected[5][2]
     assert rejected[6][2] == "empty line"
 
-    landed = _rows(paths, "select source_file, source_line, manifest_sha256, ingest_run_id "
-                          "from raw.ticket_events where event_id = 'e1' order by source_line")
+    landed = _rows(
+        paths,
+        "select source_file, source_line, manifest_sha256, ingest_run_id "
+        "from raw.ticket_events where event_id = 'e1' order by source_line",
+    )
     assert [(f, n) for f, n, _, _ in landed] == [("events-0001.jsonl", 1), ("events-0001.jsonl", 2)]
     assert all(len(sha) == 64 and run for _, _, sha, run in landed)
 
@@ -127,17 +135,30 @@ def test_rejections_over_threshold_fail_the_landing(cli, paths):
 def test_a_range_lands_each_good_day_and_refuses_only_the_corrupt_one(cli, paths):
     days = ["2026-11-01", "2026-11-02", "2026-11-03"]
     for number, day in enumerate(days):
-        write_export(paths, day, [event(event_id=f"{day}-{n}", event_at=f"{day}T10:00:00Z")
-                                  for n in range(20 + number)])
+        write_export(
+            paths,
+            day,
+            [event(event_id=f"{day}-{n}", event_at=f"{day}T10:00:00Z") for n in range(20 + number)],
+        )
     cli("ingest", "--start", days[0], "--end", days[-1])
     # day 2 changes after its manifest was written; day 3 gains a field
     with open(paths.tickets_partition_dir(days[1]) / "events-0001.jsonl", "a") as handle:
         handle.write(event(event_id="sneaked-in", event_at=f"{days[1]}T11:00:00Z") + "\n")
-    write_export(paths, days[2], [event(event_id="drift", event_at=f"{days[2]}T10:00:00Z",
-                                        sentiment_score=0.1),
-                                  "{broken"])
-    result = cli("ingest", "--start", days[0], "--end", days[-1], "--format", "json",
-                 expect=EXIT_INPUT_REJECTED)
+    write_export(
+        paths,
+        days[2],
+        [event(event_id="drift", event_at=f"{days[2]}T10:00:00Z", sentiment_score=0.1), "{broken"],
+    )
+    result = cli(
+        "ingest",
+        "--start",
+        days[0],
+        "--end",
+        days[-1],
+        "--format",
+        "json",
+        expect=EXIT_INPUT_REJECTED,
+    )
     document = json.loads(result.stdout)
     assert [r["partition"] for r in document["refused"]] == [days[1]]
     assert document["refused"][0]["reason_code"] == "MANIFEST_CHECKSUM_MISMATCH"
@@ -145,7 +166,13 @@ def test_a_range_lands_each_good_day_and_refuses_only_the_corrupt_one(cli, paths
     assert (by_day[days[0]]["landed_rows"], by_day[days[0]]["unknown_fields"]) == (20, [])
     assert (by_day[days[2]]["landed_rows"], by_day[days[2]]["rejected_rows"]) == (1, 1)
     assert by_day[days[2]]["unknown_fields"] == ["sentiment_score"]
-    assert _rows(paths, "select cast(partition_date as varchar), count(*) from raw.ticket_events "
-                        "group by 1 order by 1") == [(days[0], 20), (days[1], 21), (days[2], 1)]
-    assert _rows(paths, "select cast(partition_date as varchar), source_line, reason_code "
-                        "from raw.ticket_events_rejected") == [(days[2], 2, "MALFORMED_JSON")]
+    assert _rows(
+        paths,
+        "select cast(partition_date as varchar), count(*) from raw.ticket_events "
+        "group by 1 order by 1",
+    ) == [(days[0], 20), (days[1], 21), (days[2], 1)]
+    assert _rows(
+        paths,
+        "select cast(partition_date as varchar), source_line, reason_code "
+        "from raw.ticket_events_rejected",
+    ) == [(days[2], 2, "MALFORMED_JSON")]

@@ -13,17 +13,41 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from data_factory.landing.generate import FAULT_NAMES, DayExport, FaultSpec, generate_day, generate_range, load_seed_ids, parse_faults
 from data_factory.core.paths import PROJECT_DIR, FactoryPaths
+from data_factory.landing.generate import (
+    FAULT_NAMES,
+    DayExport,
+    FaultSpec,
+    generate_day,
+    generate_range,
+    load_seed_ids,
+    parse_faults,
+)
 
 DAY = date(2026, 11, 3)  # a Tuesday
 PARTITION = DAY.isoformat()
 SMALL = 200  # tickets per day: enough for every fault, fast enough for the suite
-KEYS = {"event_id", "ticket_id", "event_type", "event_at", "customer_id", "agent_id",
-        "channel", "priority", "category", "status"}
-STATUS_AFTER = {"created": {"new"}, "assigned": {"open"}, "first_response": {"pending"},
-                "status_changed": {"on_hold", "open", "pending"}, "resolved": {"solved"},
-                "reopened": {"open"}, "closed": {"closed"}}
+KEYS = {
+    "event_id",
+    "ticket_id",
+    "event_type",
+    "event_at",
+    "customer_id",
+    "agent_id",
+    "channel",
+    "priority",
+    "category",
+    "status",
+}
+STATUS_AFTER = {
+    "created": {"new"},
+    "assigned": {"open"},
+    "first_response": {"pending"},
+    "status_changed": {"on_hold", "open", "pending"},
+    "resolved": {"solved"},
+    "reopened": {"open"},
+    "closed": {"closed"},
+}
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 
 
@@ -88,8 +112,11 @@ def long_run(tmp_path_factory):
     for export in exports:
         for event in events_of(root, export.partition):
             by_ticket[event["ticket_id"]].append(event)
-    first_week = {t: sorted(evs, key=lambda e: e["event_id"]) for t, evs in by_ticket.items()
-                  if "20261102" <= t[4:12] <= "20261108"}
+    first_week = {
+        t: sorted(evs, key=lambda e: e["event_id"])
+        for t, evs in by_ticket.items()
+        if "20261102" <= t[4:12] <= "20261108"
+    }
     return root, exports, first_week
 
 
@@ -102,16 +129,20 @@ def test_same_seed_gives_the_same_bytes_and_another_seed_does_not(tmp_path):
     generate_day(tmp_path / "b", DAY, tickets_per_day=SMALL, seed=7)
     generate_day(tmp_path / "c", DAY, tickets_per_day=SMALL, seed=8)
     assert snapshot(tmp_path / "a") == snapshot(tmp_path / "b")
-    assert (snapshot(tmp_path / "a")["events-0001.jsonl"]
-            != snapshot(tmp_path / "c")["events-0001.jsonl"])
+    assert (
+        snapshot(tmp_path / "a")["events-0001.jsonl"]
+        != snapshot(tmp_path / "c")["events-0001.jsonl"]
+    )
 
 
 def test_a_day_alone_is_byte_identical_to_the_same_day_inside_a_range(tmp_path):
     generate_day(tmp_path / "alone", DAY, tickets_per_day=SMALL, seed=5)
-    exports = generate_range(tmp_path / "range", DAY - timedelta(days=3), 5,
-                             tickets_per_day=SMALL, seed=5)
+    exports = generate_range(
+        tmp_path / "range", DAY - timedelta(days=3), 5, tickets_per_day=SMALL, seed=5
+    )
     assert [e.partition for e in exports] == [
-        (DAY + timedelta(days=k)).isoformat() for k in range(-3, 2)]
+        (DAY + timedelta(days=k)).isoformat() for k in range(-3, 2)
+    ]
     assert snapshot(tmp_path / "alone") == snapshot(tmp_path / "range")
 
 
@@ -131,19 +162,39 @@ def test_the_export_follows_the_landing_layout(tmp_path):
     export = generate_day(paths.landing, DAY, tickets_per_day=SMALL)
     assert export.directory == paths.tickets_partition_dir(PARTITION)
     assert sorted(p.name for p in export.directory.iterdir()) == [
-        "_manifest.json", "events-0001.jsonl"]
+        "_manifest.json",
+        "events-0001.jsonl",
+    ]
     assert [p.name for p in (paths.landing / "tickets").iterdir()] == [f"dt={PARTITION}"]
 
 
 def test_the_manifest_tells_the_truth_about_the_files(clean_day):
     root, export = clean_day
     manifest = manifest_of(root)
-    assert {k: manifest[k] for k in ("manifest_version", "source", "entity", "partition",
-                                     "export_version", "generated_at", "seed",
-                                     "tickets_per_day", "faults")} == {
-        "manifest_version": 1, "source": "helpdesk", "entity": "ticket_events",
-        "partition": PARTITION, "export_version": 1, "generated_at": "2026-11-04T01:00:00Z",
-        "seed": 42, "tickets_per_day": SMALL, "faults": []}
+    assert {
+        k: manifest[k]
+        for k in (
+            "manifest_version",
+            "source",
+            "entity",
+            "partition",
+            "export_version",
+            "generated_at",
+            "seed",
+            "tickets_per_day",
+            "faults",
+        )
+    } == {
+        "manifest_version": 1,
+        "source": "helpdesk",
+        "entity": "ticket_events",
+        "partition": PARTITION,
+        "export_version": 1,
+        "generated_at": "2026-11-04T01:00:00Z",
+        "seed": 42,
+        "tickets_per_day": SMALL,
+        "faults": [],
+    }
     for entry in manifest["files"]:
         body = (day_dir(root) / entry["name"]).read_bytes()
         assert entry["sha256"] == hashlib.sha256(body).hexdigest()
@@ -152,9 +203,14 @@ def test_the_manifest_tells_the_truth_about_the_files(clean_day):
         assert body.endswith(b"\n")
     assert manifest["total_lines"] == sum(f["lines"] for f in manifest["files"])
     assert manifest["total_lines"] == export.lines == len(raw_lines(root))
-    assert export == DayExport(partition=PARTITION, directory=day_dir(root), files=1,
-                               lines=export.lines, tickets_created=export.tickets_created,
-                               faults=())
+    assert export == DayExport(
+        partition=PARTITION,
+        directory=day_dir(root),
+        files=1,
+        lines=export.lines,
+        tickets_created=export.tickets_created,
+        faults=(),
+    )
     created_today = [e for e in events_of(root) if e["event_type"] == "created"]
     assert export.tickets_created == len(created_today) > 0
 
@@ -193,7 +249,8 @@ def test_a_big_day_is_split_into_numbered_files_with_the_same_content(tmp_path):
     expected_files = -(-whole.lines // 250)
     assert split.files == len(manifest["files"]) == expected_files > 2
     assert [f["name"] for f in manifest["files"]] == [
-        f"events-{n:04d}.jsonl" for n in range(1, expected_files + 1)]
+        f"events-{n:04d}.jsonl" for n in range(1, expected_files + 1)
+    ]
     assert [f["lines"] for f in manifest["files"][:-1]] == [250] * (expected_files - 1)
     assert 0 < manifest["files"][-1]["lines"] <= 250
     joined = b"".join(p.read_bytes() for p in data_files(tmp_path / "split"))
@@ -207,9 +264,14 @@ def test_a_day_without_tickets_still_gets_one_empty_file(tmp_path):
     assert (day_dir(tmp_path) / "events-0001.jsonl").read_bytes() == b""
     manifest = manifest_of(tmp_path)
     assert manifest["total_lines"] == 0
-    assert manifest["files"] == [{"name": "events-0001.jsonl",
-                                  "sha256": hashlib.sha256(b"").hexdigest(),
-                                  "lines": 0, "bytes": 0}]
+    assert manifest["files"] == [
+        {
+            "name": "events-0001.jsonl",
+            "sha256": hashlib.sha256(b"").hexdigest(),
+            "lines": 0,
+            "bytes": 0,
+        }
+    ]
 
 
 def test_regenerating_a_day_replaces_it_whole(tmp_path):
@@ -217,7 +279,9 @@ def test_regenerating_a_day_replaces_it_whole(tmp_path):
     assert len(data_files(tmp_path)) > 1
     generate_day(tmp_path, DAY, tickets_per_day=SMALL, export_version=2)
     assert sorted(p.name for p in day_dir(tmp_path).iterdir()) == [
-        "_manifest.json", "events-0001.jsonl"]
+        "_manifest.json",
+        "events-0001.jsonl",
+    ]
     assert manifest_of(tmp_path)["export_version"] == 2
     # no temporary or retired directories are left beside the partitions
     assert [p.name for p in (tmp_path / "tickets").iterdir()] == [f"dt={PARTITION}"]
@@ -230,14 +294,17 @@ def test_progress_is_reported_once_per_day_in_order(tmp_path):
     assert [e.partition for e in seen] == ["2026-11-03", "2026-11-04", "2026-11-05"]
 
 
-@pytest.mark.parametrize("options, message", [
-    ({"days": 0}, "days must be at least 1"),
-    ({"tickets_per_day": -1}, "tickets_per_day must be at least 0"),
-    ({"max_lines_per_file": 0}, "max_lines_per_file must be at least 1"),
-    ({"export_version": 0}, "export_version must be at least 1"),
-    ({"seed": -3}, "seed must be at least 0"),
-    ({"tickets_per_day": "many"}, "tickets_per_day must be an integer"),
-])
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"days": 0}, "days must be at least 1"),
+        ({"tickets_per_day": -1}, "tickets_per_day must be at least 0"),
+        ({"max_lines_per_file": 0}, "max_lines_per_file must be at least 1"),
+        ({"export_version": 0}, "export_version must be at least 1"),
+        ({"seed": -3}, "seed must be at least 0"),
+        ({"tickets_per_day": "many"}, "tickets_per_day must be an integer"),
+    ],
+)
 def test_bad_inputs_are_refused_before_anything_is_written(tmp_path, options, message):
     arguments = {"days": 1, **options}
     days = arguments.pop("days")
@@ -261,8 +328,10 @@ def test_lifecycles_are_complete_ordered_and_consistent(long_run):
         assert times == sorted(times)
         assert times[-1] - times[0] < timedelta(days=15)
         assert times[0].date().strftime("%Y%m%d") == ticket_id[4:12]
-        assert len({(e["customer_id"], e["channel"], e["priority"], e["category"])
-                    for e in events}) == 1
+        assert (
+            len({(e["customer_id"], e["channel"], e["priority"], e["category"]) for e in events})
+            == 1
+        )
         assert len({e["agent_id"] for e in events[1:]}) == 1
         if "resolved" in kinds:
             assert kinds[-1] == "closed"
@@ -287,8 +356,11 @@ def test_volume_peaks_in_business_hours_on_weekdays(long_run):
     weekdays = [created[d] for d in ("2026-11-02", "2026-11-03", "2026-11-04", "2026-11-05")]
     weekend = [created["2026-11-07"], created["2026-11-08"]]
     assert min(weekdays) > 1.5 * max(weekend)
-    weekday_hours = [at(events[0]["event_at"]).hour for events in tickets.values()
-                     if at(events[0]["event_at"]).weekday() < 5]
+    weekday_hours = [
+        at(events[0]["event_at"]).hour
+        for events in tickets.values()
+        if at(events[0]["event_at"]).weekday() < 5
+    ]
     assert sum(9 <= h < 17 for h in weekday_hours) / len(weekday_hours) > 0.55
     night = sum(h < 6 for h in weekday_hours) / len(weekday_hours)
     assert night < 0.1
@@ -303,8 +375,11 @@ def test_priority_mix_and_response_times_follow_priority_and_tier(long_run, seed
 
     def delay(events, kind) -> float | None:
         later = [e for e in events if e["event_type"] == kind]
-        return (at(later[0]["event_at"]) - at(events[0]["event_at"])).total_seconds() if later \
+        return (
+            (at(later[0]["event_at"]) - at(events[0]["event_at"])).total_seconds()
+            if later
             else None
+        )
 
     first_response = defaultdict(list)
     resolution = defaultdict(list)
@@ -330,8 +405,9 @@ def clean_lines(clean_day) -> list[str]:
 
 @pytest.mark.parametrize("fault", FAULT_NAMES)
 def test_each_fault_has_its_documented_effect(tmp_path, fault, clean_lines):
-    export = generate_day(tmp_path, DAY, tickets_per_day=SMALL, seed=42,
-                          faults=parse_faults(f"{fault}@{PARTITION}"))
+    export = generate_day(
+        tmp_path, DAY, tickets_per_day=SMALL, seed=42, faults=parse_faults(f"{fault}@{PARTITION}")
+    )
     manifest = manifest_of(tmp_path)
     assert manifest["faults"] == [fault] and export.faults == (fault,)
     lines = raw_lines(tmp_path)
@@ -356,11 +432,19 @@ def test_each_fault_has_its_documented_effect(tmp_path, fault, clean_lines):
         lacking = [o for o in objects if set(o) != KEYS]
         assert len(lacking) >= at_least
         for o in lacking:
-            assert len(KEYS - set(o)) == 1 and (KEYS - set(o)) <= {"ticket_id", "event_at",
-                                                                   "event_type"}
+            assert len(KEYS - set(o)) == 1 and (KEYS - set(o)) <= {
+                "ticket_id",
+                "event_at",
+                "event_type",
+            }
     elif fault == "wrong_types":
-        wrong = [o for o in objects if not isinstance(o["priority"], str)
-                 or not isinstance(o["event_at"], str) or o["event_at"] == "not-a-date"]
+        wrong = [
+            o
+            for o in objects
+            if not isinstance(o["priority"], str)
+            or not isinstance(o["event_at"], str)
+            or o["event_at"] == "not-a-date"
+        ]
         assert len(wrong) >= at_least and len(wrong) == len(changed)
     elif fault == "out_of_day":
         outside = [o for o in objects if not o["event_at"].startswith(PARTITION)]
@@ -396,8 +480,13 @@ def test_each_fault_has_its_documented_effect(tmp_path, fault, clean_lines):
         assert len(faxes) >= at_least and len(faxes) == len(changed)
         assert all(set(o) == KEYS for o in faxes)
 
-    if fault not in ("duplicate_events", "schema_drift", "bad_checksum", "missing_file",
-                     "empty_day"):
+    if fault not in (
+        "duplicate_events",
+        "schema_drift",
+        "bad_checksum",
+        "missing_file",
+        "empty_day",
+    ):
         # a few rows are damaged, each keeping its own line
         assert len(lines) == len(clean_lines)
         assert at_least <= len(changed) <= 0.02 * len(clean_lines) + 3
@@ -407,18 +496,26 @@ def test_each_fault_has_its_documented_effect(tmp_path, fault, clean_lines):
 
 def test_a_dated_fault_touches_only_its_day(tmp_path):
     generate_range(tmp_path / "plain", DAY, 2, tickets_per_day=SMALL)
-    generate_range(tmp_path / "faulty", DAY, 2, tickets_per_day=SMALL,
-                   faults=parse_faults("bad_enum@2026-11-04, duplicate_events@2026-11-04"))
+    generate_range(
+        tmp_path / "faulty",
+        DAY,
+        2,
+        tickets_per_day=SMALL,
+        faults=parse_faults("bad_enum@2026-11-04, duplicate_events@2026-11-04"),
+    )
     assert snapshot(tmp_path / "plain") == snapshot(tmp_path / "faulty")
     assert manifest_of(tmp_path / "faulty", "2026-11-04")["faults"] == [
-        "duplicate_events", "bad_enum"]
-    assert snapshot(tmp_path / "plain", "2026-11-04") != snapshot(tmp_path / "faulty",
-                                                                  "2026-11-04")
+        "duplicate_events",
+        "bad_enum",
+    ]
+    assert snapshot(tmp_path / "plain", "2026-11-04") != snapshot(tmp_path / "faulty", "2026-11-04")
 
 
 def test_every_row_fault_at_once_keeps_lines_reconciled(tmp_path):
-    faults = "duplicate_events,malformed_lines,missing_fields,wrong_types,out_of_day," \
-             "schema_drift,unknown_agent,bad_enum"
+    faults = (
+        "duplicate_events,malformed_lines,missing_fields,wrong_types,out_of_day,"
+        "schema_drift,unknown_agent,bad_enum"
+    )
     export = generate_day(tmp_path, DAY, tickets_per_day=SMALL, faults=faults)
     assert set(export.faults) == set(faults.split(","))
     lines = raw_lines(tmp_path)
@@ -430,16 +527,24 @@ def test_every_row_fault_at_once_keeps_lines_reconciled(tmp_path):
 def test_parse_faults_reads_names_and_days():
     assert parse_faults(None) == [] and parse_faults("") == [] and parse_faults(" , ") == []
     assert parse_faults("empty_day, bad_enum@2026-11-03") == [
-        FaultSpec("empty_day", None), FaultSpec("bad_enum", date(2026, 11, 3))]
+        FaultSpec("empty_day", None),
+        FaultSpec("bad_enum", date(2026, 11, 3)),
+    ]
 
 
-@pytest.mark.parametrize("text, message", [
-    ("typo", r"unknown fault 'typo'; valid faults: duplicate_events, malformed_lines, .*bad_enum"),
-    ("bad_enum,nope@2026-11-03", "unknown fault 'nope'"),
-    ("bad_enum@11/03/2026", "YYYY-MM-DD"),
-    ("bad_enum@2026-02-30", "YYYY-MM-DD"),
-    ("bad_enum@", "YYYY-MM-DD"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (
+            "typo",
+            r"unknown fault 'typo'; valid faults: duplicate_events, malformed_lines, .*bad_enum",
+        ),
+        ("bad_enum,nope@2026-11-03", "unknown fault 'nope'"),
+        ("bad_enum@11/03/2026", "YYYY-MM-DD"),
+        ("bad_enum@2026-02-30", "YYYY-MM-DD"),
+        ("bad_enum@", "YYYY-MM-DD"),
+    ],
+)
 def test_parse_faults_explains_what_is_wrong(text, message):
     with pytest.raises(ValueError, match=message):
         parse_faults(text)
@@ -458,8 +563,9 @@ def test_the_seeds_hold_the_reference_data(seeds):
     assert abs(tiers["standard"] / 2000 - 0.60) < 0.03
     assert set(seeds["agent_teams"].values()) >= {"tier1", "tier2", "billing"}
     assert "billing" in seeds["billing_categories"]
-    assert {"billing", "login", "bug", "feature_request", "shipping", "account",
-            "other"} <= set(seeds["categories"])
+    assert {"billing", "login", "bug", "feature_request", "shipping", "account", "other"} <= set(
+        seeds["categories"]
+    )
     policies = seeds["sla_policies"]
     assert len(policies) == 12
     order = ("urgent", "high", "normal", "low")
@@ -469,18 +575,23 @@ def test_the_seeds_hold_the_reference_data(seeds):
             assert values == sorted(values) and len(set(values)) == 4
     for priority in order:
         for target in ("first_response_target_minutes", "resolution_target_hours"):
-            assert (policies[("enterprise", priority)][target]
-                    < policies[("business", priority)][target]
-                    < policies[("standard", priority)][target])
+            assert (
+                policies[("enterprise", priority)][target]
+                < policies[("business", priority)][target]
+                < policies[("standard", priority)][target]
+            )
 
 
 def test_seed_files_have_snake_case_headers_and_unique_keys():
     expected = {
         "agents.csv": ["agent_id", "agent_name", "team", "hired_date"],
-        "customers.csv": ["customer_id", "customer_name", "sla_tier", "region",
-                          "signed_up_date"],
-        "sla_policies.csv": ["sla_tier", "priority", "first_response_target_minutes",
-                             "resolution_target_hours"],
+        "customers.csv": ["customer_id", "customer_name", "sla_tier", "region", "signed_up_date"],
+        "sla_policies.csv": [
+            "sla_tier",
+            "priority",
+            "first_response_target_minutes",
+            "resolution_target_hours",
+        ],
         "categories.csv": ["category", "category_name", "is_billing"],
     }
     for name, header in expected.items():

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 from conftest import event, write_export
+
 from data_factory.core.errors import EXIT_LOCKED
 
 HOLDER = """
@@ -21,8 +22,9 @@ with warehouse_lock(Path(sys.argv[1]), "run-holding-42", "factory run"):
 def test_second_writer_gets_locked_by_run_message(cli, paths):
     write_export(paths, "2026-11-01", [event()])
     paths.home.mkdir(parents=True, exist_ok=True)
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(paths.warehouse)],
-                              stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(paths.warehouse)], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         result = cli("ingest", "--partition", "2026-11-01", expect=EXIT_LOCKED)

@@ -50,8 +50,16 @@ def clean_week_home(tmp_path_factory) -> Path:
         shutil.rmtree(home)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("FACTORY_HOME", str(home))
-        factory(home, "generate", "--start", WEEK[0], "--days", str(len(WEEK)),
-                "--tickets-per-day", TICKETS_PER_DAY)
+        factory(
+            home,
+            "generate",
+            "--start",
+            WEEK[0],
+            "--days",
+            str(len(WEEK)),
+            "--tickets-per-day",
+            TICKETS_PER_DAY,
+        )
         factory(home, "run", "--start", WEEK[0], "--end", WEEK[-1])
     done.write_text("ok")
     return home

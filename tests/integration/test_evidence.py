@@ -7,11 +7,11 @@ import re
 import shutil
 
 import pytest
-
 from conftest import event, write_export
+
 from data_factory.core.errors import EXIT_INPUT_REJECTED
-from data_factory.evidence.store import SCHEMA_PATH, content_sha256
 from data_factory.core.reasons import REASON_CODES
+from data_factory.evidence.store import SCHEMA_PATH, content_sha256
 
 DAY = "2026-11-01"
 
@@ -20,8 +20,8 @@ DAY = "2026-11-01"
 def built_day(tmp_path_factory):
     """One real factory run of a small hand-made day (module-scoped: ~3 s)."""
     from click.testing import CliRunner
-
     from conftest import VALID_EVENT
+
     from data_factory.cli.main import main
     from data_factory.core.paths import FactoryPaths
 
@@ -33,8 +33,11 @@ def built_day(tmp_path_factory):
     ] + [event(event_id="c1", ticket_id="t1", event_at=f"{DAY}T01:00:00Z"), "broken"]
     assert VALID_EVENT["event_at"].startswith(DAY)
     write_export(paths, DAY, lines)
-    result = CliRunner().invoke(main, ["--home", str(home), "run", "--partition", DAY,
-                                       "--format", "json"], catch_exceptions=False)
+    result = CliRunner().invoke(
+        main,
+        ["--home", str(home), "run", "--partition", DAY, "--format", "json"],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.stderr
     evidence_path = next((home / "evidence").glob("*.json"))
     return home, json.loads(evidence_path.read_text()), evidence_path
@@ -74,8 +77,13 @@ def test_evidence_answers_what_was_built_from_what(built_day):
 
     (reconciliation,) = evidence["reconciliation"]
     assert reconciliation == {
-        "partition": DAY, "manifest_lines": 32, "landed_rows": 31, "rejected_rows": 1,
-        "distinct_landed_event_ids": 30, "fact_rows": 30, "duplicates_dropped": 1,
+        "partition": DAY,
+        "manifest_lines": 32,
+        "landed_rows": 31,
+        "rejected_rows": 1,
+        "distinct_landed_event_ids": 30,
+        "fact_rows": 30,
+        "duplicates_dropped": 1,
         "balanced": True,
     }
 
@@ -124,7 +132,9 @@ def test_unreadable_artifact_versions_get_a_clear_error(built_day, cli, tmp_path
     target = tmp_path / "target"
     shutil.copytree(home / "runs" / evidence["run_id"], target)
     run_results = json.loads((target / "run_results.json").read_text())
-    run_results["metadata"]["dbt_schema_version"] = "https://schemas.getdbt.com/dbt/run-results/v99.json"
+    run_results["metadata"]["dbt_schema_version"] = (
+        "https://schemas.getdbt.com/dbt/run-results/v99.json"
+    )
     (target / "run_results.json").write_text(json.dumps(run_results))
     result = cli("evidence", "--target-dir", str(target), expect=EXIT_INPUT_REJECTED)
     assert "ARTIFACT_VERSION_UNSUPPORTED" in result.stderr and "v99" in result.stderr
@@ -139,28 +149,52 @@ def test_evidence_of_a_project_without_partitions(cli, tmp_path):
     target = tmp_path / "other-target"
     target.mkdir()
     manifest = {
-        "metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v12.json",
-                     "dbt_version": "1.11.0", "adapter_type": "postgres", "project_name": "shop"},
-        "nodes": {
-            "model.shop.orders": {"unique_id": "model.shop.orders", "resource_type": "model",
-                                  "name": "orders", "checksum": {"checksum": "abc"},
-                                  "depends_on": {"nodes": []}, "config": {}},
-            "test.shop.not_null_orders_id": {
-                "unique_id": "test.shop.not_null_orders_id", "resource_type": "test",
-                "name": "not_null_orders_id", "attached_node": "model.shop.orders",
-                "config": {"severity": "ERROR"}, "depends_on": {"nodes": ["model.shop.orders"]}},
+        "metadata": {
+            "dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v12.json",
+            "dbt_version": "1.11.0",
+            "adapter_type": "postgres",
+            "project_name": "shop",
         },
-        "sources": {}, "exposures": {}, "disabled": {}, "unit_tests": {},
+        "nodes": {
+            "model.shop.orders": {
+                "unique_id": "model.shop.orders",
+                "resource_type": "model",
+                "name": "orders",
+                "checksum": {"checksum": "abc"},
+                "depends_on": {"nodes": []},
+                "config": {},
+            },
+            "test.shop.not_null_orders_id": {
+                "unique_id": "test.shop.not_null_orders_id",
+                "resource_type": "test",
+                "name": "not_null_orders_id",
+                "attached_node": "model.shop.orders",
+                "config": {"severity": "ERROR"},
+                "depends_on": {"nodes": ["model.shop.orders"]},
+            },
+        },
+        "sources": {},
+        "exposures": {},
+        "disabled": {},
+        "unit_tests": {},
     }
     run_results = {
-        "metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/run-results/v6.json",
-                     "dbt_version": "1.11.0", "invocation_id": "abc-123",
-                     "generated_at": "2026-11-01T00:00:00Z"},
+        "metadata": {
+            "dbt_schema_version": "https://schemas.getdbt.com/dbt/run-results/v6.json",
+            "dbt_version": "1.11.0",
+            "invocation_id": "abc-123",
+            "generated_at": "2026-11-01T00:00:00Z",
+        },
         "args": {"which": "build"},
         "results": [
             {"unique_id": "model.shop.orders", "status": "success", "execution_time": 0.5},
-            {"unique_id": "test.shop.not_null_orders_id", "status": "fail", "failures": 3,
-             "execution_time": 0.1, "message": "Got 3 results"},
+            {
+                "unique_id": "test.shop.not_null_orders_id",
+                "status": "fail",
+                "failures": 3,
+                "execution_time": 0.1,
+                "message": "Got 3 results",
+            },
         ],
     }
     (target / "manifest.json").write_text(json.dumps(manifest))

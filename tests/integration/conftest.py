@@ -53,7 +53,8 @@ def state_stores_match_a_full_derivation(tmp_path_factory):
         kept = [tuple(row) for row in copy.execute(query)]
         derive_state(copy)
         assert [tuple(row) for row in copy.execute(query)] == kept, (
-            f"{store}: the state store differs from a full derivation of its evidence")
+            f"{store}: the state store differs from a full derivation of its evidence"
+        )
         copy.close()
 
 
@@ -90,8 +91,9 @@ def cli() -> Cli:
     return Cli()
 
 
-def write_export(paths: FactoryPaths, partition: str, lines: list[str],
-                 export_version: int = 1) -> Path:
+def write_export(
+    paths: FactoryPaths, partition: str, lines: list[str], export_version: int = 1
+) -> Path:
     """A hand-made landing export: one file plus a correct manifest."""
     directory = paths.tickets_partition_dir(partition)
     if directory.exists():
@@ -104,12 +106,14 @@ def write_export(paths: FactoryPaths, partition: str, lines: list[str],
         "partition": partition,
         "export_version": export_version,
         "generated_at": f"{partition}T23:59:00Z",
-        "files": [{
-            "name": "events-0001.jsonl",
-            "sha256": hashlib.sha256(body).hexdigest(),
-            "lines": body.count(b"\n"),
-            "bytes": len(body),
-        }],
+        "files": [
+            {
+                "name": "events-0001.jsonl",
+                "sha256": hashlib.sha256(body).hexdigest(),
+                "lines": body.count(b"\n"),
+                "bytes": len(body),
+            }
+        ],
     }
     (directory / "_manifest.json").write_text(json.dumps(manifest))
     return directory

@@ -1,0 +1,1 @@
+"""Unit tests: pure functions on small hand-made inputs. No dbt, no warehouse."""
