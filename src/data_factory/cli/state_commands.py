@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
+from data_factory.cli.options import home_paths
 from data_factory.core.errors import EXIT_BLOCKED, EXIT_OK, FactoryError
 from data_factory.core.partitions import parse_partition
 from data_factory.core.paths import FactoryPaths
@@ -27,16 +28,6 @@ from data_factory.state.read import (
     recorded_approvals,
     unindexed_files,
 )
-
-
-def _fail(error: FactoryError) -> click.ClickException:
-    from data_factory.cli.main import fail
-
-    return fail(error)
-
-
-def _paths(ctx: click.Context) -> FactoryPaths:
-    return ctx.obj["paths"]
 
 
 def _day(value: str | None, name: str) -> str | None:
@@ -140,12 +131,9 @@ def status(ctx, assets, since, output, out):
     {passed, warned, failed, errored, not_run, blocking: [names],
     warnings: [names]}.
     """
-    paths = _paths(ctx)
+    paths = home_paths(ctx)
     since = _day(since, "--since")
-    try:
-        report = collect_status(paths, assets, since)
-    except FactoryError as exc:
-        raise _fail(exc) from None
+    report = collect_status(paths, assets, since)
     if output == "json":
         text = json.dumps(report["cells"], indent=2, sort_keys=True) + "\n"
     elif output == "html":
@@ -189,10 +177,7 @@ def _print_reasons(title: str, reasons: list[dict]) -> None:
 def gate_command(ctx, consumer, partition, output):
     """Release or block CONSUMER (a dbt exposure) for one day, print why,
     and record the decision as evidence. Exit 0 release, 1 block."""
-    try:
-        decision = gate(_paths(ctx), consumer, partition)
-    except FactoryError as exc:
-        raise _fail(exc) from None
+    decision = gate(home_paths(ctx), consumer, partition)
     if output == "json":
         click.echo(json.dumps(decision.to_dict(), indent=2, sort_keys=True))
     else:
@@ -222,10 +207,7 @@ def approve_command(ctx, consumer, partition, by, reason, output):
     """Release a blocked CONSUMER for one day on an owner's approval. Only an
     owner named for the consumer, or for an asset it depends on, may approve;
     the approval covers exactly the current block reasons."""
-    try:
-        approval, decision = approve(_paths(ctx), consumer, partition, by, reason)
-    except FactoryError as exc:
-        raise _fail(exc) from None
+    approval, decision = approve(home_paths(ctx), consumer, partition, by, reason)
     if output == "json":
         click.echo(json.dumps(approval, indent=2, sort_keys=True))
     else:
@@ -248,10 +230,7 @@ def audit_command(ctx, output):
     partitions, are listed but do not count)."""
     from data_factory.decisions.audit import audit, render_findings
 
-    try:
-        findings = audit(_paths(ctx))
-    except FactoryError as exc:
-        raise _fail(exc) from None
+    findings = audit(home_paths(ctx))
     risks = [f for f in findings if not f.expected]
     if output == "json":
         click.echo(
@@ -276,17 +255,12 @@ def state_group():
 def state_rebuild(ctx):
     """Recreate data/state.sqlite from data/evidence/*.json alone. Files that
     do not validate are reported on stderr and skipped."""
-    paths = _paths(ctx)
-    try:
-        report = rebuild(paths)
-    except FactoryError as exc:
-        raise _fail(exc) from None
+    paths = home_paths(ctx)
+    report = rebuild(paths)
     click.echo(
         f"rebuilt {paths.state} from {len(report.applied)} evidence file(s); "
         f"{len(report.rejected)} invalid file(s) skipped"
     )
 
 
-def register(main: click.Group) -> None:
-    for command in (status, gate_command, approve_command, audit_command, state_group):
-        main.add_command(command)
+COMMANDS = (status, gate_command, approve_command, audit_command, state_group)

@@ -28,7 +28,12 @@ REASON_CODES: dict[str, str] = {
     "RECONCILIATION_FAILED": "Row counts do not reconcile between landing and the built tables.",
     # invocation
     "INVALID_PARTITION": "A partition is not a real YYYY-MM-DD calendar day.",
+    "INVALID_OPTION": "An option has a value the command cannot use; nothing ran.",
     "WAREHOUSE_LOCKED": "Another factory run holds the warehouse.",
+    "DBT_PARSE_FAILED": "dbt could not parse the project (an error in models, macros or YAML).",
+    "DBT_DOCS_FAILED": "dbt docs generate failed; the lineage site was not written.",
+    "NOTHING_TO_RETRY": "The run named (or the latest failed run) has nothing failed to retry.",
+    "RUN_UNKNOWN": "No factory run evidence has that run id.",
     "BUILD_ERROR": "The asset's build errored at run time.",
     "CHECK_FAILED": "An error-severity check on the asset failed or errored.",
     "CHECK_WARNED": "A warn-severity check found rows; advisory, it does not block.",

@@ -146,7 +146,9 @@ class DbtProject:
             args += ["--vars", json.dumps(self.parse_vars)]
         result = self._runner().invoke(args)
         if not result.success:
-            raise BuildFailed("BUILD_ERROR", f"dbt could not parse the project: {result.exception}")
+            raise BuildFailed(
+                "DBT_PARSE_FAILED", f"dbt could not parse the project: {result.exception}"
+            )
         self._manifest = result.result
         self._manifest_dict = None
         (target_dir / FINGERPRINT_NAME).write_text(self._inputs_fingerprint())

@@ -87,7 +87,7 @@ def backfill(
     per-day evidence, and a day-by-day rebuild when the chunk is not clean);
     an interruption then loses at most the chunk in flight."""
     if chunk_days < 1:
-        raise FactoryError("INVALID_PARTITION", "--chunk-days must be at least 1")
+        raise FactoryError("INVALID_OPTION", "--chunk-days must be at least 1")
     days = day_range(start, end)
     key = {"start": days[0], "end": days[-1], "select": sorted(select or []), "ingest": ingest}
     journal = BackfillJournal.open(project.paths.home / "backfills", key)
@@ -188,7 +188,7 @@ def retry(project: DbtProject, evidence_dir: Path, run_id: str | None) -> list[R
     )
     if not failed_input and not selection:
         raise FactoryError(
-            "NOT_SELECTED",
+            "NOTHING_TO_RETRY",
             f"run {evidence['run_id']} has nothing to retry: "
             "every asset it attempted materialized and passed its checks",
         )
@@ -225,9 +225,9 @@ def _find_run(evidence_dir: Path, run_id: str | None) -> dict:
             if document["run_id"] == run_id:
                 return document
         raise FactoryError(
-            "NOT_SELECTED", f"no factory run evidence with run id {run_id} in {evidence_dir}"
+            "RUN_UNKNOWN", f"no factory run evidence with run id {run_id} in {evidence_dir}"
         )
     failed = [d for d in documents if d["status"] != "success"]
     if not failed:
-        raise FactoryError("NOT_SELECTED", f"no failed run to retry in {evidence_dir}")
+        raise FactoryError("NOTHING_TO_RETRY", f"no failed run to retry in {evidence_dir}")
     return max(failed, key=lambda d: (d["started_at"], d["run_id"]))

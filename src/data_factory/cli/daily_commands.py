@@ -1,0 +1,250 @@
+"""`factory generate | faults | ingest | run | build`: the daily work."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import click
+
+from data_factory.cli.options import (
+    home_paths,
+    partition_option,
+    resolve_partitions,
+    with_build_options,
+)
+from data_factory.core import errors
+from data_factory.core.errors import FactoryError
+from data_factory.core.partitions import parse_partition
+
+
+@click.command()
+@click.option("--start", required=True, help="First day to export, YYYY-MM-DD.")
+@click.option(
+    "--days",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="How many consecutive days.",
+)
+@click.option(
+    "--tickets-per-day",
+    type=click.IntRange(min=0),
+    default=2000,
+    show_default=True,
+    help="Mean tickets created per day (weekends are quieter).",
+)
+@click.option("--seed", type=int, default=42, show_default=True, help="Same seed, same bytes.")
+@click.option(
+    "--faults",
+    default="",
+    metavar="LIST",
+    help="Comma-separated faults to inject: NAME (every day) or NAME@YYYY-MM-DD. "
+    "See `factory faults`.",
+)
+@click.option(
+    "--export-version",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Version written in the manifest; bump it for a corrected export.",
+)
+@click.pass_context
+def generate(ctx, start, days, tickets_per_day, seed, faults, export_version):
+    """Write realistic helpdesk exports (NDJSON + _manifest.json) under
+    data/landing/tickets/dt=YYYY-MM-DD/."""
+    from data_factory.landing.generate import generate_range, parse_faults
+
+    try:
+        first = date.fromisoformat(parse_partition(start, "--start"))
+        fault_specs = parse_faults(faults)
+    except FactoryError as exc:
+        raise click.UsageError(exc.message) from None
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    paths = home_paths(ctx)
+
+    def progress(day) -> None:
+        note = f" faults: {', '.join(day.faults)}" if day.faults else ""
+        click.echo(f"  {day.partition}: {day.lines} lines in {day.files} file(s){note}", err=True)
+
+    try:
+        exports = generate_range(
+            paths.landing,
+            first,
+            days,
+            tickets_per_day=tickets_per_day,
+            seed=seed,
+            faults=fault_specs,
+            export_version=export_version,
+            progress=progress,
+        )
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(f"wrote {len(exports)} day(s) of exports under {paths.landing / 'tickets'}")
+
+
+@click.command("faults")
+def list_faults():
+    """List the faults `generate --faults` can inject."""
+    from data_factory.landing.generate import FAULT_NAMES
+
+    for name in FAULT_NAMES:
+        click.echo(name)
+
+
+def _run_days(
+    ctx,
+    partitions,
+    *,
+    ingest,
+    command,
+    select,
+    exclude,
+    enable_kpi_mart,
+    output,
+    verbose,
+    dbt_target=None,
+):
+    from data_factory.project.dbt_runner import DbtProject
+    from data_factory.render.run_summary import print_outcomes
+    from data_factory.runs.build import run_partition
+    from data_factory.warehouse.locking import warehouse_lock
+
+    paths = home_paths(ctx)
+    parse_vars = {} if enable_kpi_mart is None else {"enable_kpi_mart": enable_kpi_mart}
+    project = DbtProject(paths, target=dbt_target, parse_vars=parse_vars, verbose=verbose)
+    outcomes = []
+    worst = errors.EXIT_OK
+    try:
+        with warehouse_lock(paths.warehouse, f"{command}-{partitions[0]}", f"factory {command}"):
+            for index, partition in enumerate(partitions, start=1):
+                click.echo(f"[{index}/{len(partitions)}] {partition}", err=True)
+                outcome = run_partition(
+                    project,
+                    partition,
+                    ingest=ingest,
+                    command=command,
+                    select=list(select) or None,
+                    exclude=list(exclude) or None,
+                )
+                outcomes.append(outcome)
+                refused = any(
+                    i["status"] == "failed" and i["manifest_sha256"] is None
+                    for i in outcome.evidence["inputs"]
+                )
+                if refused:
+                    worst = max(worst, errors.EXIT_INPUT_REJECTED)
+                elif outcome.status != "success":
+                    worst = max(worst, errors.EXIT_BLOCKED)
+                click.echo(f"  {outcome.status:<8} evidence {outcome.evidence_path}", err=True)
+    except FactoryError:
+        if outcomes:  # what did finish is shown before the error
+            print_outcomes(outcomes, output)
+        raise
+    print_outcomes(outcomes, output)
+    ctx.exit(worst)
+
+
+@click.command()
+@with_build_options
+@click.pass_context
+def run(ctx, partitions, start, end, select, exclude, enable_kpi_mart, output, verbose, dbt_target):
+    """Ingest each day from its landing manifest, build it with dbt, and write
+    one validated evidence file per day to data/evidence/."""
+    days = resolve_partitions(partitions, start, end)
+    _run_days(
+        ctx,
+        days,
+        ingest=True,
+        command="run",
+        select=select,
+        exclude=exclude,
+        enable_kpi_mart=enable_kpi_mart,
+        output=output,
+        verbose=verbose,
+        dbt_target=dbt_target,
+    )
+
+
+@click.command()
+@with_build_options
+@click.pass_context
+def build(
+    ctx, partitions, start, end, select, exclude, enable_kpi_mart, output, verbose, dbt_target
+):
+    """Build days already landed (no ingest) and write evidence for each."""
+    days = resolve_partitions(partitions, start, end)
+    _run_days(
+        ctx,
+        days,
+        ingest=False,
+        command="build",
+        select=select,
+        exclude=exclude,
+        enable_kpi_mart=enable_kpi_mart,
+        output=output,
+        verbose=verbose,
+        dbt_target=dbt_target,
+    )
+
+
+@click.command()
+@partition_option(multiple=True)
+@click.option("--start", help="First day of a range.")
+@click.option("--end", help="Last day of a range (inclusive).")
+@click.option(
+    "--format", "output", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@click.pass_context
+def ingest(ctx, partitions, start, end, output):
+    """Verify each day's landing manifest and land its lines into
+    raw.ticket_events (rejected lines, with their reason, into
+    raw.ticket_events_rejected). Re-ingesting a day replaces it."""
+    from data_factory.landing.ingest import ingest_partitions
+    from data_factory.project.dbt_runner import DbtProject
+    from data_factory.runs.build import new_run_id, record_ingest
+    from data_factory.warehouse.locking import warehouse_lock
+
+    paths = home_paths(ctx)
+    days = resolve_partitions(partitions, start, end)
+    project = DbtProject(paths)
+    reports, refused = [], []
+    with warehouse_lock(paths.warehouse, f"ingest-{days[0]}", "factory ingest"):
+        run_ids = [new_run_id(partition) for partition in days]
+        results = ingest_partitions(
+            paths,
+            list(zip(days, run_ids, strict=True)),
+            progress=lambda line: click.echo(line, err=True),
+        )
+        for partition, run_id, result in zip(days, run_ids, results, strict=True):
+            if isinstance(result, FactoryError):
+                refused.append(
+                    {
+                        "partition": partition,
+                        "reason_code": result.reason_code,
+                        "message": result.message,
+                    }
+                )
+                click.echo(f"{partition}: refused: {result}", err=True)
+                record_ingest(project, partition, error=result, run_id=run_id)
+            else:
+                reports.append(result.to_dict())
+                record_ingest(project, partition, report=result, run_id=run_id)
+    if output == "json":
+        click.echo(json.dumps({"ingested": reports, "refused": refused}, indent=2))
+    else:
+        for r in reports:
+            click.echo(
+                f"{r['partition']}  {r['status']:<7} lines={r['manifest_lines']} "
+                f"landed={r['landed_rows']} rejected={r['rejected_rows']} "
+                f"reconciled={r['manifest_lines'] == r['landed_rows'] + r['rejected_rows']}"
+                + (f" reasons={','.join(r['reason_codes'])}" if r["reason_codes"] else "")
+            )
+    if refused:
+        ctx.exit(errors.EXIT_INPUT_REJECTED)
+    if any(r["status"] == "failed" for r in reports):
+        ctx.exit(errors.EXIT_BLOCKED)
+
+
+COMMANDS = (generate, list_faults, ingest, run, build)

@@ -1,0 +1,80 @@
+"""`factory evidence | validate | docs`: dbt artifacts as evidence, checking
+evidence files, the lineage site."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from data_factory.cli.options import home_paths
+from data_factory.core import errors
+from data_factory.core.errors import BuildFailed, FactoryError
+
+
+@click.command()
+@click.option(
+    "--target-dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A dbt target/ directory holding run_results.json and manifest.json.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the evidence (default: data/evidence/<run_id>.json).",
+)
+@click.option("--run-id", help="Run id to record (default: derived from dbt's invocation id).")
+@click.pass_context
+def evidence(ctx, target_dir, out, run_id):
+    """Turn any dbt project's run_results.json + manifest.json into validated
+    run evidence."""
+    from data_factory.evidence.document import evidence_from_target_dir
+    from data_factory.evidence.store import write_evidence
+
+    document = evidence_from_target_dir(target_dir, run_id)
+    path = write_evidence(document, out or home_paths(ctx).evidence / f"{document['run_id']}.json")
+    click.echo(str(path))
+    ctx.exit(errors.EXIT_OK if document["status"] == "success" else errors.EXIT_BLOCKED)
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+def validate(files):
+    """Re-check evidence files against the JSON Schema and their own sha256."""
+    from data_factory.evidence.store import validate_evidence_file
+
+    bad = 0
+    for path in files:
+        problems = validate_evidence_file(path)
+        if problems:
+            bad += 1
+            click.echo(f"INVALID {path}")
+            for problem in problems[:20]:
+                click.echo(f"  - {problem}")
+        else:
+            click.echo(f"ok      {path}")
+    if bad:
+        raise FactoryError(
+            "EVIDENCE_INVALID", f"{bad} of {len(files)} evidence file(s) are invalid"
+        )
+
+
+@click.command()
+@click.pass_context
+def docs(ctx):
+    """Generate the dbt docs lineage site as one self-contained HTML file
+    (data/docs/static_index.html): every asset, check and exposure."""
+    from data_factory.project.dbt_runner import DbtProject
+
+    paths = home_paths(ctx)
+    target_dir = paths.home / "docs"
+    project = DbtProject(paths)
+    # docs generate parses for itself so the site gets a manifest and catalog
+    invocation = project.invoke(["docs", "generate", "--static"], target_dir, reuse_manifest=False)
+    if not invocation.success:
+        raise BuildFailed("DBT_DOCS_FAILED", f"dbt docs generate failed: {invocation.error}")
+    click.echo(str(target_dir / "static_index.html"))
+
+
+COMMANDS = (evidence, validate, docs)

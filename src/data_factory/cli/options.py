@@ -1,0 +1,116 @@
+"""Options and helpers the commands share: days, formats, the dbt project of a
+call, the writer lock."""
+
+from __future__ import annotations
+
+import click
+
+from data_factory.core import errors
+from data_factory.core.errors import FactoryError
+from data_factory.core.partitions import day_range, parse_partition
+from data_factory.core.paths import FactoryPaths
+
+
+def home_paths(ctx: click.Context) -> FactoryPaths:
+    return ctx.obj["paths"]
+
+
+def partition_option(multiple: bool = False):
+    return click.option(
+        "--partition",
+        "partitions" if multiple else "partition",
+        multiple=multiple,
+        help="A UTC day, YYYY-MM-DD." + (" Repeat for several days." if multiple else ""),
+    )
+
+
+def resolve_partitions(
+    partitions: tuple[str, ...], start: str | None, end: str | None
+) -> list[str]:
+    chosen: list[str] = []
+    try:
+        chosen += [parse_partition(p) for p in partitions]
+        if start or end:
+            if not (start and end):
+                raise FactoryError("INVALID_OPTION", "--start and --end go together")
+            chosen += day_range(start, end)
+    except FactoryError as exc:
+        raise click.UsageError(exc.message) from None
+    if not chosen:
+        raise click.UsageError("give --partition D (repeatable) or --start D1 --end D2")
+    return sorted(set(chosen))
+
+
+BUILD_OPTIONS = [
+    click.option("--start", help="First day of a range, YYYY-MM-DD."),
+    click.option("--end", help="Last day of a range, YYYY-MM-DD (inclusive)."),
+    click.option(
+        "--select",
+        "-s",
+        multiple=True,
+        help="dbt selection (repeatable); the rest is recorded as skipped.",
+    ),
+    click.option("--exclude", multiple=True, help="dbt exclusion (repeatable)."),
+    click.option(
+        "--enable-kpi-mart/--disable-kpi-mart",
+        default=None,
+        help="Switch the optional KPI mart on or off (dbt var enable_kpi_mart).",
+    ),
+    click.option(
+        "--format",
+        "output",
+        type=click.Choice(["table", "json"]),
+        default="table",
+        show_default=True,
+        help="How to print the result on stdout.",
+    ),
+    click.option(
+        "--verbose", "-v", is_flag=True, help="Show every dbt node as it finishes (stderr)."
+    ),
+    click.option(
+        "--target",
+        "-t",
+        "dbt_target",
+        default=None,
+        help="dbt target from profiles/profiles.yml (default: duckdb; `spark` to scale out).",
+    ),
+]
+
+
+def with_build_options(function):
+    for option in reversed(BUILD_OPTIONS):
+        function = option(function)
+    return partition_option(multiple=True)(function)
+
+
+def recovery_project(ctx, enable_kpi_mart=None, dbt_target=None, verbose=False):
+    from data_factory.project.dbt_runner import DbtProject
+
+    parse_vars = {} if enable_kpi_mart is None else {"enable_kpi_mart": enable_kpi_mart}
+    return DbtProject(home_paths(ctx), target=dbt_target, parse_vars=parse_vars, verbose=verbose)
+
+
+def finish(ctx, outcomes, output):
+    from data_factory.render.run_summary import print_outcomes
+
+    print_outcomes(outcomes, output)
+    ctx.exit(
+        errors.EXIT_OK if all(o.status == "success" for o in outcomes) else errors.EXIT_BLOCKED
+    )
+
+
+def locked(ctx, command: str, subject: str):
+    """Hold the warehouse for one writing command, named in the lock."""
+    from data_factory.warehouse.locking import warehouse_lock
+
+    return warehouse_lock(home_paths(ctx).warehouse, f"{command}-{subject}", f"factory {command}")
+
+
+format_option = click.option(
+    "--format",
+    "output",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="How to print the result on stdout.",
+)

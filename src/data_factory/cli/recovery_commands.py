@@ -1,0 +1,160 @@
+"""`factory backfill | replay | retry | plan`: recovering a broken day."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from data_factory.cli.options import (
+    finish,
+    format_option,
+    home_paths,
+    locked,
+    partition_option,
+    recovery_project,
+)
+from data_factory.core import errors
+from data_factory.core.partitions import parse_partition
+
+
+@click.command()
+@click.option("--start", required=True, help="First day, YYYY-MM-DD.")
+@click.option("--end", required=True, help="Last day, YYYY-MM-DD (inclusive).")
+@click.option("--select", "-s", multiple=True, help="dbt selection (repeatable).")
+@click.option(
+    "--ingest/--no-ingest",
+    default=False,
+    show_default=True,
+    help="Also (re-)ingest each day from its landing manifest first.",
+)
+@click.option(
+    "--restart", is_flag=True, help="Forget the progress of an earlier run of the same backfill."
+)
+@click.option(
+    "--chunk-days",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Days per dbt invocation. 1: an interruption loses at most one day. "
+    "7 or 30: several times faster; a chunk that is not clean is rebuilt day by day.",
+)
+@click.option("--enable-kpi-mart/--disable-kpi-mart", default=None)
+@click.option("--target", "-t", "dbt_target", default=None, help="dbt target (default duckdb).")
+@format_option
+@click.pass_context
+def backfill(
+    ctx, start, end, select, ingest, restart, chunk_days, enable_kpi_mart, dbt_target, output
+):
+    """Build a range of days in one process (one parse), oldest first, with
+    one evidence file per day and progress + ETA on stderr.
+
+    Interrupted? Run the same command again: it continues where it stopped.
+    """
+    from data_factory.recovery.actions import backfill as run_backfill
+
+    project = recovery_project(ctx, enable_kpi_mart, dbt_target)
+    with locked(ctx, "backfill", start):
+        outcomes = run_backfill(
+            project,
+            start,
+            end,
+            select=list(select) or None,
+            ingest=ingest,
+            restart=restart,
+            chunk_days=chunk_days,
+        )
+    finish(ctx, outcomes, output)
+
+
+@click.command()
+@partition_option()
+@format_option
+@click.pass_context
+def replay(ctx, partition, output):
+    """Re-ingest a day from its landing manifest (for example a corrected
+    export), rebuild it, then rebuild every KPI day whose window reads it."""
+    from data_factory.recovery.actions import replay as run_replay
+
+    if not partition:
+        raise click.UsageError("give --partition YYYY-MM-DD")
+    project = recovery_project(ctx)
+    with locked(ctx, "replay", partition):
+        outcomes = run_replay(project, partition)
+    finish(ctx, outcomes, output)
+
+
+@click.command()
+@click.argument("run_id", required=False)
+@format_option
+@click.pass_context
+def retry(ctx, run_id, output):
+    """Re-run only what failed in RUN_ID (default: the latest failed run), for
+    the same partitions. For transient errors with unchanged inputs."""
+    from data_factory.recovery.actions import retry as run_retry
+
+    project = recovery_project(ctx)
+    with locked(ctx, "retry", run_id or "latest"):
+        outcomes = run_retry(project, home_paths(ctx).evidence, run_id)
+    finish(ctx, outcomes, output)
+
+
+@click.command()
+@click.option("--start", help="Only days from this one, YYYY-MM-DD.")
+@click.option("--end", help="Only days up to this one, YYYY-MM-DD.")
+@click.option(
+    "--apply",
+    "apply_plan",
+    is_flag=True,
+    help="Run the plan (default: dry run). `investigate` items are never run.",
+)
+@format_option
+@click.pass_context
+def plan(ctx, start, end, apply_plan, output):
+    """Propose exactly one action (retry / replay / backfill / investigate)
+    for every asset x day that is not consumable, upstream first, with the
+    reasons, what it covers downstream, the command and the runbook."""
+    import subprocess
+
+    from data_factory.recovery.plan import make_plan
+
+    paths = home_paths(ctx)
+    for value, name in ((start, "--start"), (end, "--end")):
+        if value:
+            parse_partition(value, name)
+    items = make_plan(paths, start, end)
+    if output == "json":
+        click.echo(json.dumps([i.to_dict() for i in items], indent=2))
+    elif not items:
+        click.echo("nothing to recover: every built asset x day is consumable")
+    else:
+        for n, item in enumerate(items, start=1):
+            days = item.start if item.start == item.end else f"{item.start}..{item.end}"
+            click.echo(f"{n}. {item.action:<11} {item.asset} {days}  [{', '.join(item.reasons)}]")
+            if item.covers:
+                click.echo(f"   covers: {', '.join(item.covers)}")
+            click.echo(f"   run:    {item.command or '(a person decides; see the runbook)'}")
+            click.echo(f"   runbook: {item.runbook}")
+    if not apply_plan:
+        if items:
+            click.echo("dry run: nothing was changed (use --apply to run it)", err=True)
+        ctx.exit(errors.EXIT_OK if not items else errors.EXIT_BLOCKED)
+    worst = errors.EXIT_OK
+    for item in items:
+        if item.action == "investigate" or not item.command:
+            click.echo(f"skipped ({item.action}): {item.asset} {item.start}..{item.end}", err=True)
+            worst = max(worst, errors.EXIT_BLOCKED)
+            continue
+        for command in item.command.split(" && "):
+            click.echo(f"applying: {command}", err=True)
+            words = command.split()[1:]
+            done = subprocess.run(
+                [sys.executable, "-m", "data_factory.cli", "--home", str(paths.home), *words]
+            )
+            if done.returncode != 0:
+                worst = max(worst, errors.EXIT_BLOCKED)
+    ctx.exit(worst)
+
+
+COMMANDS = (backfill, replay, retry, plan)
