@@ -76,6 +76,7 @@ def test_evidence_answers_what_was_built_from_what(built_day):
     assert _asset(evidence, "ticket_kpi_daily")["rows"] == 1
 
     (reconciliation,) = evidence["reconciliation"]
+    check = reconciliation.pop("distinct_landed_event_ids_from")
     assert reconciliation == {
         "partition": DAY,
         "manifest_lines": 32,
@@ -86,6 +87,37 @@ def test_evidence_answers_what_was_built_from_what(built_day):
         "duplicates_dropped": 1,
         "balanced": True,
     }
+    # the distinct ids were not counted again: the passed reconciliation check
+    # says they equal the fact rows; the evidence names it
+    assert check["method"] == "check_passed"
+    assert check["check"].startswith("test.ticket_factory.reconciles_with_landing_ticket_fact")
+    assert any(c["unique_id"] == check["check"] and c["status"] == "passed" for c in fact["checks"])
+
+
+def _distinct_landed_ids(home, day: str) -> int:
+    import duckdb
+
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as connection:
+        (found,) = connection.execute(
+            "select count(distinct event_id) from raw.ticket_events where partition_date = ?",
+            [day],
+        ).fetchone()
+    return found
+
+
+def test_each_source_of_the_landed_id_count_agrees_with_a_real_count(built_day, cli):
+    home, evidence, _ = built_day
+    real = _distinct_landed_ids(home, DAY)
+    assert real == 30
+    (taken,) = evidence["reconciliation"]
+    assert taken["distinct_landed_event_ids_from"]["method"] == "check_passed"
+    assert taken["distinct_landed_event_ids"] == real
+    # an ingest alone builds nothing, so it counts the landed ids itself
+    cli("--home", str(home), "ingest", "--partition", DAY)
+    newest = max((home / "evidence").glob("*.json"), key=lambda p: p.stat().st_mtime_ns)
+    (counted,) = json.loads(newest.read_text())["reconciliation"]
+    assert counted["distinct_landed_event_ids_from"] == {"method": "counted", "check": None}
+    assert counted["distinct_landed_event_ids"] == real
 
 
 def test_validate_accepts_the_file_and_catches_tampering(built_day, cli, tmp_path):

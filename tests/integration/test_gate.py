@@ -284,7 +284,9 @@ def test_with_the_mart_switched_off_only_consumers_needing_it_are_blocked(
 ):
     home = copy_home(clean_home, tmp_path / "home")
     monkeypatch.setenv("FACTORY_HOME", str(home))
-    factory(home, "run", "--start", "2026-11-06", "--end", "2026-11-07", "--disable-kpi-mart")
+    factory(
+        home, "run", "--start", "2026-11-06", "--end", "2026-11-07", "--disable", "ticket_kpi_daily"
+    )
     grid = cells_by_key(status_json(home))
     for day in WEEK[5:]:
         kpi = grid[("ticket_kpi_daily", day)]

@@ -154,7 +154,7 @@ def test_stale_history_is_rebuilt(tmp_path_factory, tmp_path, monkeypatch):
 def test_optional_dependency_off(tmp_path, monkeypatch):
     home = small_week(tmp_path)
     monkeypatch.setenv("FACTORY_HOME", str(home))
-    factory(home, "run", "--start", WEEK[0], "--end", WEEK[-1], "--disable-kpi-mart")
+    factory(home, "run", "--start", WEEK[0], "--end", WEEK[-1], "--disable", "ticket_kpi_daily")
     assert cells_by_key(status_json(home))[("ticket_kpi_daily", DAY)]["status"] == "not_available"
     drill(home, "optional-dependency-off.md")
     assert consumable(home, "ticket_kpi_daily", DAY)

@@ -9,6 +9,7 @@ SEED = "seed.shop.regions"
 STAGING = "model.shop.stg_orders"
 FACT = "model.shop.order_fact"
 ERROR_CHECK = "test.shop.not_null_order_fact_order_id.1"
+RECONCILE_CHECK = "test.shop.reconciles_order_fact.3"
 WARN_CHECK = "test.shop.accepted_values_order_fact_channel.2"
 
 
@@ -40,12 +41,39 @@ def manifest() -> dict:
         "nodes": {
             SEED: node(SEED, "seed"),
             STAGING: node(STAGING, "model", [SOURCE], config={"materialized": "view"}),
-            FACT: node(FACT, "model", [STAGING, SEED], meta={"partition_column": "order_date"}),
+            FACT: node(
+                FACT,
+                "model",
+                [STAGING, SEED],
+                meta={"partition_column": "order_date"},
+                relation_name='"marts"."order_fact"',
+            ),
             ERROR_CHECK: check(ERROR_CHECK, FACT, "error"),
             WARN_CHECK: check(WARN_CHECK, FACT, "warn"),
+            RECONCILE_CHECK: {
+                **check(RECONCILE_CHECK, FACT, "error"),
+                "depends_on": {"nodes": [FACT, SOURCE]},
+                "config": {"severity": "error", "meta": {"role": "reconciliation"}},
+                "test_metadata": {
+                    "kwargs": {
+                        "landed_column": "order_id",
+                        "landed_partition_column": "partition_date",
+                        "partition_column": "order_date",
+                    }
+                },
+            },
         },
         "sources": {
-            SOURCE: node(SOURCE, "source", meta={"partition_column": "partition_date"}),
+            SOURCE: node(
+                SOURCE,
+                "source",
+                meta={
+                    "partition_column": "partition_date",
+                    "landing_folder": "orders",
+                    "landing_table": "rows",
+                },
+                relation_name='"raw"."orders"',
+            ),
         },
         "exposures": {},
         "disabled": {},
@@ -61,6 +89,7 @@ def run_results(**statuses: str) -> dict:
         FACT: "success",
         ERROR_CHECK: "pass",
         WARN_CHECK: "pass",
+        RECONCILE_CHECK: "pass",
     }
     names = {
         "seed": SEED,

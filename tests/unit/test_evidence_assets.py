@@ -23,7 +23,7 @@ def test_a_clean_build_materializes_every_asset_with_its_counts():
     assert fact["status"] == "materialized"
     assert fact["rows"] == 42
     assert fact["reason_codes"] == []
-    assert [c["status"] for c in fact["checks"]] == ["passed", "passed"]
+    assert [c["status"] for c in fact["checks"]] == ["passed", "passed", "passed"]
     assert cells[(SEED, None)]["status"] == "materialized"  # unpartitioned: one cell
     assert cells[(SOURCE, "2026-11-02")]["status"] == "materialized"
     assert fact["depends_on"] == sorted([STAGING, SEED])

@@ -8,6 +8,7 @@ from datetime import date
 import click
 
 from data_factory.cli.options import (
+    dbt_project,
     home_paths,
     partition_option,
     resolve_partitions,
@@ -101,19 +102,18 @@ def _run_days(
     command,
     select,
     exclude,
-    enable_kpi_mart,
+    enable,
+    disable,
     output,
     verbose,
     dbt_target=None,
 ):
-    from data_factory.project.dbt_runner import DbtProject
     from data_factory.render.run_summary import print_outcomes
     from data_factory.runs.build import run_partition
     from data_factory.warehouse.locking import warehouse_lock
 
     paths = home_paths(ctx)
-    parse_vars = {} if enable_kpi_mart is None else {"enable_kpi_mart": enable_kpi_mart}
-    project = DbtProject(paths, target=dbt_target, parse_vars=parse_vars, verbose=verbose)
+    project = dbt_project(ctx, enable, disable, dbt_target, verbose)
     outcomes = []
     worst = errors.EXIT_OK
     try:
@@ -149,7 +149,7 @@ def _run_days(
 @click.command()
 @with_build_options
 @click.pass_context
-def run(ctx, partitions, start, end, select, exclude, enable_kpi_mart, output, verbose, dbt_target):
+def run(ctx, partitions, start, end, select, exclude, enable, disable, output, verbose, dbt_target):
     """Ingest each day from its landing manifest, build it with dbt, and write
     one validated evidence file per day to data/evidence/."""
     days = resolve_partitions(partitions, start, end)
@@ -160,7 +160,8 @@ def run(ctx, partitions, start, end, select, exclude, enable_kpi_mart, output, v
         command="run",
         select=select,
         exclude=exclude,
-        enable_kpi_mart=enable_kpi_mart,
+        enable=enable,
+        disable=disable,
         output=output,
         verbose=verbose,
         dbt_target=dbt_target,
@@ -171,7 +172,7 @@ def run(ctx, partitions, start, end, select, exclude, enable_kpi_mart, output, v
 @with_build_options
 @click.pass_context
 def build(
-    ctx, partitions, start, end, select, exclude, enable_kpi_mart, output, verbose, dbt_target
+    ctx, partitions, start, end, select, exclude, enable, disable, output, verbose, dbt_target
 ):
     """Build days already landed (no ingest) and write evidence for each."""
     days = resolve_partitions(partitions, start, end)
@@ -182,7 +183,8 @@ def build(
         command="build",
         select=select,
         exclude=exclude,
-        enable_kpi_mart=enable_kpi_mart,
+        enable=enable,
+        disable=disable,
         output=output,
         verbose=verbose,
         dbt_target=dbt_target,

@@ -41,6 +41,23 @@ def resolve_partitions(
     return sorted(set(chosen))
 
 
+SWITCH_OPTIONS = [
+    click.option(
+        "--enable",
+        multiple=True,
+        metavar="ASSET",
+        help="Switch an optional asset on for this call (repeatable); "
+        "the asset's meta.enabled_by_var names the dbt var.",
+    ),
+    click.option(
+        "--disable",
+        multiple=True,
+        metavar="ASSET",
+        help="Switch an optional asset off for this call (repeatable): its days are "
+        "not_available and consumers that need it are blocked.",
+    ),
+]
+
 BUILD_OPTIONS = [
     click.option("--start", help="First day of a range, YYYY-MM-DD."),
     click.option("--end", help="Last day of a range, YYYY-MM-DD (inclusive)."),
@@ -51,11 +68,7 @@ BUILD_OPTIONS = [
         help="dbt selection (repeatable); the rest is recorded as skipped.",
     ),
     click.option("--exclude", multiple=True, help="dbt exclusion (repeatable)."),
-    click.option(
-        "--enable-kpi-mart/--disable-kpi-mart",
-        default=None,
-        help="Switch the optional KPI mart on or off (dbt var enable_kpi_mart).",
-    ),
+    *SWITCH_OPTIONS,
     click.option(
         "--format",
         "output",
@@ -77,17 +90,27 @@ BUILD_OPTIONS = [
 ]
 
 
+def with_switch_options(function):
+    for option in reversed(SWITCH_OPTIONS):
+        function = option(function)
+    return function
+
+
 def with_build_options(function):
     for option in reversed(BUILD_OPTIONS):
         function = option(function)
     return partition_option(multiple=True)(function)
 
 
-def recovery_project(ctx, enable_kpi_mart=None, dbt_target=None, verbose=False):
+def dbt_project(ctx, enable=(), disable=(), dbt_target=None, verbose=False):
+    """The dbt project of this call, with the optional assets switched as asked."""
     from data_factory.project.dbt_runner import DbtProject
 
-    parse_vars = {} if enable_kpi_mart is None else {"enable_kpi_mart": enable_kpi_mart}
-    return DbtProject(home_paths(ctx), target=dbt_target, parse_vars=parse_vars, verbose=verbose)
+    both = sorted(set(enable) & set(disable))
+    if both:
+        raise click.UsageError(f"--enable and --disable both name {', '.join(both)}")
+    switches = {**dict.fromkeys(enable, True), **dict.fromkeys(disable, False)}
+    return DbtProject(home_paths(ctx), target=dbt_target, switches=switches, verbose=verbose)
 
 
 def finish(ctx, outcomes, output):

@@ -8,12 +8,13 @@ import sys
 import click
 
 from data_factory.cli.options import (
+    dbt_project,
     finish,
     format_option,
     home_paths,
     locked,
     partition_option,
-    recovery_project,
+    with_switch_options,
 )
 from data_factory.core import errors
 from data_factory.core.partitions import parse_partition
@@ -40,12 +41,12 @@ from data_factory.core.partitions import parse_partition
     help="Days per dbt invocation. 1: an interruption loses at most one day. "
     "7 or 30: several times faster; a chunk that is not clean is rebuilt day by day.",
 )
-@click.option("--enable-kpi-mart/--disable-kpi-mart", default=None)
+@with_switch_options
 @click.option("--target", "-t", "dbt_target", default=None, help="dbt target (default duckdb).")
 @format_option
 @click.pass_context
 def backfill(
-    ctx, start, end, select, ingest, restart, chunk_days, enable_kpi_mart, dbt_target, output
+    ctx, start, end, select, ingest, restart, chunk_days, enable, disable, dbt_target, output
 ):
     """Build a range of days in one process (one parse), oldest first, with
     one evidence file per day and progress + ETA on stderr.
@@ -54,7 +55,7 @@ def backfill(
     """
     from data_factory.recovery.actions import backfill as run_backfill
 
-    project = recovery_project(ctx, enable_kpi_mart, dbt_target)
+    project = dbt_project(ctx, enable, disable, dbt_target)
     with locked(ctx, "backfill", start):
         outcomes = run_backfill(
             project,
@@ -79,7 +80,7 @@ def replay(ctx, partition, output):
 
     if not partition:
         raise click.UsageError("give --partition YYYY-MM-DD")
-    project = recovery_project(ctx)
+    project = dbt_project(ctx)
     with locked(ctx, "replay", partition):
         outcomes = run_replay(project, partition)
     finish(ctx, outcomes, output)
@@ -94,7 +95,7 @@ def retry(ctx, run_id, output):
     the same partitions. For transient errors with unchanged inputs."""
     from data_factory.recovery.actions import retry as run_retry
 
-    project = recovery_project(ctx)
+    project = dbt_project(ctx)
     with locked(ctx, "retry", run_id or "latest"):
         outcomes = run_retry(project, home_paths(ctx).evidence, run_id)
     finish(ctx, outcomes, output)

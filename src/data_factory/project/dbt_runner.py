@@ -13,18 +13,17 @@ import json
 import os
 import shutil
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from data_factory.core.errors import BuildFailed
+from data_factory.core.errors import BuildFailed, FactoryError
 from data_factory.core.paths import PROJECT_DIR, FactoryPaths
 
 PROFILES_DIR = PROJECT_DIR / "profiles"
 
-# Vars that change configs (parse time). Changing one of them forces a parse.
-PARSE_TIME_VARS = ("enable_kpi_mart",)
 # What a parse reads: when none of it changed, the last parse's manifest.json
 # is still the project's manifest.
 PARSED_INPUTS = (
@@ -38,27 +37,38 @@ PARSED_INPUTS = (
 FINGERPRINT_NAME = "inputs.sha256"
 
 
-def prepare_environment(paths: FactoryPaths) -> None:
-    """dbt reads the warehouse location from FACTORY_HOME via the profile."""
-    os.environ["FACTORY_HOME"] = str(paths.home)
-    os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
-    os.environ["DO_NOT_TRACK"] = "1"
+@contextmanager
+def dbt_environment(paths: FactoryPaths) -> Iterator[None]:
+    """The environment dbt sees while it runs, and only then: the profile
+    reads the warehouse location from FACTORY_HOME, and nothing is sent
+    anywhere. The caller's environment is restored afterwards."""
+    wanted = {
+        "FACTORY_HOME": str(paths.home),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DO_NOT_TRACK": "1",
+    }
+    saved = {name: os.environ.get(name) for name in wanted}
+    os.environ.update(wanted)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def release_duckdb_handle() -> None:
     """dbt-duckdb keeps its database open in the process after an invocation;
-    close it so another process (a second CLI call, a reader) can open the
-    warehouse file. The next invocation reopens it."""
+    let it go (its public close_all_connections) so another process (a second
+    CLI call, a reader) can open the warehouse file. The next invocation
+    reopens it."""
     try:
         from dbt.adapters.duckdb.connections import DuckDBConnectionManager
     except ImportError:  # another adapter only
         return
-    environment = getattr(DuckDBConnectionManager, "_ENV", None)
-    if environment is not None:
-        try:
-            environment.close()
-        finally:
-            DuckDBConnectionManager._ENV = None
+    DuckDBConnectionManager.close_all_connections()
 
 
 @dataclass
@@ -92,17 +102,19 @@ class DbtProject:
         self,
         paths: FactoryPaths,
         target: str | None = None,
-        parse_vars: dict | None = None,
+        switches: dict[str, bool] | None = None,
         verbose: bool = False,
     ):
+        """`switches`: optional assets to switch on (True) or off (False) for
+        this call, by asset name; each names its var in meta.enabled_by_var."""
         self.paths = paths
         self.target = target
-        self.parse_vars = {k: v for k, v in (parse_vars or {}).items() if k in PARSE_TIME_VARS}
+        self.switches = dict(switches or {})
+        self.parse_vars: dict = {}
         self.verbose = verbose
         self._manifest = None
         self._manifest_dict: dict | None = None
         self._reference_built = False
-        prepare_environment(paths)
 
     def _common_args(self, target_dir: Path) -> list[str]:
         args = [
@@ -133,7 +145,28 @@ class DbtProject:
             self.parse()
         return self._manifest
 
+    def _resolve_switches(self) -> None:
+        """Turn asset switches into the parse-time vars the project names for
+        them (meta.enabled_by_var), from a parse with the project's defaults."""
+        if not self.switches or self.parse_vars:
+            return
+        from data_factory.project.roles import roles_of
+
+        switches, self.switches = self.switches, {}
+        # the last parse with the default vars, when nothing changed since, else a parse
+        known = roles_of(self._last_parse_if_current() or self.manifest_dict()).switch_vars
+        self._manifest = self._manifest_dict = None
+        unknown = sorted(set(switches) - set(known))
+        if unknown:
+            raise FactoryError(
+                "INVALID_OPTION",
+                f"{', '.join(unknown)} cannot be switched on or off: only an asset whose meta "
+                f"names an enabled_by_var can; here: {', '.join(sorted(known)) or 'none'}",
+            )
+        self.parse_vars = {known[asset]: on for asset, on in switches.items()}
+
     def parse(self):
+        self._resolve_switches()
         target_dir = self.parse_dir
         args = [
             "parse",
@@ -144,7 +177,8 @@ class DbtProject:
         ]
         if self.parse_vars:
             args += ["--vars", json.dumps(self.parse_vars)]
-        result = self._runner().invoke(args)
+        with dbt_environment(self.paths):
+            result = self._runner().invoke(args)
         if not result.success:
             raise BuildFailed(
                 "DBT_PARSE_FAILED", f"dbt could not parse the project: {result.exception}"
@@ -210,18 +244,11 @@ class DbtProject:
 
     def var(self, name: str, default=None):
         """A project var as this CLI call sees it (parse-time vars win)."""
+        from data_factory.project.parsed import project_var_defaults
+
         if name in self.parse_vars:
             return self.parse_vars[name]
-        import yaml
-
-        project = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())
-        return (project.get("vars") or {}).get(name, default)
-
-    def is_enabled(self, model_name: str) -> bool:
-        return any(
-            node.get("resource_type") == "model" and node.get("name") == model_name
-            for node in self.manifest_dict()["nodes"].values()
-        )
+        return project_var_defaults().get(name, default)
 
     @property
     def parse_dir(self) -> Path:
@@ -274,9 +301,10 @@ class DbtProject:
         args += extra or []
         target_dir.mkdir(parents=True, exist_ok=True)
         runner = self._runner(self.manifest if reuse_manifest else None)
-        try:
-            result = runner.invoke(args)
-        finally:
-            release_duckdb_handle()
+        with dbt_environment(self.paths):
+            try:
+                result = runner.invoke(args)
+            finally:
+                release_duckdb_handle()
         error = None if result.exception is None else str(result.exception)
         return Invocation(args=args, target_dir=target_dir, success=result.success, error=error)

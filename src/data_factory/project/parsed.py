@@ -35,13 +35,22 @@ def load_manifest(paths: FactoryPaths, parse_if_missing: bool = True) -> dict:
     raise AssertionError("unreachable")
 
 
-def project_var_defaults() -> dict:
-    """`vars:` of dbt_project.yml: the value a run used when it passed none."""
+def _project_file() -> dict:
     import yaml
 
     try:
         document = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text()) or {}
     except (OSError, yaml.YAMLError):
         return {}
-    found = document.get("vars") or {}
+    return document if isinstance(document, dict) else {}
+
+
+def project_var_defaults() -> dict:
+    """`vars:` of dbt_project.yml: the value a run used when it passed none."""
+    found = _project_file().get("vars") or {}
     return found if isinstance(found, dict) else {}
+
+
+def project_profile_name() -> str:
+    """The `profile:` dbt_project.yml names in profiles/profiles.yml."""
+    return str(_project_file().get("profile") or "default")

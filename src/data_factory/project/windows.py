@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from data_factory.project.manifest import asset_nodes, disabled_assets
 from data_factory.project.parsed import project_var_defaults
+from data_factory.project.roles import roles_of
 
 
 @dataclass
@@ -17,17 +17,9 @@ class WindowRules:
 
     @classmethod
     def from_manifest(cls, manifest: dict | None) -> WindowRules:
-        rules = cls(var_defaults=project_var_defaults())
-        if manifest:
-            nodes = {**asset_nodes(manifest), **disabled_assets(manifest)}
-            for uid, node in nodes.items():
-                meta = {
-                    **(node.get("meta") or {}),
-                    **((node.get("config") or {}).get("meta") or {}),
-                }
-                if meta.get("reads_window_var"):
-                    rules.window_vars[uid] = str(meta["reads_window_var"])
-        return rules
+        return cls(
+            window_vars=dict(roles_of(manifest).window_vars), var_defaults=project_var_defaults()
+        )
 
     def window_days(self, unique_id: str, run_vars: dict) -> int:
         var = self.window_vars.get(unique_id)

@@ -18,10 +18,11 @@ from data_factory.core.clock import utc_now_iso
 from data_factory.core.console import say
 from data_factory.core.errors import FactoryError
 from data_factory.core.partitions import day_range, parse_partition, shift
+from data_factory.landing.landed import landed_days
 from data_factory.project.dbt_runner import DbtProject
+from data_factory.project.manifest import asset_nodes
+from data_factory.project.roles import roles_of
 from data_factory.runs.build import RunOutcome, run_chunk, run_partition
-
-KPI_MODEL_SELECTOR = "ticket_kpi_daily"
 
 
 def _duration(seconds: float) -> str:
@@ -99,6 +100,8 @@ def backfill(
             f"resuming: {len(days) - len(todo)} of {len(days)} day(s) already done by this backfill"
         )
     project.ensure_parsed()  # once, before the clock starts
+    facts = roles_of(project.manifest_dict()).fact_assets  # what progress counts
+    facts_label = ", ".join(sorted(facts)) or "rows"
     outcomes: list[RunOutcome] = []
     started = time.monotonic()
     rows_total = 0
@@ -119,13 +122,13 @@ def backfill(
             fact_rows = sum(
                 a["rows"] or 0
                 for a in outcome.evidence["assets"]
-                if a["asset"] == "ticket_fact" and a["partition"] == outcome.partition
+                if a["asset"] in facts and a["partition"] == outcome.partition
             )
             rows_total += fact_rows
             elapsed = time.monotonic() - started
             eta = elapsed / done * (len(todo) - done)
             say(
-                f"[{done}/{len(todo)}] {outcome.partition} {outcome.status}: ticket_fact "
+                f"[{done}/{len(todo)}] {outcome.partition} {outcome.status}: {facts_label} "
                 f"{fact_rows:,} rows; {rows_total:,} rows so far; elapsed {_duration(elapsed)}, "
                 f"ETA {_duration(eta)}"
             )
@@ -137,36 +140,39 @@ def backfill(
 # replay
 
 
-def downstream_days(project: DbtProject, partition: str) -> list[str]:
-    """Later days whose KPI window [K - lookback, K] contains `partition` and
-    that have landed data (built or to be built)."""
-    lookback = int(project.var("kpi_lookback_days", 30))
-    landed = {
-        p.name.removeprefix("dt=")
-        for p in (project.paths.landing / "tickets").glob("dt=*")
-        if p.is_dir()
-    }
-    return [
-        day for day in day_range(shift(partition, 1), shift(partition, lookback)) if day in landed
-    ]
+def downstream_days(project: DbtProject, partition: str) -> dict[str, list[str]]:
+    """Later landed days whose window reads `partition`, with the models
+    that read it over their window (the manifest's reads_window_var models
+    that are enabled): {day: [model, ...]}, oldest day first."""
+    manifest = project.manifest_dict()
+    roles = roles_of(manifest)
+    enabled = asset_nodes(manifest)
+    landed = set(landed_days(project.paths))
+    readers: dict[str, list[str]] = {}
+    for uid, var in sorted(roles.window_vars.items()):
+        if uid not in enabled:
+            continue
+        window = max(int(project.var(var, 0) or 0), 0)
+        if not window:
+            continue
+        for day in day_range(shift(partition, 1), shift(partition, window)):
+            if day in landed:
+                readers.setdefault(day, []).append(roles.keys[uid])
+    return dict(sorted(readers.items()))
 
 
 def replay(project: DbtProject, partition: str) -> list[RunOutcome]:
     """Re-ingest a day from its (possibly corrected) landing manifest, rebuild
-    it, then rebuild the KPI days that read it."""
+    it, then rebuild every later day that reads it through a window."""
     partition = parse_partition(partition)
     outcomes = [run_partition(project, partition, ingest=True, command="replay")]
     if outcomes[0].status != "success":
         say(f"replay of {partition} did not succeed; downstream days were not rebuilt")
         return outcomes
-    if not project.is_enabled(KPI_MODEL_SELECTOR):
-        return outcomes
     later = downstream_days(project, partition)
-    for index, day in enumerate(later, start=1):
-        say(f"  downstream [{index}/{len(later)}] {day}: {KPI_MODEL_SELECTOR}")
-        outcomes.append(
-            run_partition(project, day, ingest=False, command="replay", select=[KPI_MODEL_SELECTOR])
-        )
+    for index, (day, models) in enumerate(later.items(), start=1):
+        say(f"  downstream [{index}/{len(later)}] {day}: {', '.join(models)}")
+        outcomes.append(run_partition(project, day, ingest=False, command="replay", select=models))
     return outcomes
 
 

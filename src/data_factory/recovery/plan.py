@@ -16,9 +16,11 @@ from pathlib import Path
 
 from data_factory.core.partitions import day_range
 from data_factory.core.paths import FactoryPaths
+from data_factory.landing.landed import landed_days
+from data_factory.project.parsed import load_manifest
+from data_factory.project.roles import ProjectRoles, roles_of
 from data_factory.state.read import read_cells
 
-LANDING_ASSETS = {"ticket_events", "ticket_events_rejected", "landing_manifests"}
 REPLAY_REASONS = {
     "MANIFEST_CHECKSUM_MISMATCH",
     "MANIFEST_FILE_MISSING",
@@ -28,16 +30,6 @@ REPLAY_REASONS = {
     "REJECTED_ROWS_OVER_THRESHOLD",
     "RECONCILIATION_FAILED",
     "LANDING_MISSING",
-}
-RECONCILIATION_CHECKS = ("reconciles_with_landing", "lines_reconcile")
-# upstream first
-LAYER = {
-    "ticket_events": 0,
-    "ticket_events_rejected": 0,
-    "landing_manifests": 0,
-    "stg_helpdesk__ticket_events": 1,
-    "ticket_fact": 2,
-    "ticket_kpi_daily": 3,
 }
 ACTION_ORDER = {"replay": 0, "retry": 1, "backfill": 2, "investigate": 3}
 RUNBOOKS = {
@@ -64,15 +56,6 @@ class PlanItem:
         return asdict(self)
 
 
-def landed_days(paths: FactoryPaths) -> list[str]:
-    root = paths.landing / "tickets"
-    return sorted(
-        p.name.removeprefix("dt=")
-        for p in root.glob("dt=*")
-        if p.is_dir() and (p / "_manifest.json").exists()
-    )
-
-
 def _landing_reasons(cell: dict) -> set[str]:
     if not cell.get("evidence"):
         return set()
@@ -88,19 +71,17 @@ def _landing_reasons(cell: dict) -> set[str]:
     }
 
 
-def classify(cell: dict) -> tuple[str, list[str]] | None:
+def classify(cell: dict, roles: ProjectRoles) -> tuple[str, list[str]] | None:
     """The action for one cell on its own, or None when an upstream cause
     covers it."""
     reasons = set(cell["reasons"])
     status = cell["status"]
     blocking = set((cell.get("checks") or {}).get("blocking") or [])
-    if cell["asset"] in LANDING_ASSETS and status == "failed":
+    if cell["asset"] in roles.landing_assets and status == "failed":
         return "replay", sorted(_landing_reasons(cell) & REPLAY_REASONS or {"LANDING_MISSING"})
     if reasons & REPLAY_REASONS:
         return "replay", sorted(reasons & REPLAY_REASONS)
-    if "CHECK_FAILED" in reasons and any(
-        name.startswith(RECONCILIATION_CHECKS) for name in blocking
-    ):
+    if "CHECK_FAILED" in reasons and blocking & roles.reconciliation_check_names:
         return "replay", ["RECONCILIATION_FAILED", "CHECK_FAILED"]
     if status == "failed" or "BUILD_ERROR" in reasons:
         return "retry", sorted(reasons) or ["BUILD_ERROR"]
@@ -138,7 +119,7 @@ def _from_blocking_run(cell: dict) -> tuple[str, list[str]]:
     )
 
 
-def _command(item: PlanItem) -> str | None:
+def _command(item: PlanItem, landing_assets: set[str]) -> str | None:
     if item.action == "replay":
         return " && ".join(
             f"factory replay --partition {day}" for day in day_range(item.start, item.end)
@@ -148,51 +129,78 @@ def _command(item: PlanItem) -> str | None:
     if item.action == "backfill":
         ingest = (
             " --ingest"
-            if "PARTITION_MISSING" in item.reasons or item.asset in LANDING_ASSETS
+            if "PARTITION_MISSING" in item.reasons or item.asset in landing_assets
             else ""
         )
-        select = "" if item.asset in LANDING_ASSETS or ingest else f" --select {item.asset}"
+        select = "" if item.asset in landing_assets or ingest else f" --select {item.asset}"
         return f"factory backfill --start {item.start} --end {item.end}{select}{ingest}"
     return None
 
 
+def _never_built(
+    cells: list[dict],
+    all_cells: list[dict],
+    paths: FactoryPaths,
+    roles: ProjectRoles,
+    start: str | None,
+    end: str | None,
+) -> list[dict]:
+    """Landed days that no evidence records a build of, and gaps between
+    landed days, as missing cells of the models reconciled with the landing."""
+    built = {(c["asset"], c["partition"]) for c in all_cells if c["status"] != "missing"}
+    wanted = {(c["asset"], c["partition"]) for c in cells}
+    landed = landed_days(paths)
+    found = []
+    for day in day_range(landed[0], landed[-1]) if landed else []:
+        if (start and day < start) or (end and day > end):
+            continue
+        for asset in sorted(roles.fact_assets):
+            if (asset, day) in built or (asset, day) in wanted:
+                continue
+            found.append(
+                {
+                    "asset": asset,
+                    "partition": day,
+                    "status": "missing",
+                    "reasons": ["PARTITION_MISSING"],
+                    "consumable": False,
+                    "checks": {},
+                    "run_id": None,
+                    "evidence": None,
+                }
+            )
+    return found
+
+
+def _window_readers(roles: ProjectRoles, asset: str) -> list[str]:
+    """The models that read `asset`'s days through a window, further down."""
+    uid = next((u for u, key in roles.keys.items() if key == asset), asset)
+    return sorted(roles.keys[u] for u in roles.downstream(uid) if u in roles.window_vars)
+
+
 def make_plan(
-    paths: FactoryPaths, start: str | None = None, end: str | None = None
+    paths: FactoryPaths,
+    start: str | None = None,
+    end: str | None = None,
+    manifest: dict | None = None,
 ) -> list[PlanItem]:
+    """One action per cell that is not consumable, upstream first (the
+    manifest's DAG orders them)."""
+    roles = roles_of(
+        manifest if manifest is not None else load_manifest(paths, parse_if_missing=False)
+    )
+    everything = read_cells(paths, since=start, until=end)
     cells = [
         c
-        for c in read_cells(paths, since=start, until=end)
+        for c in everything
         if c["partition"] and not c["consumable"] and c["status"] != "not_available"
     ]
-    # landed days that were never built at all, and gaps between landed days
-    built_days = {
-        c["partition"]
-        for c in read_cells(paths, since=start, until=end)
-        if c["asset"] == "ticket_fact" and c["status"] != "missing"
-    }
-    landed = landed_days(paths)
-    if landed:
-        for day in day_range(landed[0], landed[-1]):
-            if (start and day < start) or (end and day > end) or day in built_days:
-                continue
-            if not any(c["asset"] == "ticket_fact" and c["partition"] == day for c in cells):
-                cells.append(
-                    {
-                        "asset": "ticket_fact",
-                        "partition": day,
-                        "status": "missing",
-                        "reasons": ["PARTITION_MISSING"],
-                        "consumable": False,
-                        "checks": {},
-                        "run_id": None,
-                        "evidence": None,
-                    }
-                )
+    cells += _never_built(cells, everything, paths, roles, start, end)
 
     roots: dict[tuple[str, str], tuple[str, list[str], str | None]] = {}
     covered: dict[str, list[str]] = {}
-    for cell in sorted(cells, key=lambda c: (c["partition"], LAYER.get(c["asset"], 9))):
-        decision = classify(cell)
+    for cell in sorted(cells, key=lambda c: (c["partition"], roles.order(c["asset"]))):
+        decision = classify(cell, roles)
         key = f"{cell['asset']}@{cell['partition']}"
         if decision is None:
             covered.setdefault(cell["partition"], []).append(key)
@@ -209,12 +217,13 @@ def make_plan(
         roots[(first["asset"], day)] = (action, reasons, first.get("run_id"))
         covered[day] = keys[1:]
 
-    # a root on a landing asset also covers the other landing tables of that day
+    # a root on the landed rows also covers the other landing tables of that day
+    rows = roles.landing_rows_asset
     items: list[PlanItem] = []
     for (asset, day), (action, reasons, run_id) in sorted(
-        roots.items(), key=lambda kv: (LAYER.get(kv[0][0], 9), kv[0][1])
+        roots.items(), key=lambda kv: (roles.order(kv[0][0]), kv[0][1])
     ):
-        if asset in LANDING_ASSETS and asset != "ticket_events" and ("ticket_events", day) in roots:
+        if asset in roles.landing_assets and asset != rows and (rows, day) in roots:
             continue
         item = PlanItem(
             action=action,
@@ -226,7 +235,9 @@ def make_plan(
         )
         item.covers = sorted(covered.get(day, []))
         if action == "replay":
-            item.covers.append(f"ticket_kpi_daily@days reading {day}")
+            item.covers += [
+                f"{reader}@days reading {day}" for reader in _window_readers(roles, asset)
+            ]
         previous = items[-1] if items else None
         if (
             previous
@@ -241,7 +252,7 @@ def make_plan(
             continue
         items.append(item)
     for item in items:
-        item.command = _command(item)
+        item.command = _command(item, roles.landing_assets)
         item.runbook = RUNBOOKS[item.action]
-    items.sort(key=lambda i: (LAYER.get(i.asset, 9), i.start, ACTION_ORDER[i.action]))
+    items.sort(key=lambda i: (roles.order(i.asset), i.start, ACTION_ORDER[i.action]))
     return items

@@ -23,14 +23,9 @@ from data_factory.evidence.store import write_evidence
 from data_factory.landing import spark_export as spark_landing
 from data_factory.landing.ingest import ingest_partition
 from data_factory.project.dbt_runner import DbtProject
-from data_factory.project.manifest import asset_nodes
+from data_factory.project.roles import roles_of
 from data_factory.state.index import record_run_evidence
 from data_factory.warehouse import duckdb_engine as warehouse
-
-FACT_MODEL = "model.ticket_factory.ticket_fact"
-# the dbt check that fact rows = distinct landed event ids, per built day
-FACT_RECONCILE_CHECK = "test.ticket_factory.reconciles_with_landing_ticket_fact_"
-LANDING_SOURCE = "ticket_events"
 
 
 def new_run_id(label: str) -> str:
@@ -49,7 +44,6 @@ class RunOutcome:
 
 def _input_from_report(report) -> dict:
     return {
-        "asset": LANDING_SOURCE,
         "partition": report.partition,
         "status": report.status,
         "manifest_path": report.manifest_path,
@@ -69,7 +63,6 @@ def _input_from_report(report) -> dict:
 
 def _failed_input(partition: str, error: FactoryError, run_id: str) -> dict:
     return {
-        "asset": LANDING_SOURCE,
         "partition": partition,
         "status": "failed",
         "manifest_path": None,
@@ -112,7 +105,6 @@ def _landed_inputs(paths: FactoryPaths, partitions: list[str]) -> dict[str, dict
         connection.close()
     return {
         partition: {
-            "asset": LANDING_SOURCE,
             "partition": partition,
             "status": "not_ingested",
             "manifest_path": str(paths.tickets_partition_dir(partition) / "_manifest.json"),
@@ -310,18 +302,27 @@ def _record_days(
     ]
     count_rows, reconcile = _row_counters(project, manifest)
     row_counts = count_rows(paths, manifest, partitions, executed) if executed else {}
-    fact_relation = (asset_nodes(manifest).get(FACT_MODEL) or {}).get("relation_name")
     if reconciliation is None:
-        fact_check_passed = any(
-            r["unique_id"].startswith(FACT_RECONCILE_CHECK) and r.get("status") == "pass"
-            for r in run_results.get("results", [])
-        )
+        roles = roles_of(manifest)
+        check = roles.reconciliations[0] if roles.reconciliations else None
+        manifests = roles.landing_table("manifests")
+        passed = {
+            r["unique_id"] for r in run_results.get("results", []) if r.get("status") == "pass"
+        }
         reconciliation = reconcile(
             paths,
             partitions,
-            fact_relation if FACT_MODEL in executed else None,
-            fact_check_passed=fact_check_passed,
+            check,
+            manifests.relation if manifests else None,
+            fact_built=check is not None and check.model in executed,
+            check_passed=check is not None and check.check in passed,
         )
+    # the landed rows' asset, as the project names it, on every input
+    landing_asset = roles_of(manifest).landing_rows_asset
+    inputs_by_day = {
+        day: [{**item, "asset": landing_asset} for item in items]
+        for day, items in inputs_by_day.items()
+    }
     outcomes = []
     for partition, run_id in zip(partitions, run_ids, strict=True):
         evidence = build_evidence(

@@ -6,6 +6,7 @@ import duckdb
 
 from data_factory.core.paths import FactoryPaths
 from data_factory.project.manifest import asset_nodes, partition_column
+from data_factory.project.roles import Reconciliation
 
 
 def _connect(paths: FactoryPaths) -> duckdb.DuckDBPyConnection:
@@ -59,29 +60,35 @@ def count_rows(
 def reconcile(
     paths: FactoryPaths,
     partitions: list[str],
-    fact_relation: str | None,
-    fact_check_passed: bool = False,
+    check: Reconciliation | None,
+    manifests_relation: str | None,
+    *,
+    fact_built: bool,
+    check_passed: bool = False,
 ) -> list[dict]:
     """Landing manifest lines = landed + rejected, and fact rows = distinct
-    landed event ids, per partition. With fact_check_passed (the run's
-    reconciles_with_landing check passed over exactly these partitions, so
-    distinct landed ids equal fact rows there) the ids are not counted again."""
-    if not partitions:
+    landed keys, per partition; the relations and columns come from the
+    project's reconciliation check (`check`). With check_passed (that check
+    passed over exactly these partitions, so the distinct landed keys equal
+    the fact rows there) the keys are not counted again, and the entry says
+    which check they were taken from."""
+    if not partitions or check is None or not manifests_relation:
         return []
     connection = _connect(paths)
     try:
         if not all(
             _relation_exists(connection, name)
-            for name in ("raw.landing_manifests", "raw.ticket_events")
+            for name in (manifests_relation, check.landed_relation)
         ):
             return []  # nothing landed to reconcile against (or it is unreachable)
         params = [min(partitions), max(partitions)]
+        borrowed = check_passed and fact_built
         distinct_sql = (
             "null"
-            if fact_check_passed and fact_relation
+            if borrowed
             else (
-                "(select count(distinct e.event_id) from raw.ticket_events as e"
-                " where e.partition_date = m.partition_date)"
+                f"(select count(distinct e.{check.landed_column}) from {check.landed_relation}"
+                f" as e where e.{check.landed_partition_column} = m.partition_date)"
             )
         )
         landing = {
@@ -92,19 +99,20 @@ def reconcile(
                     cast(m.partition_date as varchar),
                     m.total_lines, m.landed_rows, m.rejected_rows,
                     {distinct_sql}
-                from raw.landing_manifests as m
+                from {manifests_relation} as m
                 where m.partition_date between cast(? as date) and cast(? as date)
                 """,
                 params,
             ).fetchall()
         }
         facts: dict[str, int] = {}
-        if fact_relation and _relation_exists(connection, fact_relation):
+        if fact_built and _relation_exists(connection, check.model_relation):
+            column = check.partition_column
             facts = {
                 str(day): int(rows)
                 for day, rows in connection.execute(
-                    f"select cast(event_date as varchar), count(*) from {fact_relation} "
-                    "where event_date between cast(? as date) and cast(? as date) group by 1",
+                    f"select cast({column} as varchar), count(*) from {check.model_relation} "
+                    f"where {column} between cast(? as date) and cast(? as date) group by 1",
                     params,
                 ).fetchall()
             }
@@ -115,27 +123,46 @@ def reconcile(
         if partition not in landing:
             continue
         lines, landed, rejected, distinct_ids = landing[partition]
-        fact_rows = facts.get(partition, 0) if fact_relation else None
-        if distinct_ids is None:  # the passed check says they equal the fact rows
-            distinct_ids = fact_rows
+        fact_rows = facts.get(partition, 0) if fact_built else None
         report.append(
             reconciliation_entry(
-                partition, int(lines), int(landed), int(rejected), int(distinct_ids), fact_rows
+                partition,
+                int(lines),
+                int(landed),
+                int(rejected),
+                # the passed check says the distinct landed keys equal the fact rows
+                fact_rows if distinct_ids is None else int(distinct_ids),
+                fact_rows,
+                ids_from=check.check if distinct_ids is None else None,
             )
         )
     return report
 
 
 def reconciliation_entry(
-    partition: str, lines: int, landed: int, rejected: int, distinct_ids: int, fact_rows: int | None
+    partition: str,
+    lines: int,
+    landed: int,
+    rejected: int,
+    distinct_ids: int,
+    fact_rows: int | None,
+    *,
+    ids_from: str | None = None,
 ) -> dict:
-    """Manifest lines = landed + rejected, and fact rows = distinct landed ids."""
+    """Manifest lines = landed + rejected, and fact rows = distinct landed ids.
+    `ids_from` names the passed check the distinct ids were taken from; None
+    means they were counted in the landed rows."""
     return {
         "partition": partition,
         "manifest_lines": lines,
         "landed_rows": landed,
         "rejected_rows": rejected,
         "distinct_landed_event_ids": distinct_ids,
+        "distinct_landed_event_ids_from": (
+            {"method": "check_passed", "check": ids_from}
+            if ids_from
+            else {"method": "counted", "check": None}
+        ),
         "fact_rows": fact_rows,
         "duplicates_dropped": landed - distinct_ids,
         "balanced": lines == landed + rejected and (fact_rows is None or fact_rows == distinct_ids),

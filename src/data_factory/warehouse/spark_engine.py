@@ -14,11 +14,9 @@ from pathlib import Path
 from data_factory.core.errors import BuildFailed
 from data_factory.core.paths import FactoryPaths
 from data_factory.project.manifest import asset_nodes, partition_column
+from data_factory.project.parsed import project_profile_name
+from data_factory.project.roles import Reconciliation
 from data_factory.warehouse.duckdb_engine import reconciliation_entry
-
-PROFILE_NAME = "ticket_factory"
-LANDING_MANIFESTS = "raw.landing_manifests"
-LANDED_EVENTS = "raw.ticket_events"
 
 
 def profile_parameters(target: str | None) -> dict[str, str]:
@@ -31,7 +29,7 @@ def profile_parameters(target: str | None) -> dict[str, str]:
 
     raw_profiles = read_profile(str(PROFILES_DIR))
     profile = Profile.from_raw_profiles(
-        raw_profiles, PROFILE_NAME, ProfileRenderer({}), target_override=target
+        raw_profiles, project_profile_name(), ProfileRenderer({}), target_override=target
     )
     if profile.credentials.type != "spark":
         raise BuildFailed(
@@ -110,20 +108,24 @@ def count_rows(
 def reconcile(
     paths: FactoryPaths,
     partitions: list[str],
-    fact_relation: str | None,
-    fact_check_passed: bool = False,
+    check: Reconciliation | None,
+    manifests_relation: str | None,
+    *,
+    fact_built: bool,
+    check_passed: bool = False,
     target: str | None = None,
 ) -> list[dict]:
     """Landing manifest lines = landed + rejected, and fact rows = distinct
-    landed event ids, per partition: warehouse.reconcile, read on Spark.
-    The landed ids are always counted here (fact_check_passed is accepted
-    for the same signature)."""
-    if not partitions:
+    landed keys, per partition: duckdb_engine.reconcile, read on Spark. The
+    landed keys are always counted here (check_passed is accepted for the
+    same signature)."""
+    if not partitions or check is None or not manifests_relation:
         return []
     session = spark_session(paths, target)
-    if not _table_exists(session, LANDING_MANIFESTS):
+    if not _table_exists(session, manifests_relation):
         return []
     bounds = {"first": min(partitions), "last": max(partitions)}
+    key, day = check.landed_column, check.landed_partition_column
     landing = {
         row["day"]: row
         for row in session.sql(
@@ -133,15 +135,15 @@ def reconcile(
                 manifests.total_lines,
                 manifests.landed_rows,
                 manifests.rejected_rows,
-                coalesce(events.distinct_ids, 0) as distinct_ids
-            from {LANDING_MANIFESTS} as manifests
+                coalesce(landed.distinct_ids, 0) as distinct_ids
+            from {manifests_relation} as manifests
             left join (
-                select partition_date, count(distinct event_id) as distinct_ids
-                from {LANDED_EVENTS}
-                where partition_date between cast(:first as date) and cast(:last as date)
-                group by partition_date
-            ) as events
-                on manifests.partition_date = events.partition_date
+                select {day} as landed_day, count(distinct {key}) as distinct_ids
+                from {check.landed_relation}
+                where {day} between cast(:first as date) and cast(:last as date)
+                group by {day}
+            ) as landed
+                on manifests.partition_date = landed.landed_day
             where manifests.partition_date
                 between cast(:first as date) and cast(:last as date)
             """,
@@ -149,21 +151,22 @@ def reconcile(
         ).collect()
     }
     facts: dict[str, int] = {}
-    if fact_relation and _table_exists(session, fact_relation):
-        facts = _rows_by_day(session, fact_relation, "event_date", partitions)
+    if fact_built and _table_exists(session, check.model_relation):
+        facts = _rows_by_day(session, check.model_relation, check.partition_column, partitions)
     report = []
     for partition in partitions:
         if partition not in landing:
             continue
         row = landing[partition]
-        lines, landed, rejected, distinct_ids = (
-            int(row["total_lines"]),
-            int(row["landed_rows"]),
-            int(row["rejected_rows"]),
-            int(row["distinct_ids"]),
-        )
-        fact_rows = facts.get(partition, 0) if fact_relation else None
+        fact_rows = facts.get(partition, 0) if fact_built else None
         report.append(
-            reconciliation_entry(partition, lines, landed, rejected, distinct_ids, fact_rows)
+            reconciliation_entry(
+                partition,
+                int(row["total_lines"]),
+                int(row["landed_rows"]),
+                int(row["rejected_rows"]),
+                int(row["distinct_ids"]),
+                fact_rows,
+            )
         )
     return report

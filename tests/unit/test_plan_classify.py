@@ -1,0 +1,52 @@
+"""The planner's classification of one cell, on its own: which action a
+person would take, with the roles of a hand-made project."""
+
+from __future__ import annotations
+
+import pytest
+
+from data_factory.project.roles import LandingTable, ProjectRoles
+from data_factory.recovery.plan import classify
+
+ROLES = ProjectRoles(
+    landing_tables=(LandingTable("source.p.l.orders", "orders", '"raw"."orders"', "shop", "rows"),),
+    reconciliation_check_names=frozenset({"reconciles_order_fact"}),
+)
+
+
+def cell(asset="order_fact", status="materialized", reasons=(), blocking=(), consumable=False):
+    return {
+        "asset": asset,
+        "partition": "2026-11-02",
+        "status": status,
+        "reasons": list(reasons),
+        "checks": {"blocking": list(blocking)},
+        "consumable": consumable,
+        "evidence": None,
+    }
+
+
+@pytest.mark.parametrize(
+    ("given", "action"),
+    [
+        (cell("orders", "failed"), "replay"),  # a refused landing: replay it
+        (cell(reasons=["MANIFEST_CHECKSUM_MISMATCH"]), "replay"),
+        (cell(reasons=["CHECK_FAILED"], blocking=["reconciles_order_fact"]), "replay"),
+        (cell("order_fact", "failed", ["BUILD_ERROR"]), "retry"),
+        (cell(reasons=["CHECK_FAILED"], blocking=["not_null_order_fact_id"]), "investigate"),
+        (cell(status="stale", reasons=["STALE_UPSTREAM_REBUILT"]), "backfill"),
+        (cell(status="missing", reasons=["PARTITION_MISSING"]), "backfill"),
+    ],
+)
+def test_each_kind_of_broken_cell_gets_its_action(given, action):
+    decided = classify(given, ROLES)
+    assert decided is not None and decided[0] == action
+
+
+def test_a_cell_blocked_by_its_upstream_is_covered_by_the_upstream_action():
+    assert classify(cell(status="blocked", reasons=["UPSTREAM_FAILED"]), ROLES) is None
+
+
+def test_a_check_is_a_reconciliation_only_when_the_project_says_so():
+    named_alike = cell(reasons=["CHECK_FAILED"], blocking=["reconciles_something_else"])
+    assert classify(named_alike, ROLES)[0] == "investigate"
