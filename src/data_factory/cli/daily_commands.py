@@ -9,6 +9,7 @@ import click
 
 from data_factory.cli.options import (
     dbt_project,
+    format_option,
     home_paths,
     partition_option,
     resolve_partitions,
@@ -149,55 +150,28 @@ def _run_days(
 @click.command()
 @with_build_options
 @click.pass_context
-def run(ctx, partitions, start, end, select, exclude, enable, disable, output, verbose, dbt_target):
+def run(ctx, partitions, start, end, **options):
     """Ingest each day from its landing manifest, build it with dbt, and write
     one validated evidence file per day to data/evidence/."""
-    days = resolve_partitions(partitions, start, end)
     _run_days(
-        ctx,
-        days,
-        ingest=True,
-        command="run",
-        select=select,
-        exclude=exclude,
-        enable=enable,
-        disable=disable,
-        output=output,
-        verbose=verbose,
-        dbt_target=dbt_target,
+        ctx, resolve_partitions(partitions, start, end), ingest=True, command="run", **options
     )
 
 
 @click.command()
 @with_build_options
 @click.pass_context
-def build(
-    ctx, partitions, start, end, select, exclude, enable, disable, output, verbose, dbt_target
-):
+def build(ctx, partitions, start, end, **options):
     """Build days already landed (no ingest) and write evidence for each."""
     days = resolve_partitions(partitions, start, end)
-    _run_days(
-        ctx,
-        days,
-        ingest=False,
-        command="build",
-        select=select,
-        exclude=exclude,
-        enable=enable,
-        disable=disable,
-        output=output,
-        verbose=verbose,
-        dbt_target=dbt_target,
-    )
+    _run_days(ctx, days, ingest=False, command="build", **options)
 
 
 @click.command()
 @partition_option(multiple=True)
 @click.option("--start", help="First day of a range.")
 @click.option("--end", help="Last day of a range (inclusive).")
-@click.option(
-    "--format", "output", type=click.Choice(["table", "json"]), default="table", show_default=True
-)
+@format_option
 @click.pass_context
 def ingest(ctx, partitions, start, end, output):
     """Verify each day's landing manifest and land its lines into

@@ -41,6 +41,15 @@ def resolve_partitions(
     return sorted(set(chosen))
 
 
+format_option = click.option(
+    "--format",
+    "output",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="How to print the result on stdout.",
+)
+
 SWITCH_OPTIONS = [
     click.option(
         "--enable",
@@ -69,14 +78,7 @@ BUILD_OPTIONS = [
     ),
     click.option("--exclude", multiple=True, help="dbt exclusion (repeatable)."),
     *SWITCH_OPTIONS,
-    click.option(
-        "--format",
-        "output",
-        type=click.Choice(["table", "json"]),
-        default="table",
-        show_default=True,
-        help="How to print the result on stdout.",
-    ),
+    format_option,
     click.option(
         "--verbose", "-v", is_flag=True, help="Show every dbt node as it finishes (stderr)."
     ),
@@ -127,13 +129,3 @@ def locked(ctx, command: str, subject: str):
     from data_factory.warehouse.locking import warehouse_lock
 
     return warehouse_lock(home_paths(ctx).warehouse, f"{command}-{subject}", f"factory {command}")
-
-
-format_option = click.option(
-    "--format",
-    "output",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="How to print the result on stdout.",
-)

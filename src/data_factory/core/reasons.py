@@ -20,7 +20,7 @@ REASON_CODES: dict[str, str] = {
     "INVALID_TYPE": "A field has the wrong JSON type, or event_at is not a UTC ISO-8601 timestamp.",
     "EVENT_OUTSIDE_PARTITION": "The event's timestamp is not on the partition's day.",
     "ROWS_REJECTED": (
-        "Some lines were rejected; each is kept with its reason in raw.ticket_events_rejected."
+        "Some lines were rejected; each is kept with its reason in the rejected-lines table."
     ),
     "REJECTED_ROWS_OVER_THRESHOLD": "The share of rejected lines is above the allowed threshold.",
     "SCHEMA_DRIFT": "Lines carry fields the factory does not know; they were landed without them.",
