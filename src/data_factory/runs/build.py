@@ -8,7 +8,6 @@ import json
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -25,7 +24,8 @@ from data_factory.landing.ingest import ingest_partition
 from data_factory.project.dbt_runner import DbtProject
 from data_factory.project.roles import roles_of
 from data_factory.state.index import record_run_evidence
-from data_factory.warehouse import duckdb_engine as warehouse
+from data_factory.warehouse.connect import adapter_type, open_engine
+from data_factory.warehouse.counts import count_rows, reconcile, reconciliation_entry
 
 
 def new_run_id(label: str) -> str:
@@ -124,20 +124,28 @@ def _landed_inputs(paths: FactoryPaths, partitions: list[str]) -> dict[str, dict
     }
 
 
-def _adapter_type(manifest: dict) -> str | None:
-    return (manifest.get("metadata") or {}).get("adapter_type")
-
-
-def _row_counters(project: DbtProject, manifest: dict):
-    """count_rows and reconcile for the engine dbt builds into."""
-    if _adapter_type(manifest) == "spark":
-        from data_factory.warehouse import spark_engine as spark_warehouse
-
-        return (
-            partial(spark_warehouse.count_rows, target=project.target),
-            partial(spark_warehouse.reconcile, target=project.target),
+def _count_and_reconcile(
+    project: DbtProject, manifest: dict, partitions: list[str], run_results: dict
+) -> tuple[dict, list[dict]]:
+    """Rows per built asset and day, and the day's reconciliation, counted in
+    the warehouse the manifest's target builds into."""
+    results = run_results.get("results", [])
+    executed = [r["unique_id"] for r in results if r.get("status") == "success"]
+    passed = {r["unique_id"] for r in results if r.get("status") == "pass"}
+    roles = roles_of(manifest)
+    check = roles.reconciliations[0] if roles.reconciliations else None
+    manifests = roles.landing_table("manifests")
+    with open_engine(project.paths, manifest, project.target) as engine:
+        row_counts = count_rows(engine, manifest, partitions, executed) if executed else {}
+        reconciliation = reconcile(
+            engine,
+            partitions,
+            check,
+            manifests.relation if manifests else None,
+            fact_built=check is not None and check.model in executed,
+            check_passed=check is not None and check.check in passed,
         )
-    return warehouse.count_rows, warehouse.reconcile
+    return row_counts, reconciliation
 
 
 def run_partition(
@@ -157,7 +165,7 @@ def run_partition(
     not_attempted = None
     # On Spark the sources are Parquet copies of the landed day: with the
     # Spark landing enabled, the ingest writes them after it commits.
-    on_spark = project.target is not None and _adapter_type(project.manifest_dict()) == "spark"
+    on_spark = project.target is not None and adapter_type(project.manifest_dict()) == "spark"
     if on_spark:
         spark_landing.enable(paths)
 
@@ -226,7 +234,7 @@ def record_ingest(
     # the ingest has just reconciled its day; a refused day shows what was landed before
     reconciliation = (
         [
-            warehouse.reconciliation_entry(
+            reconciliation_entry(
                 partition,
                 report.manifest_lines,
                 report.landed_rows,
@@ -300,23 +308,11 @@ def _record_days(
     executed = [
         r["unique_id"] for r in run_results.get("results", []) if r.get("status") in ("success",)
     ]
-    count_rows, reconcile = _row_counters(project, manifest)
-    row_counts = count_rows(paths, manifest, partitions, executed) if executed else {}
-    if reconciliation is None:
-        roles = roles_of(manifest)
-        check = roles.reconciliations[0] if roles.reconciliations else None
-        manifests = roles.landing_table("manifests")
-        passed = {
-            r["unique_id"] for r in run_results.get("results", []) if r.get("status") == "pass"
-        }
-        reconciliation = reconcile(
-            paths,
-            partitions,
-            check,
-            manifests.relation if manifests else None,
-            fact_built=check is not None and check.model in executed,
-            check_passed=check is not None and check.check in passed,
-        )
+    if executed or reconciliation is None:
+        row_counts, counted = _count_and_reconcile(project, manifest, partitions, run_results)
+        reconciliation = counted if reconciliation is None else reconciliation
+    else:
+        row_counts = {}
     # the landed rows' asset, as the project names it, on every input
     landing_asset = roles_of(manifest).landing_rows_asset
     inputs_by_day = {
@@ -399,7 +395,7 @@ def run_chunk(
     started_at = utc_now_iso()
     label = f"{partitions[0]}..{partitions[-1]}"
     chunk_dir = paths.runs / new_run_id(f"{partitions[0]}_{partitions[-1]}")
-    if project.target is not None and _adapter_type(project.manifest_dict()) == "spark":
+    if project.target is not None and adapter_type(project.manifest_dict()) == "spark":
         spark_landing.enable(paths)
         for partition in partitions:
             spark_landing.export_from_warehouse(paths, partition)

@@ -1,0 +1,37 @@
+"""The warehouse behind one interface: what the factory asks of DuckDB or
+Spark to count rows and reconcile them, written once in counts.py.
+
+SQL handed to `rows` is the dialect both engines read (standard `cast`,
+`count(distinct ...)`, joins) with named parameters written `:name`.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from types import TracebackType
+
+
+class Engine(ABC):
+    """One open connection to the warehouse a dbt target builds into."""
+
+    @abstractmethod
+    def exists(self, relation: str) -> bool:
+        """Whether a relation (as the manifest's relation_name writes it) exists."""
+
+    @abstractmethod
+    def rows(self, sql: str, parameters: dict | None = None) -> list[tuple]:
+        """The rows of one query, as tuples."""
+
+    def close(self) -> None:  # noqa: B027 - an engine without a connection has nothing to close
+        """Release the connection."""
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
