@@ -1,1 +1,0 @@
-"""Unit tests: pure functions on small hand-made inputs. No dbt, no warehouse."""
