@@ -11,7 +11,16 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-PROJECT_DIR = Path(__file__).resolve().parents[3]
+# The factory's own repository: its evidence schema and runbooks.
+FACTORY_ROOT = Path(__file__).resolve().parents[3]
+# The dbt project it runs: this repository's, or another one named by
+# FACTORY_PROJECT_DIR (a copy with a model of its own, say). It reads its roles
+# from that project's manifest, so nothing else has to change.
+PROJECT_DIR = (
+    Path(os.environ["FACTORY_PROJECT_DIR"]).resolve()
+    if os.environ.get("FACTORY_PROJECT_DIR")
+    else FACTORY_ROOT
+)
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,10 @@ from pathlib import Path
 import jsonschema_rs
 
 from data_factory.core.errors import FactoryError
-from data_factory.core.paths import PROJECT_DIR
+from data_factory.core.paths import FACTORY_ROOT
 from data_factory.evidence.artifacts import load_json_object
 
-SCHEMA_PATH = PROJECT_DIR / "schemas" / "run_evidence.schema.json"
+SCHEMA_PATH = FACTORY_ROOT / "schemas" / "run_evidence.schema.json"
 
 
 @lru_cache(maxsize=1)
