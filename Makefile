@@ -4,7 +4,7 @@
 #   make test       the lint gates and every test: unit, CLI, real dbt builds on
 #                   generated data, Spark (installs the test, lint and spark extras)
 # And for us, while working:
-#   make test-fast  the lint gates of Python and the unit tests, in well under a minute
+#   make test-fast  the lint gates (Python, SQL) and the unit tests, in well under a minute
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -84,7 +84,7 @@ lint-sql: $(FAST_STAMP)
 
 lint: lint-python lint-sql
 
-test-fast: lint-python
+test-fast: lint-python lint-sql
 	$(BIN)/python -m pytest tests/unit -q
 
 test: $(DEV_STAMP) browser lint
