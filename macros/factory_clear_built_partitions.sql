@@ -2,7 +2,9 @@
     {#- Pre-hook of the partitioned marts: SQL that empties the partitions
         this invocation builds, on adapters whose incremental strategy would
         otherwise keep them. -#}
-    {{ return(adapter.dispatch('factory_clear_built_partitions', 'ticket_factory')()) }}
+    {{ return(adapter.dispatch(
+        'factory_clear_built_partitions', 'ticket_factory'
+    )()) }}
 {% endmacro %}
 
 {% macro default__factory_clear_built_partitions() %}
@@ -26,8 +28,8 @@
     {%- set column = (config.get('meta') or {}).get('partition_column') -%}
     {%- if not column -%}
         {{ exceptions.raise_compiler_error(
-            "factory_clear_built_partitions needs meta.partition_column on model "
-            ~ model.name
+            "factory_clear_built_partitions needs meta.partition_column"
+            ~ " on model " ~ model.name
         ) }}
     {%- endif -%}
     {%- if factory_partition_range() is none -%}
@@ -37,5 +39,7 @@
     {%- for day in factory_days_to_build(existing, column) -%}
         {%- do specs.append('partition (' ~ column ~ " = '" ~ day ~ "')") -%}
     {%- endfor -%}
-    {{ return('alter table ' ~ existing ~ ' drop if exists ' ~ specs | join(', ')) }}
+    {{ return(
+        'alter table ' ~ existing ~ ' drop if exists ' ~ specs | join(', ')
+    ) }}
 {% endmacro %}

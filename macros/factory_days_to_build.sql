@@ -23,7 +23,8 @@
     {%- set last = modules.datetime.date.fromisoformat(days[1]) -%}
     {%- set result = [] -%}
     {%- for offset in range((last - first).days + 1) -%}
-        {%- do result.append((first + modules.datetime.timedelta(days=offset)).isoformat()) -%}
+        {%- set day = first + modules.datetime.timedelta(days=offset) -%}
+        {%- do result.append(day.isoformat()) -%}
     {%- endfor -%}
     {{ return(result) }}
 {% endmacro %}

@@ -4,10 +4,13 @@
         accepted as well as a string. Nothing else reaches SQL: this is the
         injection guard for every place the partition is interpolated. -#}
     {%- set text = value | string -%}
-    {%- set shape = modules.re.fullmatch('([0-9]{4})-([0-9]{2})-([0-9]{2})', text) -%}
+    {%- set shape = modules.re.fullmatch(
+        '([0-9]{4})-([0-9]{2})-([0-9]{2})', text
+    ) -%}
     {%- if shape is none -%}
         {{ exceptions.raise_compiler_error(
-            "var '" ~ var_name ~ "' must be a calendar day written YYYY-MM-DD, got "
+            "var '" ~ var_name
+            ~ "' must be a calendar day written YYYY-MM-DD, got "
             ~ (text | tojson)
         ) }}
     {%- endif -%}
@@ -15,10 +18,14 @@
     {%- set month = shape.group(2) | int -%}
     {%- set day = shape.group(3) | int -%}
     {%- set is_leap = (year % 4 == 0 and year % 100 != 0) or year % 400 == 0 -%}
-    {%- set month_days = [31, 29 if is_leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] -%}
-    {%- if year < 1 or month < 1 or month > 12 or day < 1 or day > month_days[month - 1] -%}
+    {%- set month_days = [
+        31, 29 if is_leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
+    ] -%}
+    {%- if year < 1 or month < 1 or month > 12
+        or day < 1 or day > month_days[month - 1] -%}
         {{ exceptions.raise_compiler_error(
-            "var '" ~ var_name ~ "' is not a real calendar day: " ~ (text | tojson)
+            "var '" ~ var_name ~ "' is not a real calendar day: "
+            ~ (text | tojson)
         ) }}
     {%- endif -%}
     {{ return(text) }}

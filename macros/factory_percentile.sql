@@ -1,5 +1,7 @@
 {% macro factory_percentile(expression, fraction) %}
-    {{ return(adapter.dispatch('factory_percentile', 'ticket_factory')(expression, fraction)) }}
+    {{ return(adapter.dispatch('factory_percentile', 'ticket_factory')(
+        expression, fraction
+    )) }}
 {% endmacro %}
 
 {% macro default__factory_percentile(expression, fraction) %}

@@ -1,7 +1,9 @@
 {% macro factory_register_spark_sources() %}
     {#- on-run-start hook. Returns no SQL of its own: the adapter variant runs
         whatever its engine needs so that the dbt sources resolve. -#}
-    {{ return(adapter.dispatch('factory_register_spark_sources', 'ticket_factory')()) }}
+    {{ return(adapter.dispatch(
+        'factory_register_spark_sources', 'ticket_factory'
+    )()) }}
 {% endmacro %}
 
 {% macro default__factory_register_spark_sources() %}
@@ -66,16 +68,20 @@
         if source.source_name == 'helpdesk' and source.name in tables -%}
         {%- set relation = api.Relation.create(
             schema=source.schema, identifier=source.identifier) -%}
-        {%- set expected = tables[source.name] + [('partition_date', 'date')] -%}
+        {%- set expected = tables[source.name]
+            + [('partition_date', 'date')] -%}
         {%- set location = (root ~ '/' ~ source.name)
             | replace('\\', '\\\\') | replace("'", "\\'") -%}
         {%- do run_query('create database if not exists ' ~ source.schema) -%}
         {%- set existing = adapter.get_relation(
-            database=none, schema=source.schema, identifier=source.identifier) -%}
+            database=none, schema=source.schema,
+            identifier=source.identifier) -%}
         {%- if existing is not none -%}
             {%- set found = [] -%}
             {%- for column in adapter.get_columns_in_relation(existing) -%}
-                {%- do found.append((column.name | lower, column.dtype | lower)) -%}
+                {%- do found.append(
+                    (column.name | lower, column.dtype | lower)
+                ) -%}
             {%- endfor -%}
             {%- if found != expected -%}
                 {%- do adapter.drop_relation(existing) -%}

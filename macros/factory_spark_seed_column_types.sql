@@ -6,8 +6,10 @@
     {%- set declared = model['config'].get('column_types') or {} -%}
     {%- set types = [] -%}
     {%- for name in agate_table.column_names -%}
-        {%- set type = declared.get(name) or adapter.convert_type(agate_table, loop.index0) -%}
-        {%- if type | trim | lower in ('varchar', 'text', 'character varying') -%}
+        {%- set type = declared.get(name)
+            or adapter.convert_type(agate_table, loop.index0) -%}
+        {%- if type | trim | lower
+            in ('varchar', 'text', 'character varying') -%}
             {%- set type = 'string' -%}
         {%- endif -%}
         {%- do types.append(type) -%}

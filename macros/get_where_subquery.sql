@@ -9,14 +9,18 @@
     {%- if where -%}
         {%- do clauses.append('(' ~ where ~ ')') -%}
     {%- endif -%}
-    {%- set scoped = (config.get('meta') or {}).get('partition_scoped', true) -%}
+    {%- set scoped = (config.get('meta') or {}).get(
+        'partition_scoped', true
+    ) -%}
     {%- set partition_column = factory_partition_column_of(relation) -%}
-    {%- if scoped and partition_column and factory_partition_range() is not none -%}
+    {%- if scoped and partition_column
+        and factory_partition_range() is not none -%}
         {%- do clauses.append(factory_partition_filter(partition_column)) -%}
     {%- endif -%}
     {%- if clauses -%}
         {%- set filtered -%}
-            (select * from {{ relation }} where {{ clauses | join(' and ') }}) dbt_subquery
+            (select * from {{ relation }} where {{ clauses | join(' and ') }})
+            as dbt_subquery
         {%- endset -%}
         {{ return(filtered) }}
     {%- endif -%}

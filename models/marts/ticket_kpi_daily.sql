@@ -9,7 +9,8 @@ ticket_fact as (
 
     select * from {{ ref('ticket_fact') }}
     {%- if kpi_days %}
-        where event_date between
+        where
+            event_date between
             cast('{{ factory_shift_day(kpi_days[0], -lookback_days) }}' as date)
             and cast('{{ kpi_days[-1] }}' as date)
     {%- else %}
@@ -137,7 +138,7 @@ first_responses as (
     inner join ticket_durations
         on
             kpi_windows.kpi_date = ticket_durations.first_responded_date
-            and ticket_durations.created_date >= kpi_windows.window_start_date
+            and kpi_windows.window_start_date <= ticket_durations.created_date
     group by kpi_windows.kpi_date
 
 ),
@@ -152,7 +153,7 @@ resolutions as (
     inner join ticket_durations
         on
             kpi_windows.kpi_date = ticket_durations.first_resolved_date
-            and ticket_durations.created_date >= kpi_windows.window_start_date
+            and kpi_windows.window_start_date <= ticket_durations.created_date
     group by kpi_windows.kpi_date
 
 ),
@@ -167,15 +168,15 @@ backlog as (
     from kpi_windows
     inner join status_segments
         on
-            status_segments.segment_start_at < kpi_windows.day_end_at
+            kpi_windows.day_end_at > status_segments.segment_start_at
             and (
                 status_segments.segment_end_at is null
-                or status_segments.segment_end_at >= kpi_windows.day_end_at
+                or kpi_windows.day_end_at <= status_segments.segment_end_at
             )
     inner join ticket_durations
         on
             status_segments.ticket_id = ticket_durations.ticket_id
-            and ticket_durations.created_date >= kpi_windows.window_start_date
+            and kpi_windows.window_start_date <= ticket_durations.created_date
     where status_segments.status not in ('solved', 'closed')
     group by kpi_windows.kpi_date
 

@@ -1,4 +1,11 @@
-{% test reconciles_with_landing(model, column_name, landed, landed_column, landed_partition_column, partition_column) %}
+{% test reconciles_with_landing(
+    model,
+    column_name,
+    landed,
+    landed_column,
+    landed_partition_column,
+    partition_column
+) %}
 {#- Fails for every built partition where the model's rows differ from the
     distinct landed keys of the same partition. -#}
 with

@@ -12,7 +12,8 @@ select
     other.{{ partition_column }} as other_partition
 from {{ model }} as built
 inner join {{ model }} as other
-    on other.{{ column_name }} = built.{{ column_name }}
-where {{ factory_partition_filter('built.' ~ partition_column) }}
+    on built.{{ column_name }} = other.{{ column_name }}
+where
+    {{ factory_partition_filter('built.' ~ partition_column) }}
     and not ({{ factory_partition_filter('other.' ~ partition_column) }})
 {% endtest %}
