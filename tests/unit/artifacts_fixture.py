@@ -62,15 +62,25 @@ def run_results(**statuses: str) -> dict:
         ERROR_CHECK: "pass",
         WARN_CHECK: "pass",
     }
-    names = {"seed": SEED, "staging": STAGING, "fact": FACT, "error_check": ERROR_CHECK,
-             "warn_check": WARN_CHECK}
+    names = {
+        "seed": SEED,
+        "staging": STAGING,
+        "fact": FACT,
+        "error_check": ERROR_CHECK,
+        "warn_check": WARN_CHECK,
+    }
     for name, status in statuses.items():
         defaults[names[name]] = status
     return {
         "metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/run-results/v6.json"},
         "results": [
-            {"unique_id": uid, "status": status, "execution_time": 0.5, "message": None,
-             "failures": 3 if status in ("fail", "warn") else 0}
+            {
+                "unique_id": uid,
+                "status": status,
+                "execution_time": 0.5,
+                "message": None,
+                "failures": 3 if status in ("fail", "warn") else 0,
+            }
             for uid, status in defaults.items()
         ],
         "args": {"which": "build", "vars": {"partition": "2026-11-02"}},

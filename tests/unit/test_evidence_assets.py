@@ -14,8 +14,11 @@ def entries(results, partitions=("2026-11-02",), **kwargs) -> dict:
 
 
 def test_a_clean_build_materializes_every_asset_with_its_counts():
-    cells = entries(run_results(), row_counts={(FACT, "2026-11-02"): 42},
-                    input_status={"2026-11-02": "materialized"})
+    cells = entries(
+        run_results(),
+        row_counts={(FACT, "2026-11-02"): 42},
+        input_status={"2026-11-02": "materialized"},
+    )
     fact = cells[(FACT, "2026-11-02")]
     assert fact["status"] == "materialized"
     assert fact["rows"] == 42
@@ -57,8 +60,9 @@ def test_a_build_error_fails_the_model_and_blocks_what_reads_it():
 
 def test_a_refused_landing_fails_the_source_and_nothing_is_attempted():
     empty = {"results": [], "args": {}}
-    cells = entries(empty, input_status={"2026-11-02": "failed"},
-                    not_attempted_reason="UPSTREAM_FAILED")
+    cells = entries(
+        empty, input_status={"2026-11-02": "failed"}, not_attempted_reason="UPSTREAM_FAILED"
+    )
     assert cells[(SOURCE, "2026-11-02")]["status"] == "failed"
     assert cells[(FACT, "2026-11-02")]["status"] == "blocked"
     assert "UPSTREAM_FAILED" in cells[(FACT, "2026-11-02")]["reason_codes"]
