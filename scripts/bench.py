@@ -50,7 +50,9 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 BENCH_SCRIPT = Path(__file__).resolve()
 BIN_DIR = Path(sys.executable).parent
-FACTORY = BIN_DIR / "factory"
+# the factory this interpreter imports (the checkout's src/, as the tests run it), not the
+# venv's console script: one made by an install of another checkout imports a stale layout
+FACTORY = [sys.executable, "-m", "data_factory.cli"]
 DBT = BIN_DIR / "dbt"
 README = PROJECT_DIR / "README.md"
 README_START = "<!-- bench:start -->"
@@ -189,7 +191,7 @@ def measured(
 
 
 def factory_cmd(home: Path, *args) -> list:
-    return [FACTORY, "--home", home, *args]
+    return [*FACTORY, "--home", home, *args]
 
 
 def worker_cmd(name: str, *args) -> list:
@@ -274,7 +276,7 @@ def factory_help(*words: str) -> str:
     key = " ".join(words)
     if key not in _HELP_CACHE:
         result = subprocess.run(
-            [str(FACTORY), *words, "--help"],
+            [*FACTORY, *words, "--help"],
             cwd=PROJECT_DIR,
             env=child_env(),
             capture_output=True,
