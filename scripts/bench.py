@@ -1281,46 +1281,32 @@ def worker_read_json(database: str, file_list: str) -> dict:
 
 
 class StageClock:
-    """Adds up the seconds spent in wrapped functions, by stage."""
+    """The seconds of each stage of a run, added up: the `stages` hook of
+    runs.build.run_partition."""
 
-    def __init__(self):
-        self.seconds: dict[str, float] = {}
+    def __init__(self, stages: tuple[str, ...]):
+        self.seconds = dict.fromkeys(stages, 0.0)
 
-    def wrap(self, stage: str, function: Callable) -> Callable:
-        def timed_call(*args, **kwargs):
-            started = time.perf_counter()
-            try:
-                return function(*args, **kwargs)
-            finally:
-                self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - started
-
-        return timed_call
+    def __call__(self, stage: str, seconds: float) -> None:
+        self.seconds[stage] += seconds
 
 
 def worker_build_day(home: str, partition: str) -> dict:
     """One day's factory build in a process that has parsed and warmed up."""
     from data_factory.core.paths import FactoryPaths
     from data_factory.project.dbt_runner import DbtProject
-    from data_factory.runs import build as builds
-    from data_factory.warehouse import duckdb_engine as warehouse
+    from data_factory.runs.build import STAGES, run_partition
 
     project = DbtProject(FactoryPaths(Path(home).resolve()))
     project.ensure_parsed()
-    builds.run_partition(project, partition, ingest=False, command="build")  # warm-up
-    clock = StageClock()
-    project.invoke = clock.wrap("dbt_s", project.invoke)
-    # stages are timed by wrapping the names builds.py calls them by
-    builds.build_evidence = clock.wrap("evidence_s", builds.build_evidence)
-    builds.write_evidence = clock.wrap("evidence_s", builds.write_evidence)
-    builds.record_run_evidence = clock.wrap("state_s", builds.record_run_evidence)
-    warehouse.count_rows = clock.wrap("counts_s", warehouse.count_rows)
-    warehouse.reconcile = clock.wrap("counts_s", warehouse.reconcile)
+    run_partition(project, partition, ingest=False, command="build")  # warm-up
+    clock = StageClock(STAGES)
     started = time.perf_counter()
-    outcome = builds.run_partition(project, partition, ingest=False, command="build")
+    outcome = run_partition(project, partition, ingest=False, command="build", stages=clock)
     total = time.perf_counter() - started
     if outcome.status != "success":
         raise SystemExit(f"the build of {partition} did not succeed: {outcome.evidence_path}")
-    stages = {k: round(v, 4) for k, v in clock.seconds.items()}
+    stages = {f"{stage}_s": round(seconds, 4) for stage, seconds in clock.seconds.items()}
     other = total - sum(clock.seconds.values())
     return {"total_s": round(total, 4), **stages, "other_s": round(other, 4)}
 

@@ -1,15 +1,23 @@
 """A factory run: ingest (optional), build one partition with dbt, count,
 reconcile, and write validated evidence. One evidence file per partition, so
-an interrupted range loses at most the partition in flight."""
+an interrupted range loses at most the partition in flight.
+
+`run_partition` takes an optional `stages` hook that is told how long each
+stage of the run took (see `StageHook`); the benchmarks time a day's build
+with it."""
 
 from __future__ import annotations
 
 import json
 import secrets
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
+from typing import Literal, get_args
 
 import duckdb
 
@@ -31,6 +39,27 @@ FACT_MODEL = "model.ticket_factory.ticket_fact"
 # the dbt check that fact rows = distinct landed event ids, per built day
 FACT_RECONCILE_CHECK = "test.ticket_factory.reconciles_with_landing_ticket_fact_"
 LANDING_SOURCE = "ticket_events"
+
+Stage = Literal["dbt", "counts", "evidence", "state"]
+STAGES: tuple[Stage, ...] = get_args(Stage)
+StageHook = Callable[[Stage, float], None]
+"""Called with (stage, seconds) as each stage of a run ends: "dbt" the dbt
+invocation, "counts" row counts and reconciliation, "evidence" building and
+writing a day's evidence, "state" indexing the evidence into the state store.
+A stage can be reported several times in one run (counts twice, evidence once
+per day): add them up. Without a hook (None, the default) nothing is timed."""
+
+
+@contextmanager
+def _stage(stages: StageHook | None, name: Stage) -> Iterator[None]:
+    if stages is None:
+        yield
+        return
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        stages(name, time.perf_counter() - started)
 
 
 def new_run_id(label: str) -> str:
@@ -157,6 +186,7 @@ def run_partition(
     select: list[str] | None = None,
     exclude: list[str] | None = None,
     extra_vars: dict | None = None,
+    stages: StageHook | None = None,
 ) -> RunOutcome:
     paths = project.paths
     run_id = new_run_id(partition)
@@ -201,7 +231,7 @@ def run_partition(
         dbt_args: list[str] = []
     else:
         run_results, dbt_args = _invoke_build(
-            project, target_dir, vars_, select, exclude, label=partition
+            project, target_dir, vars_, select, exclude, label=partition, stages=stages
         )
     (outcome,) = _record_days(
         project,
@@ -214,6 +244,7 @@ def run_partition(
         select=select,
         not_attempted=not_attempted,
         run_ids=[run_id],
+        stages=stages,
     )
     return outcome
 
@@ -264,15 +295,19 @@ def record_ingest(
 
 
 def _invoke_build(
-    project: DbtProject, target_dir: Path, vars_: dict, select, exclude, label: str
+    project: DbtProject,
+    target_dir: Path,
+    vars_: dict,
+    select,
+    exclude,
+    label: str,
+    stages: StageHook | None = None,
 ) -> tuple[dict, list[str]]:
-    invocation = project.invoke(
-        "build",
-        target_dir,
-        vars=vars_,
-        select=select,
-        exclude=[*(exclude or []), *project.once_per_process_exclusions()],
-    )
+    exclusions = [*(exclude or []), *project.once_per_process_exclusions()]
+    with _stage(stages, "dbt"):
+        invocation = project.invoke(
+            "build", target_dir, vars=vars_, select=select, exclude=exclusions
+        )
     if not invocation.run_results_path.exists():
         raise BuildFailed(
             "BUILD_ERROR",
@@ -299,51 +334,58 @@ def _record_days(
     run_ids: list[str],
     reuse_last_parse: bool = False,
     reconciliation: list[dict] | None = None,
+    stages: StageHook | None = None,
 ) -> list[RunOutcome]:
     """Count, reconcile and write one validated evidence file per day, then
     update the state from it. A day's state changes only once its evidence
-    is on disk."""
+    is on disk. `stages` is told the seconds of counts, evidence and state."""
     paths = project.paths
     manifest = project.manifest_dict(reuse_last_parse)
     executed = [
         r["unique_id"] for r in run_results.get("results", []) if r.get("status") in ("success",)
     ]
     count_rows, reconcile = _row_counters(project, manifest)
-    row_counts = count_rows(paths, manifest, partitions, executed) if executed else {}
+    row_counts: dict = {}
+    if executed:
+        with _stage(stages, "counts"):
+            row_counts = count_rows(paths, manifest, partitions, executed)
     fact_relation = (asset_nodes(manifest).get(FACT_MODEL) or {}).get("relation_name")
     if reconciliation is None:
         fact_check_passed = any(
             r["unique_id"].startswith(FACT_RECONCILE_CHECK) and r.get("status") == "pass"
             for r in run_results.get("results", [])
         )
-        reconciliation = reconcile(
-            paths,
-            partitions,
-            fact_relation if FACT_MODEL in executed else None,
-            fact_check_passed=fact_check_passed,
-        )
+        with _stage(stages, "counts"):
+            reconciliation = reconcile(
+                paths,
+                partitions,
+                fact_relation if FACT_MODEL in executed else None,
+                fact_check_passed=fact_check_passed,
+            )
     outcomes = []
     for partition, run_id in zip(partitions, run_ids, strict=True):
-        evidence = build_evidence(
-            run_id=run_id,
-            kind="factory_run",
-            command=command,
-            started_at=started_at,
-            run_results=run_results,
-            manifest=manifest,
-            partitions=[partition],
-            inputs=inputs_by_day.get(partition, []),
-            row_counts={
-                key: rows for key, rows in row_counts.items() if key[1] in (partition, None)
-            },
-            reconciliation=[r for r in reconciliation if r["partition"] == partition],
-            selection=select,
-            target=project.target or "duckdb",
-            not_attempted_reason=not_attempted,
-            dbt_args=dbt_args,
-            approvals=active_approvals(paths, partition, manifest),
-        )
-        path = write_evidence(evidence, paths.evidence / f"{run_id}.json")
+        approvals = active_approvals(paths, partition, manifest)
+        with _stage(stages, "evidence"):
+            evidence = build_evidence(
+                run_id=run_id,
+                kind="factory_run",
+                command=command,
+                started_at=started_at,
+                run_results=run_results,
+                manifest=manifest,
+                partitions=[partition],
+                inputs=inputs_by_day.get(partition, []),
+                row_counts={
+                    key: rows for key, rows in row_counts.items() if key[1] in (partition, None)
+                },
+                reconciliation=[r for r in reconciliation if r["partition"] == partition],
+                selection=select,
+                target=project.target or "duckdb",
+                not_attempted_reason=not_attempted,
+                dbt_args=dbt_args,
+                approvals=approvals,
+            )
+            path = write_evidence(evidence, paths.evidence / f"{run_id}.json")
         outcomes.append(
             RunOutcome(
                 run_id=run_id,
@@ -355,7 +397,8 @@ def _record_days(
         )
     # only now, with every day's evidence validated and on disk, does the state
     # change, in one transaction (a crash before it: the next apply indexes them)
-    record_run_evidence(paths, [outcome.evidence_path for outcome in outcomes], manifest)
+    with _stage(stages, "state"):
+        record_run_evidence(paths, [outcome.evidence_path for outcome in outcomes], manifest)
     return outcomes
 
 
