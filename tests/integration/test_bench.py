@@ -4,7 +4,6 @@ duration, a ratio's value or whether a target was met."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import statistics
@@ -14,25 +13,19 @@ from pathlib import Path
 
 import pytest
 
+from bench import report
+
 PROJECT_DIR = Path(__file__).resolve().parents[2]
-BENCH = PROJECT_DIR / "scripts" / "bench.py"
-
-
-def load_bench_module():
-    spec = importlib.util.spec_from_file_location("factory_bench", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses resolve annotations through it
-    spec.loader.exec_module(module)
-    return module
+BENCH = [sys.executable, "-m", "bench"]
 
 
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory):
-    """`scripts/bench.py --quick` under its own FACTORY_HOME, as bench-quick runs it."""
+    """`python -m bench --quick` under its own FACTORY_HOME, as bench-quick runs it."""
     home = tmp_path_factory.mktemp("bench-home")
     env = {**os.environ, "FACTORY_HOME": str(home)}
     result = subprocess.run(
-        [sys.executable, str(BENCH), "--quick"],
+        [*BENCH, "--quick"],
         cwd=PROJECT_DIR,
         env=env,
         capture_output=True,
@@ -121,16 +114,15 @@ def test_stdout_is_the_table(quick_run):
 
 def test_readme_block_replaces_only_the_text_between_markers(quick_run):
     home, _ = quick_run
-    bench = load_bench_module()
     results = json.loads((home / "bench" / "results.json").read_text())
     readme = "# Project\n\nintro\n\n## Scaling out\n\nspark text\n"
-    added = bench.readme_with_block(readme, "first table")
+    added = report.readme_with_block(readme, "first table")
     assert added.index("## Benchmarks") < added.index("## Scaling out")
     assert added.endswith("## Scaling out\n\nspark text\n")
-    replaced = bench.readme_with_block(added, bench.markdown_block(results))
+    replaced = report.readme_with_block(added, report.markdown_block(results))
     assert "first table" not in replaced
-    assert replaced.count(bench.README_START) == 1 and replaced.count("## Benchmarks") == 1
-    assert replaced.replace(bench.markdown_block(results), "first table") == added
+    assert replaced.count(report.README_START) == 1 and replaced.count("## Benchmarks") == 1
+    assert replaced.replace(report.markdown_block(results), "first table") == added
     for number in range(1, 6):
         assert f"\n| {number} | " in replaced
 
@@ -141,8 +133,7 @@ def test_readme_refuses_quick_results(quick_run, tmp_path):
     readme.write_text("# Project\n")
     result = subprocess.run(
         [
-            sys.executable,
-            str(BENCH),
+            *BENCH,
             "--readme-only",
             "--out",
             str(home / "bench" / "results.json"),
