@@ -17,7 +17,7 @@ from bench.figure import Figure, interleave, median
 from bench.homes import UsedHome, generate, home_with, landed_lines
 from bench.processes import DBT, TablesDiffer, factory_cmd, run, run_worker, say, timed
 from bench.sizes import BACKFILL_START, day_list, shift
-from bench.suite import Bench, backfill_chunk_option
+from bench.suite import Bench
 
 KEY = "backfill"
 TITLE = "Backfill vs the shell loop, and vs the limit"
@@ -97,8 +97,7 @@ def measure(bench: Bench, fig: Figure) -> None:
     run(factory_cmd(base, "build", "--partition", warmup_day), label="factory build")
     used = UsedHome.save(base, work / "saved")
     lines, _, _ = landed_lines(base / "landing", days)
-    chunk = backfill_chunk_option(bench.chunk_days)
-    backfill_args = ["backfill", "--start", days[0], "--end", days[-1], *chunk]
+    backfill_args = ["backfill", "--start", days[0], "--end", days[-1], *bench.chunk_option]
     fig.inputs.update(
         {
             "days": len(days),
@@ -106,14 +105,10 @@ def measure(bench: Bench, fig: Figure) -> None:
             "rows": lines,
             "first_day": days[0],
             "last_day": days[-1],
-            "chunk_days": int(chunk[1]) if chunk else 1,
+            "chunk_days": bench.chunk_days,
             "backfill_command": "factory " + " ".join(backfill_args),
         }
     )
-    if not chunk:
-        fig.notes.append(
-            "factory backfill has no --chunk-days in this checkout: one dbt invocation per day"
-        )
     reference: dict = {}
     replay_dirs = work / "replay-runs"
     factory_runs: list[dict] = []

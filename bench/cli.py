@@ -56,8 +56,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--chunk-days",
         type=int,
         default=30,
-        help="`factory backfill --chunk-days` for figures 2 and 3, when the "
-        "checkout has it (default 30)",
+        help="`factory backfill --chunk-days` for figures 2 and 3 (default 30)",
     )
     parser.add_argument("--out", type=Path, help="results file (default <data>/bench/results.json)")
     parser.add_argument(
@@ -79,7 +78,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--no-install",
         action="store_true",
-        help="do not pip-install dbt-artifacts-parser when it is missing",
+        help="do not pip-install dbt-artifacts-parser when it is missing (figure 4 then fails)",
     )
     args = parser.parse_args(argv)
     try:
@@ -92,6 +91,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         parser.error(f"--only: figures are 1 to {len(FIGURES)}")
     if args.repetitions is not None and args.repetitions < 1:
         parser.error("--repetitions must be at least 1")
+    if args.chunk_days < 1:
+        parser.error("--chunk-days must be at least 1")
     return args
 
 

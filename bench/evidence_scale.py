@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench.figure import Figure, interleave, median
-from bench.processes import factory_cmd, measured, run_worker, say
+from bench.processes import BenchError, factory_cmd, measured, run_worker, say
 from bench.suite import Bench
 
 KEY = "evidence"
@@ -101,7 +101,9 @@ def _lineage_maps(manifest: dict) -> tuple[dict, dict]:
     return parents, children
 
 
-def ensure_artifacts_parser(allow_install: bool) -> tuple[bool, str]:
+def ensure_artifacts_parser(allow_install: bool) -> str:
+    """The version of dbt-artifacts-parser, pip-installed first when missing
+    and allowed; BenchError when it cannot be had (the figure is not measured)."""
     probe = [
         sys.executable,
         "-c",
@@ -110,9 +112,9 @@ def ensure_artifacts_parser(allow_install: bool) -> tuple[bool, str]:
     ]
     found = subprocess.run(probe, capture_output=True, text=True)
     if found.returncode == 0:
-        return True, f"dbt-artifacts-parser {found.stdout.strip()}"
+        return f"dbt-artifacts-parser {found.stdout.strip()}"
     if not allow_install:
-        return False, "dbt-artifacts-parser is not installed (--no-install)"
+        raise BenchError("dbt-artifacts-parser is not installed (--no-install)")
     say("  installing dbt-artifacts-parser into the venv (pip)")
     install = subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet", "dbt-artifacts-parser"],
@@ -121,11 +123,11 @@ def ensure_artifacts_parser(allow_install: bool) -> tuple[bool, str]:
     )
     found = subprocess.run(probe, capture_output=True, text=True)
     if install.returncode != 0 or found.returncode != 0:
-        return False, (
+        raise BenchError(
             "dbt-artifacts-parser could not be installed: "
             + (install.stderr.strip().splitlines() or ["pip failed"])[-1]
         )
-    return True, f"dbt-artifacts-parser {found.stdout.strip()} (installed by this run)"
+    return f"dbt-artifacts-parser {found.stdout.strip()} (installed by this run)"
 
 
 def measure(bench: Bench, fig: Figure) -> None:
@@ -134,8 +136,7 @@ def measure(bench: Bench, fig: Figure) -> None:
     target = work / "target"
     fig.inputs.update(synthesize_project(template["run_dir"], target, bench.sizes.evidence_nodes))
     fig.inputs["rows"] = fig.inputs["results"]
-    parser_ok, parser_note = ensure_artifacts_parser(bench.install_parser)
-    fig.notes.append(parser_note)
+    fig.notes.append(ensure_artifacts_parser(bench.install_parser))
     rss: dict[str, list[float]] = {}
 
     def cli_side(rep: int) -> float:
@@ -161,9 +162,8 @@ def measure(bench: Bench, fig: Figure) -> None:
     sides = {
         "factory evidence (CLI)": cli_side,
         "factory evidence (in-process)": worker_side("factory evidence (in-process)", "evidence"),
+        "dbt-artifacts-parser": worker_side("dbt-artifacts-parser", "artifacts-parser"),
     }
-    if parser_ok:
-        sides["dbt-artifacts-parser"] = worker_side("dbt-artifacts-parser", "artifacts-parser")
     samples = interleave(dict.fromkeys(sides, reps), sides, "evidence")
     cli_s = fig.side(
         "factory evidence (CLI)",
@@ -176,12 +176,11 @@ def measure(bench: Bench, fig: Figure) -> None:
         samples["factory evidence (in-process)"],
         what="evidence_from_target_dir + write_evidence, imports excluded",
     )
-    if parser_ok:
-        parser_s = fig.side(
-            "dbt-artifacts-parser",
-            samples["dbt-artifacts-parser"],
-            what="parse_manifest + parse_run_results of the same two files, imports excluded",
-        )
+    parser_s = fig.side(
+        "dbt-artifacts-parser",
+        samples["dbt-artifacts-parser"],
+        what="parse_manifest + parse_run_results of the same two files, imports excluded",
+    )
     for name, values in rss.items():
         fig.side(f"{name} peak RSS", values, unit="MB", what="peak resident memory of the process")
     fig.target(
@@ -200,20 +199,15 @@ def measure(bench: Bench, fig: Figure) -> None:
         unit="MB",
         definition="median peak RSS of the `factory evidence` process",
     )
-    if parser_ok:
-        fig.target(
-            "factory/parser",
-            own_s / parser_s,
-            "<=",
-            1.0,
-            unit="x",
-            definition="factory evidence in-process seconds divided by dbt-artifacts-"
-            "parser seconds (both without imports)",
-        )
-    else:
-        fig.target(
-            "factory/parser", None, None, None, unit="x", definition="not measured: " + parser_note
-        )
+    fig.target(
+        "factory/parser",
+        own_s / parser_s,
+        "<=",
+        1.0,
+        unit="x",
+        definition="factory evidence in-process seconds divided by dbt-artifacts-"
+        "parser seconds (both without imports)",
+    )
     bench.done_with(work)
 
 

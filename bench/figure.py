@@ -48,7 +48,7 @@ class Figure:
     targets: list = field(default_factory=list)
     breakdown: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
-    status: str = "measured"  # measured | pending | failed | error
+    status: str = "measured"  # measured | failed (tables differ) | error
     error: str | None = None
     seconds: float = 0.0
 

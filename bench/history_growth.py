@@ -13,7 +13,7 @@ from bench.figure import Figure, interleave, median
 from bench.homes import fresh_dir, generate, landed_lines
 from bench.processes import factory_cmd, run, run_worker, say
 from bench.sizes import HISTORY_END, day_list, shift
-from bench.suite import Bench, backfill_chunk_option
+from bench.suite import Bench
 
 KEY = "history"
 TITLE = "Cost of one day does not grow with history"
@@ -27,12 +27,9 @@ def measure(bench: Bench, fig: Figure) -> None:
     long_home, short_home = work / "long", work / "short"
     generate(long_home, long_days[0], len(long_days), s.history_tickets)
     _link_days(long_home / "landing", short_home / "landing", short_days)
-    chunk = backfill_chunk_option(bench.chunk_days)
+    chunk = bench.chunk_option
     for home, days in ((short_home, short_days), (long_home, long_days)):
-        say(
-            f"  history: ingest and build {len(days)} days in {home.name}"
-            + (f" ({' '.join(chunk)})" if chunk else " (day by day)")
-        )
+        say(f"  history: ingest and build {len(days)} days in {home.name} ({' '.join(chunk)})")
         run(
             factory_cmd(home, "ingest", "--start", days[0], "--end", days[-1]),
             label="factory ingest",
@@ -51,7 +48,7 @@ def measure(bench: Bench, fig: Figure) -> None:
             "rows": day_lines,
             "history_rows": lines,
             "partition": day,
-            "history_built_with": "factory backfill " + (" ".join(chunk) or "day by day"),
+            "history_built_with": "factory backfill " + " ".join(chunk),
         }
     )
     stages: dict[str, list[dict]] = {"short": [], "long": []}

@@ -106,20 +106,3 @@ def run_worker(name: str, *args, home: Path | None = None) -> dict:
     """Run a worker; its last line of stdout is its JSON result."""
     result = run(worker_cmd(name, *args), home=home, label=f"worker {name}")
     return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-_HELP_CACHE: dict[str, str] = {}
-
-
-def factory_help(*words: str) -> str:
-    key = " ".join(words)
-    if key not in _HELP_CACHE:
-        result = subprocess.run(
-            [*FACTORY, *words, "--help"],
-            cwd=PROJECT_DIR,
-            env=child_env(),
-            capture_output=True,
-            text=True,
-        )
-        _HELP_CACHE[key] = result.stdout if result.returncode == 0 else ""
-    return _HELP_CACHE[key]

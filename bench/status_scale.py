@@ -5,12 +5,11 @@ CLI doing nothing."""
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from pathlib import Path
 
 from bench.figure import Figure, interleave
-from bench.processes import factory_cmd, factory_help, measured, say, timed
+from bench.processes import factory_cmd, measured, say, timed
 from bench.sizes import STATUS_END, day_list, shift
 from bench.suite import Bench
 
@@ -39,11 +38,6 @@ def synthesize_evidence(template: dict, home: Path, days: list[str]) -> int:
 
 
 def measure(bench: Bench, fig: Figure) -> None:
-    help_text = factory_help()
-    if not all(re.search(rf"^\s+{word}\s", help_text, re.M) for word in ("status", "state")):
-        fig.status = "pending"
-        fig.notes.append("`factory status` / `factory state rebuild` are not in this checkout yet")
-        return
     template = bench.template()
     work = bench.workdir("status")
     days = day_list(shift(STATUS_END, 1 - bench.sizes.status_days), bench.sizes.status_days)

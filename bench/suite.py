@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.homes import fresh_dir, generate
-from bench.processes import BenchError, factory_cmd, factory_help, run, say
+from bench.processes import BenchError, factory_cmd, run, say
 from bench.sizes import TEMPLATE_DAY, Sizes
 
 
@@ -32,6 +32,11 @@ class Bench:
     def cheap_repetitions(self) -> int:
         """Figures whose samples take a second or less get more of them."""
         return self.repetitions + 2 if self.mode == "full" else 2
+
+    @property
+    def chunk_option(self) -> list[str]:
+        """The option of `factory backfill` that builds the days of figures 2 and 3."""
+        return ["--chunk-days", str(self.chunk_days)]
 
     def workdir(self, name: str) -> Path:
         return fresh_dir(self.work / name)
@@ -63,14 +68,3 @@ class Bench:
                 "parse_manifest": home / "runs" / "_parse" / "manifest.json",
             }
         return self._template
-
-
-def backfill_chunk_option(chunk_days: int) -> list[str]:
-    """`--chunk-days N` when this checkout's backfill has it."""
-    if chunk_days > 1 and backfill_has_chunks():
-        return ["--chunk-days", str(chunk_days)]
-    return []
-
-
-def backfill_has_chunks() -> bool:
-    return "--chunk-days" in factory_help("backfill")
