@@ -96,12 +96,13 @@ docs: $(STAMP)
 clean:
 	rm -rf data target logs
 
-# Benchmarks (issue 5): side-by-side medians and ratios, results in
-# data/bench/results.json and the README table. bench-quick: tiny sizes,
-# a few minutes, never touches the README or the full run's results.
+# Benchmarks (issue 5), the package bench/ (`python -m bench --help`):
+# side-by-side medians and ratios, results in data/bench/results.json and the
+# README table. bench-quick: tiny sizes, a few minutes, never touches the
+# README or the full run's results.
 bench: $(STAMP)
-	BENCH_COMMAND="make bench" $(BIN)/python scripts/bench.py --update-readme
+	BENCH_COMMAND="make bench" $(BIN)/python -m bench --update-readme
 
 bench-quick: $(STAMP)
-	BENCH_COMMAND="make bench-quick" $(BIN)/python scripts/bench.py --quick \
+	BENCH_COMMAND="make bench-quick" $(BIN)/python -m bench --quick \
 		--out $${FACTORY_HOME:-data}/bench/results-quick.json

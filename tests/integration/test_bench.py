@@ -1,10 +1,11 @@
 """The benchmark suite runs end to end on tiny sizes and writes complete
-results. Timings are noisy on shared machines, so nothing here asserts a
-duration, a ratio's value or whether a target was met."""
+results: every figure measured, every side sampled, every target valued. A
+figure that did not run (any status but "measured") fails here. Timings are
+noisy on shared machines, so nothing here asserts a duration, a ratio's value
+or whether a target was met."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import statistics
@@ -14,25 +15,19 @@ from pathlib import Path
 
 import pytest
 
+from bench import report
+
 PROJECT_DIR = Path(__file__).resolve().parents[2]
-BENCH = PROJECT_DIR / "scripts" / "bench.py"
-
-
-def load_bench_module():
-    spec = importlib.util.spec_from_file_location("factory_bench", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses resolve annotations through it
-    spec.loader.exec_module(module)
-    return module
+BENCH = [sys.executable, "-m", "bench"]
 
 
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory):
-    """`scripts/bench.py --quick` under its own FACTORY_HOME, as bench-quick runs it."""
+    """`python -m bench --quick` under its own FACTORY_HOME, as bench-quick runs it."""
     home = tmp_path_factory.mktemp("bench-home")
     env = {**os.environ, "FACTORY_HOME": str(home)}
     result = subprocess.run(
-        [sys.executable, str(BENCH), "--quick"],
+        [*BENCH, "--quick"],
         cwd=PROJECT_DIR,
         env=env,
         capture_output=True,
@@ -56,20 +51,19 @@ def test_results_hold_every_figure_with_inputs_sides_medians_and_ratio(quick_run
     assert results["machine"]["cores"] >= 1 and results["machine"]["memory_gib"] > 0
     assert [f["number"] for f in results["figures"]] == [1, 2, 3, 4, 5]
     for figure in results["figures"]:
-        assert figure["status"] in ("measured", "pending"), (figure["number"], figure["error"])
-        if figure["status"] == "pending":
-            continue
+        assert figure["status"] == "measured", (figure["number"], figure["status"], figure["error"])
+        assert figure["error"] is None
         assert figure["inputs"]["rows"] > 0
         assert len(figure["sides"]) >= 2
         for name, side in figure["sides"].items():
             assert side["samples"], (figure["number"], name)
             assert all(sample > 0 for sample in side["samples"])
             assert side["median"] == pytest.approx(statistics.median(side["samples"]), abs=1e-3)
-        parser_missing = figure["key"] == "evidence" and figure["ratio"] is None
-        assert parser_missing or (isinstance(figure["ratio"], float) and figure["ratio"] > 0)
+        assert isinstance(figure["ratio"], float) and figure["ratio"] > 0
         assert figure["target"]
         assert isinstance(figure["met"], bool)
         for target in figure["targets"]:
+            assert isinstance(target["value"], float) and target["value"] > 0, target
             if target["op"] is not None:
                 assert isinstance(target["met"], bool)
 
@@ -97,10 +91,27 @@ def test_figure_inputs_name_their_sizes(quick_run):
         "duckdb replay + checks (info)",
     }
     assert figures["evidence"]["inputs"]["nodes"] == 400
-    status = figures["status"]
-    if status["status"] == "measured":
-        assert status["inputs"]["assets"] == 10
-        assert status["inputs"]["cells"] > status["inputs"]["days"]
+    assert "dbt-artifacts-parser" in figures["evidence"]["sides"]
+    status = figures["status"]["inputs"]
+    assert status["assets"] == 10
+    assert status["cells"] > status["days"]
+
+
+def test_figure_2_times_the_stages_of_a_build_through_the_hook(quick_run):
+    """The `stages` hook of runs.build.run_partition reports every stage of
+    the timed build, and the stages fit inside the whole (other_s, the rest, is not negative)."""
+    home, _ = quick_run
+    (history,) = [
+        f
+        for f in json.loads((home / "bench" / "results.json").read_text())["figures"]
+        if f["key"] == "history"
+    ]
+    assert set(history["breakdown"]) == {"short", "long"}
+    for stages in history["breakdown"].values():
+        for stage in ("dbt_s", "counts_s", "evidence_s", "state_s"):
+            assert stages[stage] > 0, (stage, stages)
+        assert stages["other_s"] >= 0
+        assert stages["dbt_s"] > stages["evidence_s"]
 
 
 def test_stdout_is_the_table(quick_run):
@@ -116,21 +127,20 @@ def test_stdout_is_the_table(quick_run):
         "4",
         "5",
     ]
-    assert all(line.rstrip().split()[-1] in ("yes", "no", "-", "pending") for line in table)
+    assert all(line.rstrip().split()[-1] in ("yes", "no", "-") for line in table)
 
 
 def test_readme_block_replaces_only_the_text_between_markers(quick_run):
     home, _ = quick_run
-    bench = load_bench_module()
     results = json.loads((home / "bench" / "results.json").read_text())
     readme = "# Project\n\nintro\n\n## Scaling out\n\nspark text\n"
-    added = bench.readme_with_block(readme, "first table")
+    added = report.readme_with_block(readme, "first table")
     assert added.index("## Benchmarks") < added.index("## Scaling out")
     assert added.endswith("## Scaling out\n\nspark text\n")
-    replaced = bench.readme_with_block(added, bench.markdown_block(results))
+    replaced = report.readme_with_block(added, report.markdown_block(results))
     assert "first table" not in replaced
-    assert replaced.count(bench.README_START) == 1 and replaced.count("## Benchmarks") == 1
-    assert replaced.replace(bench.markdown_block(results), "first table") == added
+    assert replaced.count(report.README_START) == 1 and replaced.count("## Benchmarks") == 1
+    assert replaced.replace(report.markdown_block(results), "first table") == added
     for number in range(1, 6):
         assert f"\n| {number} | " in replaced
 
@@ -141,8 +151,7 @@ def test_readme_refuses_quick_results(quick_run, tmp_path):
     readme.write_text("# Project\n")
     result = subprocess.run(
         [
-            sys.executable,
-            str(BENCH),
+            *BENCH,
             "--readme-only",
             "--out",
             str(home / "bench" / "results.json"),

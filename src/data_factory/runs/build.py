@@ -1,6 +1,10 @@
 """A factory run: ingest (optional), build one partition with dbt, count,
 reconcile, and write validated evidence. One evidence file per partition, so
-an interrupted range loses at most the partition in flight."""
+an interrupted range loses at most the partition in flight.
+
+`run_partition` takes an optional `stages` hook that is told how long each
+stage of the run took (see `StageHook`); the benchmarks time a day's build
+with it."""
 
 from __future__ import annotations
 
@@ -23,6 +27,7 @@ from data_factory.landing import spark_export as spark_landing
 from data_factory.landing.ingest import ingest_partition
 from data_factory.project.dbt_runner import DbtProject
 from data_factory.project.roles import roles_of
+from data_factory.runs.stages import StageHook, stage
 from data_factory.state.index import record_run_evidence
 from data_factory.warehouse.connect import adapter_type, open_engine
 from data_factory.warehouse.counts import count_rows, reconcile, reconciliation_entry
@@ -157,6 +162,7 @@ def run_partition(
     select: list[str] | None = None,
     exclude: list[str] | None = None,
     extra_vars: dict | None = None,
+    stages: StageHook | None = None,
 ) -> RunOutcome:
     paths = project.paths
     run_id = new_run_id(partition)
@@ -201,7 +207,7 @@ def run_partition(
         dbt_args: list[str] = []
     else:
         run_results, dbt_args = _invoke_build(
-            project, target_dir, vars_, select, exclude, label=partition
+            project, target_dir, vars_, select, exclude, label=partition, stages=stages
         )
     (outcome,) = _record_days(
         project,
@@ -214,6 +220,7 @@ def run_partition(
         select=select,
         not_attempted=not_attempted,
         run_ids=[run_id],
+        stages=stages,
     )
     return outcome
 
@@ -264,15 +271,19 @@ def record_ingest(
 
 
 def _invoke_build(
-    project: DbtProject, target_dir: Path, vars_: dict, select, exclude, label: str
+    project: DbtProject,
+    target_dir: Path,
+    vars_: dict,
+    select,
+    exclude,
+    label: str,
+    stages: StageHook | None = None,
 ) -> tuple[dict, list[str]]:
-    invocation = project.invoke(
-        "build",
-        target_dir,
-        vars=vars_,
-        select=select,
-        exclude=[*(exclude or []), *project.once_per_process_exclusions()],
-    )
+    exclusions = [*(exclude or []), *project.once_per_process_exclusions()]
+    with stage(stages, "dbt"):
+        invocation = project.invoke(
+            "build", target_dir, vars=vars_, select=select, exclude=exclusions
+        )
     if not invocation.run_results_path.exists():
         raise BuildFailed(
             "BUILD_ERROR",
@@ -299,17 +310,19 @@ def _record_days(
     run_ids: list[str],
     reuse_last_parse: bool = False,
     reconciliation: list[dict] | None = None,
+    stages: StageHook | None = None,
 ) -> list[RunOutcome]:
     """Count, reconcile and write one validated evidence file per day, then
     update the state from it. A day's state changes only once its evidence
-    is on disk."""
+    is on disk. `stages` is told the seconds of counts, evidence and state."""
     paths = project.paths
     manifest = project.manifest_dict(reuse_last_parse)
     executed = [
         r["unique_id"] for r in run_results.get("results", []) if r.get("status") in ("success",)
     ]
     if executed or reconciliation is None:
-        row_counts, counted = _count_and_reconcile(project, manifest, partitions, run_results)
+        with stage(stages, "counts"):
+            row_counts, counted = _count_and_reconcile(project, manifest, partitions, run_results)
         reconciliation = counted if reconciliation is None else reconciliation
     else:
         row_counts = {}
@@ -321,26 +334,28 @@ def _record_days(
     }
     outcomes = []
     for partition, run_id in zip(partitions, run_ids, strict=True):
-        evidence = build_evidence(
-            run_id=run_id,
-            kind="factory_run",
-            command=command,
-            started_at=started_at,
-            run_results=run_results,
-            manifest=manifest,
-            partitions=[partition],
-            inputs=inputs_by_day.get(partition, []),
-            row_counts={
-                key: rows for key, rows in row_counts.items() if key[1] in (partition, None)
-            },
-            reconciliation=[r for r in reconciliation if r["partition"] == partition],
-            selection=select,
-            target=project.target or "duckdb",
-            not_attempted_reason=not_attempted,
-            dbt_args=dbt_args,
-            approvals=active_approvals(paths, partition, manifest),
-        )
-        path = write_evidence(evidence, paths.evidence / f"{run_id}.json")
+        approvals = active_approvals(paths, partition, manifest)
+        with stage(stages, "evidence"):
+            evidence = build_evidence(
+                run_id=run_id,
+                kind="factory_run",
+                command=command,
+                started_at=started_at,
+                run_results=run_results,
+                manifest=manifest,
+                partitions=[partition],
+                inputs=inputs_by_day.get(partition, []),
+                row_counts={
+                    key: rows for key, rows in row_counts.items() if key[1] in (partition, None)
+                },
+                reconciliation=[r for r in reconciliation if r["partition"] == partition],
+                selection=select,
+                target=project.target or "duckdb",
+                not_attempted_reason=not_attempted,
+                dbt_args=dbt_args,
+                approvals=approvals,
+            )
+            path = write_evidence(evidence, paths.evidence / f"{run_id}.json")
         outcomes.append(
             RunOutcome(
                 run_id=run_id,
@@ -352,7 +367,8 @@ def _record_days(
         )
     # only now, with every day's evidence validated and on disk, does the state
     # change, in one transaction (a crash before it: the next apply indexes them)
-    record_run_evidence(paths, [outcome.evidence_path for outcome in outcomes], manifest)
+    with stage(stages, "state"):
+        record_run_evidence(paths, [outcome.evidence_path for outcome in outcomes], manifest)
     return outcomes
 
 

@@ -1,0 +1,63 @@
+"""The sizes of a full and a quick run, and the days the figures use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+
+@dataclass(frozen=True)
+class Sizes:
+    ingest_days: int
+    ingest_tickets: int
+    history_short: int
+    history_long: int
+    history_tickets: int
+    backfill_days: int
+    backfill_tickets: int
+    evidence_nodes: int
+    status_days: int
+    template_tickets: int
+
+
+# Issue 5's sizes: ~1M events for figure 1 (a day of 20,000 tickets holds
+# 70-100k events), 2,000 tickets a day over 365 days for figure 2, 30 days of
+# 20,000 tickets for figure 3.
+FULL = Sizes(
+    ingest_days=11,
+    ingest_tickets=20_000,
+    history_short=30,
+    history_long=365,
+    history_tickets=2_000,
+    backfill_days=30,
+    backfill_tickets=20_000,
+    evidence_nodes=5_000,
+    status_days=365,
+    template_tickets=200,
+)
+QUICK = Sizes(
+    ingest_days=2,
+    ingest_tickets=300,
+    history_short=1,
+    history_long=3,
+    history_tickets=100,
+    backfill_days=2,
+    backfill_tickets=300,
+    evidence_nodes=400,
+    status_days=20,
+    template_tickets=50,
+)
+
+INGEST_START = "2025-03-03"
+HISTORY_END = "2025-12-31"
+BACKFILL_START = "2025-06-02"  # the day before it is built first, untimed
+STATUS_END = "2025-12-31"
+TEMPLATE_DAY = "2025-01-06"
+
+
+def shift(day: str, days: int) -> str:
+    return (date.fromisoformat(day) + timedelta(days=days)).isoformat()
+
+
+def day_list(first: str, count: int) -> list[str]:
+    return [shift(first, n) for n in range(count)]
