@@ -140,6 +140,28 @@ def test_validate_accepts_the_file_and_catches_tampering(built_day, cli, tmp_pat
     assert "status" in result.stdout and "INVALID" in result.stdout
 
 
+def test_the_reference_validator_agrees_with_the_fast_one(built_day, tmp_path):
+    """The factory validates with jsonschema-rs (fast); the reference
+    implementation, jsonschema, must accept the same documents and refuse
+    the same faults, or the fast path is not checking the schema we wrote."""
+    import jsonschema
+
+    from data_factory.evidence.store import schema_problems
+
+    _, evidence, _ = built_day
+    schema = json.loads(SCHEMA_PATH.read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    reference = jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+    assert list(reference.iter_errors(evidence)) == []
+    assert schema_problems(evidence) == []
+    broken = json.loads(json.dumps(evidence))
+    broken["assets"][0]["status"] = "done"  # not a status of the vocabulary
+    broken["reconciliation"][0]["manifest_lines"] = -1
+    assert len(list(reference.iter_errors(broken))) == len(schema_problems(broken)) == 2
+
+
 def test_schema_lists_exactly_the_reason_codes():
     schema = json.loads(SCHEMA_PATH.read_text())
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
