@@ -1,12 +1,16 @@
-"""Which days have landed: the one definition every reader uses."""
+"""What is landed: which days (the one definition every reader uses), and
+what the ingest recorded of them in the warehouse."""
 
 from __future__ import annotations
+
+import json
+
+import duckdb
 
 from data_factory.core.errors import FactoryError
 from data_factory.core.partitions import parse_partition
 from data_factory.core.paths import FactoryPaths
-
-MANIFEST_NAME = "_manifest.json"
+from data_factory.landing.manifest import MANIFEST_NAME
 
 
 def landed_days(paths: FactoryPaths) -> list[str]:
@@ -22,3 +26,44 @@ def landed_days(paths: FactoryPaths) -> list[str]:
         except FactoryError:
             continue
     return sorted(found)
+
+
+def landed_inputs(paths: FactoryPaths, partitions: list[str]) -> dict[str, dict]:
+    """What is landed for each of `partitions`, as the input entry of a run
+    that did not ingest it (one read of raw.landing_manifests for all of
+    them). A day that was never landed, or a warehouse without the table,
+    is left out."""
+    if not paths.warehouse.exists() or not partitions:
+        return {}
+    connection = duckdb.connect(str(paths.warehouse), read_only=False)
+    try:
+        rows = connection.execute(
+            "select cast(partition_date as varchar), manifest_sha256, export_version,"
+            " total_lines, landed_rows, rejected_rows, files_json, unknown_fields_json,"
+            " ingest_run_id from raw.landing_manifests"
+            " where partition_date in (select cast(unnest(?) as date))",
+            [list(partitions)],
+        ).fetchall()
+    except duckdb.CatalogException:
+        rows = []
+    finally:
+        connection.close()
+    return {
+        partition: {
+            "partition": partition,
+            "status": "not_ingested",
+            "manifest_path": str(paths.tickets_partition_dir(partition) / MANIFEST_NAME),
+            "manifest_sha256": sha,
+            "export_version": version,
+            "files": json.loads(files),
+            "manifest_lines": lines,
+            "landed_rows": landed,
+            "rejected_rows": rejected,
+            "rejected_by_reason": {},
+            "unknown_fields": json.loads(unknown),
+            "ingest_run_id": ingest_run,
+            "reason_codes": [],
+            "message": None,
+        }
+        for partition, sha, version, lines, landed, rejected, files, unknown, ingest_run in rows
+    }
