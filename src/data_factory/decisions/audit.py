@@ -18,6 +18,7 @@ from rich.table import Table
 
 from data_factory.core.errors import FactoryError
 from data_factory.core.paths import FactoryPaths
+from data_factory.landing.landed import landed_days
 from data_factory.project.consumers import consumers
 from data_factory.project.manifest import (
     asset_key,
@@ -57,22 +58,6 @@ class Finding:
 
 def _shown(days: list[str], limit: int = 8) -> str:
     return ", ".join(days[:limit]) + (f" and {len(days) - limit} more" if len(days) > limit else "")
-
-
-def landed_days(paths: FactoryPaths) -> list[str]:
-    root = paths.landing / "tickets"
-    if not root.is_dir():
-        return []
-    days = []
-    for directory in root.glob("dt=*"):
-        name = directory.name.removeprefix("dt=")
-        try:
-            date.fromisoformat(name)
-        except ValueError:
-            continue
-        if directory.is_dir():
-            days.append(name)
-    return sorted(days)
 
 
 def _every_day(first: str, last: str) -> list[str]:

@@ -7,25 +7,21 @@ import json
 
 import duckdb
 
-from data_factory.core.errors import FactoryError
-from data_factory.core.partitions import parse_partition
+from data_factory.core.partitions import is_partition
 from data_factory.core.paths import FactoryPaths
 from data_factory.landing.manifest import MANIFEST_NAME
 
 
 def landed_days(paths: FactoryPaths) -> list[str]:
     """The `dt=YYYY-MM-DD` folders of the ticket landing that hold a landing
-    manifest, sorted. A folder whose name is not a real day is not a day."""
+    manifest, sorted. A folder whose name is not exactly a real day is not a
+    day."""
     root = paths.tickets_partition_dir("0000-00-00").parent
-    found = []
-    for folder in root.glob("dt=*"):
-        if not (folder.is_dir() and (folder / MANIFEST_NAME).exists()):
-            continue
-        try:
-            found.append(parse_partition(folder.name.removeprefix("dt=")))
-        except FactoryError:
-            continue
-    return sorted(found)
+    return sorted(
+        folder.name.removeprefix("dt=")
+        for folder in root.glob("dt=*")
+        if is_partition(folder.name.removeprefix("dt=")) and (folder / MANIFEST_NAME).is_file()
+    )
 
 
 def landed_inputs(paths: FactoryPaths, partitions: list[str]) -> dict[str, dict]:
