@@ -3,12 +3,12 @@ tested: parsing ``NAME[@DAY]`` items, and the rows a row-level fault touches."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
 
+from data_factory.core.partitions import is_partition
 from data_factory.landing.generate.reference import EVENT_TYPES
 from data_factory.landing.generate.simulate import DayEvents
 
@@ -36,9 +36,6 @@ class FaultSpec:
     day: date | None  # None: every generated day
 
 
-_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
 def parse_faults(text: str | None) -> list[FaultSpec]:
     """Parse ``NAME`` or ``NAME@YYYY-MM-DD`` items, comma-separated.
 
@@ -56,15 +53,12 @@ def parse_faults(text: str | None) -> list[FaultSpec]:
             raise ValueError(f"unknown fault {name!r}; valid faults: {', '.join(FAULT_NAMES)}")
         day = None
         if at_sign:
-            try:
-                if not _ISO_DAY.match(day_text):
-                    raise ValueError(day_text)
-                day = date.fromisoformat(day_text)
-            except ValueError:
+            if not is_partition(day_text):
                 raise ValueError(
                     f"fault {item!r}: the day after '@' must be a date written YYYY-MM-DD, "
                     f"got {day_text!r}"
-                ) from None
+                )
+            day = date.fromisoformat(day_text)
         specs.append(FaultSpec(name, day))
     return specs
 

@@ -4,12 +4,13 @@ compute, with the row faults applied."""
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from data_factory.core.partitions import shift
 from data_factory.landing.generate.faults import BAD_CHANNEL, UNKNOWN_AGENT_ID, fault_rows
 from data_factory.landing.generate.reference import (
     CHANNELS,
@@ -48,7 +49,7 @@ def _timestamp_tokens(day: date, at: np.ndarray, day_shift: np.ndarray) -> pa.Ar
     """'"YYYY-MM-DDTHH:MM:SSZ"' for events on `day`, moved by `day_shift` days."""
     start = epoch(day)
     seconds = at - start
-    days = pa.array([f'"{(day + timedelta(days=k)).isoformat()}T' for k in (-1, 0, 1)])
+    days = pa.array([f'"{shift(day.isoformat(), k)}T' for k in (-1, 0, 1)])
     return _join(
         _take(days, day_shift + 1),
         _take(_TWO_DIGITS, seconds // HOUR),
@@ -94,9 +95,9 @@ def render_lines(
     ticket_id = _join(pa.scalar('"tkt_'), ticket_ref, pa.scalar('"'))
 
     out_of_day = mask("out_of_day")
-    shift = np.zeros(rows, np.int64)
-    shift[out_of_day] = np.where(np.arange(int(out_of_day.sum())) % 2 == 0, -1, 1)
-    event_at = _timestamp_tokens(day, events.at, shift)
+    day_shift = np.zeros(rows, np.int64)
+    day_shift[out_of_day] = np.where(np.arange(int(out_of_day.sum())) % 2 == 0, -1, 1)
+    event_at = _timestamp_tokens(day, events.at, day_shift)
     # wrong types, three kinds in turn: event_at text, event_at number, priority number
     event_at = when(mask("wrong_types", 0, 3), pa.scalar('"not-a-date"'), event_at)
     event_at = when(

@@ -7,12 +7,13 @@ import json
 import os
 import shutil
 import tempfile
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 
+from data_factory.core.partitions import shift
 from data_factory.landing.generate.faults import MISSING_FILE_NAME
 from data_factory.landing.manifest import MANIFEST_NAME
 
@@ -110,7 +111,7 @@ def write_day(
             "entity": ENTITY,
             "partition": day.isoformat(),
             "export_version": export_version,
-            "generated_at": f"{(day + timedelta(days=1)).isoformat()}T01:00:00Z",
+            "generated_at": f"{shift(day.isoformat(), 1)}T01:00:00Z",
             "seed": seed,
             "tickets_per_day": tickets_per_day,
             "files": entries,
