@@ -14,15 +14,9 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from data_factory.core.paths import PROJECT_DIR, FactoryPaths
-from data_factory.landing.generate import (
-    FAULT_NAMES,
-    DayExport,
-    FaultSpec,
-    generate_day,
-    generate_range,
-    load_seed_ids,
-    parse_faults,
-)
+from data_factory.landing.generate.export import DayExport, generate_day, generate_range
+from data_factory.landing.generate.faults import FAULT_NAMES, FaultSpec, parse_faults
+from data_factory.landing.generate.reference import load_seed_ids
 
 DAY = date(2026, 11, 3)  # a Tuesday
 PARTITION = DAY.isoformat()

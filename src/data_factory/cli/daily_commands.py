@@ -55,7 +55,8 @@ from data_factory.core.partitions import parse_partition
 def generate(ctx, start, days, tickets_per_day, seed, faults, export_version):
     """Write realistic helpdesk exports (NDJSON + _manifest.json) under
     data/landing/tickets/dt=YYYY-MM-DD/."""
-    from data_factory.landing.generate import generate_range, parse_faults
+    from data_factory.landing.generate.export import generate_range
+    from data_factory.landing.generate.faults import parse_faults
 
     try:
         first = date.fromisoformat(parse_partition(start, "--start"))
@@ -89,7 +90,7 @@ def generate(ctx, start, days, tickets_per_day, seed, faults, export_version):
 @click.command("faults")
 def list_faults():
     """List the faults `generate --faults` can inject."""
-    from data_factory.landing.generate import FAULT_NAMES
+    from data_factory.landing.generate.faults import FAULT_NAMES
 
     for name in FAULT_NAMES:
         click.echo(name)

@@ -27,6 +27,15 @@ def parse_partition(text: str, name: str = "partition") -> str:
     return value
 
 
+def is_partition(text: str) -> bool:
+    """Whether `text`, as it is, names a partition: a real calendar day
+    written YYYY-MM-DD."""
+    try:
+        return parse_partition(text) == text
+    except FactoryError:
+        return False
+
+
 def day_range(start: str, end: str) -> list[str]:
     """Every partition from start to end inclusive."""
     first = date.fromisoformat(parse_partition(start, "start"))

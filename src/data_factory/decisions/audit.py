@@ -11,13 +11,14 @@ switched off by configuration have no evidence of their own.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import date, timedelta
 
 from rich.console import Console
 from rich.table import Table
 
 from data_factory.core.errors import FactoryError
+from data_factory.core.partitions import day_range
 from data_factory.core.paths import FactoryPaths
+from data_factory.landing.landed import landed_days
 from data_factory.project.consumers import consumers
 from data_factory.project.manifest import (
     asset_key,
@@ -57,27 +58,6 @@ class Finding:
 
 def _shown(days: list[str], limit: int = 8) -> str:
     return ", ".join(days[:limit]) + (f" and {len(days) - limit} more" if len(days) > limit else "")
-
-
-def landed_days(paths: FactoryPaths) -> list[str]:
-    root = paths.landing / "tickets"
-    if not root.is_dir():
-        return []
-    days = []
-    for directory in root.glob("dt=*"):
-        name = directory.name.removeprefix("dt=")
-        try:
-            date.fromisoformat(name)
-        except ValueError:
-            continue
-        if directory.is_dir():
-            days.append(name)
-    return sorted(days)
-
-
-def _every_day(first: str, last: str) -> list[str]:
-    start, end = date.fromisoformat(first), date.fromisoformat(last)
-    return [(start + timedelta(days=n)).isoformat() for n in range((end - start).days + 1)]
 
 
 def _project_findings(manifest: dict) -> list[Finding]:
@@ -149,7 +129,7 @@ def _state_findings(paths: FactoryPaths, manifest: dict) -> list[Finding]:
         cells, built_days = [], set()
     landed = landed_days(paths)
     if len(landed) > 1:
-        gaps = sorted(set(_every_day(landed[0], landed[-1])) - set(landed))
+        gaps = sorted(set(day_range(landed[0], landed[-1])) - set(landed))
         if gaps:
             findings.append(
                 Finding(
@@ -171,7 +151,7 @@ def _state_findings(paths: FactoryPaths, manifest: dict) -> list[Finding]:
             )
         )
     known_days = sorted(set(landed) | built_days)
-    span = _every_day(known_days[0], known_days[-1]) if known_days else []
+    span = day_range(known_days[0], known_days[-1]) if known_days else []
     by_asset: dict[str, dict] = {}
     for cell in cells:
         by_asset.setdefault(cell["unique_id"], {})[cell["partition"]] = cell

@@ -14,17 +14,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
-
 from data_factory.core.clock import utc_now_iso
 from data_factory.core.console import say
 from data_factory.core.errors import BuildFailed, FactoryError, WarehouseLocked
-from data_factory.core.paths import FactoryPaths
 from data_factory.decisions.gate import active_approvals
 from data_factory.evidence.document import build_evidence
 from data_factory.evidence.store import write_evidence
 from data_factory.landing import spark_export as spark_landing
 from data_factory.landing.ingest import ingest_partition
+from data_factory.landing.landed import landed_inputs
 from data_factory.project.dbt_runner import DbtProject
 from data_factory.project.roles import roles_of
 from data_factory.runs.stages import StageHook, stage
@@ -82,50 +80,6 @@ def _failed_input(partition: str, error: FactoryError, run_id: str) -> dict:
         "ingest_run_id": run_id,
         "reason_codes": [error.reason_code],
         "message": error.message,
-    }
-
-
-def _landed_input(paths: FactoryPaths, partition: str) -> dict | None:
-    """What is landed for a partition that this run did not ingest."""
-    return _landed_inputs(paths, [partition]).get(partition)
-
-
-def _landed_inputs(paths: FactoryPaths, partitions: list[str]) -> dict[str, dict]:
-    """What is landed for each partition that this run did not ingest (one
-    read of raw.landing_manifests for all of them)."""
-    if not paths.warehouse.exists() or not partitions:
-        return {}
-    connection = duckdb.connect(str(paths.warehouse), read_only=False)
-    try:
-        rows = connection.execute(
-            "select cast(partition_date as varchar), manifest_sha256, export_version,"
-            " total_lines, landed_rows, rejected_rows, files_json, unknown_fields_json,"
-            " ingest_run_id from raw.landing_manifests"
-            " where partition_date in (select cast(unnest(?) as date))",
-            [list(partitions)],
-        ).fetchall()
-    except duckdb.CatalogException:
-        rows = []
-    finally:
-        connection.close()
-    return {
-        partition: {
-            "partition": partition,
-            "status": "not_ingested",
-            "manifest_path": str(paths.tickets_partition_dir(partition) / "_manifest.json"),
-            "manifest_sha256": sha,
-            "export_version": version,
-            "files": json.loads(files),
-            "manifest_lines": lines,
-            "landed_rows": landed,
-            "rejected_rows": rejected,
-            "rejected_by_reason": {},
-            "unknown_fields": json.loads(unknown),
-            "ingest_run_id": ingest_run,
-            "reason_codes": [],
-            "message": None,
-        }
-        for partition, sha, version, lines, landed, rejected, files, unknown, ingest_run in rows
     }
 
 
@@ -194,7 +148,7 @@ def run_partition(
             not_attempted = "UPSTREAM_FAILED"
             say(f"  ingest  refused: {exc}")
     else:
-        landed = _landed_input(paths, partition)
+        landed = landed_inputs(paths, [partition]).get(partition)
         if on_spark:
             spark_landing.export_from_warehouse(paths, partition)
         if landed:
@@ -425,7 +379,7 @@ def run_chunk(
             )
             for partition in partitions
         ]
-    inputs = {p: [i] for p, i in _landed_inputs(paths, partitions).items()}
+    inputs = {p: [i] for p, i in landed_inputs(paths, partitions).items()}
     return _record_days(
         project,
         partitions,

@@ -1,0 +1,117 @@
+"""Faults that corrupt a day on purpose, so that downstream checks can be
+tested: parsing ``NAME[@DAY]`` items, and the rows a row-level fault touches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from data_factory.core.partitions import is_partition
+from data_factory.landing.generate.reference import EVENT_TYPES
+from data_factory.landing.generate.simulate import DayEvents
+
+FAULT_NAMES: tuple[str, ...] = (
+    "duplicate_events",
+    "malformed_lines",
+    "missing_fields",
+    "wrong_types",
+    "out_of_day",
+    "schema_drift",
+    "bad_checksum",
+    "missing_file",
+    "empty_day",
+    "unknown_agent",
+    "bad_enum",
+)
+UNKNOWN_AGENT_ID = "agt_999"
+BAD_CHANNEL = "fax"
+MISSING_FILE_NAME = "events-9999.jsonl"
+
+
+@dataclass(frozen=True)
+class FaultSpec:
+    name: str
+    day: date | None  # None: every generated day
+
+
+def parse_faults(text: str | None) -> list[FaultSpec]:
+    """Parse ``NAME`` or ``NAME@YYYY-MM-DD`` items, comma-separated.
+
+    ``NAME`` applies to every generated day, ``NAME@DAY`` to that day only.
+    Empty text (or None) means no faults. Raises ValueError on an unknown name
+    (listing the valid ones) or a day that is not a real YYYY-MM-DD date.
+    """
+    specs: list[FaultSpec] = []
+    for raw in (text or "").split(","):
+        item = raw.strip()
+        if not item:
+            continue
+        name, at_sign, day_text = (part.strip() for part in item.partition("@"))
+        if name not in FAULT_NAMES:
+            raise ValueError(f"unknown fault {name!r}; valid faults: {', '.join(FAULT_NAMES)}")
+        day = None
+        if at_sign:
+            if not is_partition(day_text):
+                raise ValueError(
+                    f"fault {item!r}: the day after '@' must be a date written YYYY-MM-DD, "
+                    f"got {day_text!r}"
+                )
+            day = date.fromisoformat(day_text)
+        specs.append(FaultSpec(name, day))
+    return specs
+
+
+def normalise_faults(faults) -> list[FaultSpec]:
+    if faults is None:
+        return []
+    if isinstance(faults, str):
+        return parse_faults(faults)
+    specs = []
+    for fault in faults:
+        if isinstance(fault, str):
+            specs.extend(parse_faults(fault))
+        elif isinstance(fault, FaultSpec):
+            if fault.name not in FAULT_NAMES:
+                raise ValueError(
+                    f"unknown fault {fault.name!r}; valid faults: {', '.join(FAULT_NAMES)}"
+                )
+            specs.append(fault)
+        else:
+            raise ValueError(f"a fault must be a FaultSpec or a string, got {fault!r}")
+    return specs
+
+
+def faults_on(day: date, specs: list[FaultSpec]) -> set[str]:
+    return {spec.name for spec in specs if spec.day is None or spec.day == day}
+
+
+def fault_rows(events: DayEvents, day: date, seed: int, active: set[str]) -> dict[str, np.ndarray]:
+    """Disjoint, seed-determined row sets for the row-level faults that are active."""
+    rows = len(events)
+    rng = np.random.default_rng([seed, day.toordinal(), 0xFA17])
+    shuffled = rng.permutation(rows)
+    taken = np.zeros(rows, bool)
+    chosen: dict[str, np.ndarray] = {}
+    eligible_for = {"unknown_agent": events.event_type != EVENT_TYPES.index("created")}
+    for name in (
+        "duplicate_events",
+        "malformed_lines",
+        "missing_fields",
+        "wrong_types",
+        "out_of_day",
+        "unknown_agent",
+        "bad_enum",
+    ):
+        if name not in active:
+            continue
+        share = 0.01 if name == "duplicate_events" else 0.005
+        want = max(3, round(rows * share))
+        eligible = ~taken[shuffled]
+        if name in eligible_for:
+            eligible &= eligible_for[name][shuffled]
+        picked = np.sort(shuffled[eligible][:want])
+        taken[picked] = True
+        chosen[name] = picked
+    return chosen

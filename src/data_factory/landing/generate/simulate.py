@@ -1,0 +1,313 @@
+"""The vectorized simulation: every event of the tickets created on one day,
+and the events of one export day, selected and sorted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import numpy as np
+
+from data_factory.landing.generate.reference import (
+    DAY,
+    HOUR,
+    MINUTE,
+    STATUSES,
+    Reference,
+)
+
+# A ticket's events all happen before the end of day C+14 (C = creation day).
+LOOKBACK_DAYS = 14
+
+# ---- distributions ------------------------------------------------------------------------
+# volume: a week averages `tickets_per_day` (5 * 1.2 + 2 * 0.5 = 7)
+_WEEKDAY_VOLUME, _WEEKEND_VOLUME = 1.2, 0.5
+# relative ticket arrivals per UTC hour
+_WEEKDAY_HOURS = np.array(
+    [
+        0.5,
+        0.4,
+        0.3,
+        0.3,
+        0.4,
+        0.6,
+        1.0,
+        1.8,
+        3.0,
+        4.6,
+        5.2,
+        5.4,
+        5.0,
+        5.2,
+        5.4,
+        5.2,
+        4.8,
+        4.0,
+        2.6,
+        1.8,
+        1.3,
+        1.0,
+        0.8,
+        0.6,
+    ]
+)
+_WEEKEND_HOURS = np.array(
+    [
+        0.7,
+        0.6,
+        0.5,
+        0.5,
+        0.5,
+        0.6,
+        0.8,
+        1.0,
+        1.3,
+        1.5,
+        1.6,
+        1.6,
+        1.6,
+        1.6,
+        1.5,
+        1.5,
+        1.4,
+        1.3,
+        1.2,
+        1.1,
+        1.0,
+        0.9,
+        0.8,
+        0.8,
+    ]
+)
+_PRIORITY_SHARE = np.array([0.30, 0.45, 0.18, 0.07])  # low, normal, high, urgent
+_CHANNEL_SHARE = np.array([0.40, 0.25, 0.10, 0.25])  # email, chat, phone, web
+_CHANNEL_RESPONSE_FACTOR = np.array([1.0, 0.35, 0.25, 1.0])  # chat/phone get answered faster
+# the spread of the lognormal delays (their medians, a share of the SLA target: reference.py)
+_FIRST_RESPONSE_SIGMA = 0.8
+_RESOLUTION_SIGMA = 0.9
+_STALLED_SHARE = 0.02  # tickets that wait on the customer and are never resolved
+_RESOLVE_BY = 10 * DAY  # resolutions later than this (from the creation day's start) stay open
+_REOPEN_SHARE = 0.08
+_REOPEN_DELAY = (10 * HOUR, 30 * MINUTE, 30 * HOUR)  # median, min, max
+_RESOLVE_AGAIN_DELAY = (4 * HOUR, 10 * MINUTE, 18 * HOUR)
+_CLOSE_DELAY = (36 * HOUR, 72 * HOUR)  # uniform [min, max)
+# A resolution before day 10 (counted from the creation day's start) is followed by at most
+# 30 h + 18 h + 72 h = 5 days of reopen / resolve again / close: every event lands within
+# 15 days, which is why the export of day D only needs tickets created on D-14 .. D.
+
+# ---- events of one ticket, in causal order (the sequence in the event id) ------------------
+_STAGES = (  # (stage, event type index)
+    ("created", 0),
+    ("assigned", 1),
+    ("first_response", 2),
+    ("hold_1", 3),
+    ("hold_2", 3),
+    ("resolved", 4),
+    ("reopened", 5),
+    ("resolved_again", 4),
+    ("closed", 6),
+)
+_STAGE_STATUS = {
+    "created": "new",
+    "assigned": "open",
+    "first_response": "pending",
+    "resolved": "solved",
+    "reopened": "open",
+    "resolved_again": "solved",
+    "closed": "closed",
+}
+
+
+@dataclass(frozen=True)
+class CreatedDay:
+    """Every event of the tickets created on one day (unsorted)."""
+
+    day: date
+    tickets: int
+    # per ticket
+    customer: np.ndarray
+    agent: np.ndarray
+    channel: np.ndarray
+    priority: np.ndarray
+    category: np.ndarray
+    # per event
+    ticket: np.ndarray  # ticket index (ticket number - 1)
+    sequence: np.ndarray  # 1-based position in the ticket's lifecycle
+    event_type: np.ndarray  # index into EVENT_TYPES
+    status: np.ndarray  # index into STATUSES
+    at: np.ndarray  # epoch seconds, UTC
+
+
+def epoch(day: date) -> int:
+    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
+
+
+def _lognormal(rng: np.random.Generator, median: np.ndarray, sigma: float) -> np.ndarray:
+    return median * np.exp(sigma * rng.standard_normal(len(median)))
+
+
+def _bounded_lognormal(rng, count: int, spec: tuple[int, int, int]) -> np.ndarray:
+    median, low, high = spec
+    return np.clip(_lognormal(rng, np.full(count, float(median)), 0.8), low, high).astype(np.int64)
+
+
+def simulate(day: date, tickets_per_day: int, seed: int, ref: Reference) -> CreatedDay:
+    """The draws below run in a fixed order from one generator, so a creation
+    day always yields the same tickets for the same (seed, tickets_per_day)."""
+    rng = np.random.default_rng([seed, day.toordinal()])
+    weekend = day.weekday() >= 5
+    mean = tickets_per_day * (_WEEKEND_VOLUME if weekend else _WEEKDAY_VOLUME)
+    n = int(rng.poisson(mean)) if mean > 0 else 0
+    start = epoch(day)
+
+    hours = _WEEKEND_HOURS if weekend else _WEEKDAY_HOURS
+    created = start + rng.choice(24, n, p=hours / hours.sum()) * HOUR + rng.integers(0, HOUR, n)
+    customer = rng.choice(len(ref.customer_p), n, p=ref.customer_p)
+    priority = rng.choice(4, n, p=_PRIORITY_SHARE)
+    channel = rng.choice(4, n, p=_CHANNEL_SHARE)
+    category = rng.choice(len(ref.category_p), n, p=ref.category_p)
+    agent = ref.pick_agents(ref.category_route[category], rng.random(n), rng.random(n))
+    tier = ref.customer_tier[customer]
+
+    # first response: lognormal around a share of the SLA target, faster on chat/phone
+    fr_median = ref.first_response_median_s[tier, priority] * _CHANNEL_RESPONSE_FACTOR[channel]
+    fr_delay = np.clip(_lognormal(rng, fr_median, _FIRST_RESPONSE_SIGMA), 60, 3 * DAY)
+    first_response = created + fr_delay.astype(np.int64)
+    assigned = created + np.maximum(10, (fr_delay * rng.uniform(0.05, 0.6, n))).astype(np.int64)
+    first_response = np.maximum(first_response, assigned + 1)
+
+    # resolution: lognormal around a share of the SLA target, counted from the first response
+    res_delay = np.maximum(
+        300.0, _lognormal(rng, ref.resolution_median_s[tier, priority], _RESOLUTION_SIGMA)
+    )
+    resolved = first_response + res_delay.astype(np.int64)
+    stalled = rng.random(n) < _STALLED_SHARE
+    is_resolved = ~stalled & (resolved < start + _RESOLVE_BY)
+
+    # status changes while the ticket is worked (or while it waits, if it is still open)
+    holds = rng.choice(3, n, p=(0.55, 0.30, 0.15))  # how many status_changed events
+    waiting_until = first_response + rng.integers(DAY, 5 * DAY, n)
+    work_end = np.where(is_resolved, resolved, waiting_until)
+    span = work_end - first_response
+    u = np.sort(rng.uniform(0.1, 0.9, (n, 2)), axis=1)
+    hold_1 = np.maximum(first_response + (span * u[:, 0]).astype(np.int64), first_response + 1)
+    hold_2 = np.maximum(first_response + (span * u[:, 1]).astype(np.int64), hold_1 + 1)
+    first_hold_on_hold = rng.random(n) < 0.6  # on_hold, else open; the second is its follow-up
+    resolved = np.maximum(
+        resolved, np.where(holds == 2, hold_2, np.where(holds == 1, hold_1, first_response)) + 1
+    )
+
+    reopened_mask = is_resolved & (rng.random(n) < _REOPEN_SHARE)
+    reopened = resolved + _bounded_lognormal(rng, n, _REOPEN_DELAY)
+    resolved_again = reopened + _bounded_lognormal(rng, n, _RESOLVE_AGAIN_DELAY)
+    final = np.where(reopened_mask, resolved_again, resolved)
+    closed = final + rng.integers(_CLOSE_DELAY[0], _CLOSE_DELAY[1], n)
+
+    present = {
+        "created": np.ones(n, bool),
+        "assigned": np.ones(n, bool),
+        "first_response": np.ones(n, bool),
+        "hold_1": holds >= 1,
+        "hold_2": holds >= 2,
+        "resolved": is_resolved,
+        "reopened": reopened_mask,
+        "resolved_again": reopened_mask,
+        "closed": is_resolved,
+    }
+    times = {
+        "created": created,
+        "assigned": assigned,
+        "first_response": first_response,
+        "hold_1": hold_1,
+        "hold_2": hold_2,
+        "resolved": resolved,
+        "reopened": reopened,
+        "resolved_again": resolved_again,
+        "closed": closed,
+    }
+    hold_1_status = np.where(first_hold_on_hold, STATUSES.index("on_hold"), STATUSES.index("open"))
+    hold_2_status = np.where(first_hold_on_hold, STATUSES.index("open"), STATUSES.index("pending"))
+    statuses = {"hold_1": hold_1_status, "hold_2": hold_2_status}
+
+    flags = np.stack([present[name] for name, _ in _STAGES], axis=1)
+    sequence_of = np.cumsum(flags, axis=1)  # sequence number where the stage is present
+    index = np.arange(n)
+    parts = {"ticket": [], "sequence": [], "event_type": [], "status": [], "at": []}
+    for column, (name, kind) in enumerate(_STAGES):
+        mask = present[name]
+        parts["ticket"].append(index[mask])
+        parts["sequence"].append(sequence_of[mask, column])
+        parts["event_type"].append(np.full(int(mask.sum()), kind, np.int8))
+        status = statuses.get(name)
+        parts["status"].append(
+            status[mask]
+            if status is not None
+            else np.full(int(mask.sum()), STATUSES.index(_STAGE_STATUS[name]))
+        )
+        parts["at"].append(times[name][mask])
+    events = {
+        key: np.concatenate(value) if value else np.zeros(0, np.int64)
+        for key, value in parts.items()
+    }
+    horizon = start + (LOOKBACK_DAYS + 1) * DAY
+    if len(events["at"]) and events["at"].max() >= horizon:  # guaranteed by the bounds above
+        raise AssertionError("a ticket lifecycle outlasted the export lookback window")
+    return CreatedDay(
+        day=day,
+        tickets=n,
+        customer=customer,
+        agent=agent,
+        channel=channel,
+        priority=priority,
+        category=category,
+        ticket=events["ticket"].astype(np.int64),
+        sequence=events["sequence"].astype(np.int64),
+        event_type=events["event_type"].astype(np.int64),
+        status=events["status"].astype(np.int64),
+        at=events["at"].astype(np.int64),
+    )
+
+
+# =========================================================================================
+# one export day: select and sort
+
+
+@dataclass
+class DayEvents:
+    created_ordinal: np.ndarray
+    ticket: np.ndarray
+    sequence: np.ndarray
+    event_type: np.ndarray
+    status: np.ndarray
+    at: np.ndarray
+    customer: np.ndarray
+    agent: np.ndarray
+    channel: np.ndarray
+    priority: np.ndarray
+    category: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.at)
+
+
+def events_on(day: date, created_days: list[CreatedDay]) -> DayEvents:
+    start = epoch(day)
+    columns: dict[str, list[np.ndarray]] = {name: [] for name in DayEvents.__dataclass_fields__}
+    for created in created_days:
+        on_day = (created.at >= start) & (created.at < start + DAY)
+        ticket = created.ticket[on_day]
+        columns["created_ordinal"].append(np.full(len(ticket), created.day.toordinal()))
+        columns["ticket"].append(ticket)
+        for name in ("sequence", "event_type", "status", "at"):
+            columns[name].append(getattr(created, name)[on_day])
+        for name in ("customer", "agent", "channel", "priority", "category"):
+            columns[name].append(getattr(created, name)[ticket])
+    merged = {
+        name: (np.concatenate(parts) if parts else np.zeros(0, np.int64)).astype(np.int64)
+        for name, parts in columns.items()
+    }
+    # event_at then event_id; ids have fixed-width numbers, so numeric order is text order
+    order = np.lexsort(
+        (merged["sequence"], merged["ticket"], merged["created_ordinal"], merged["at"])
+    )
+    return DayEvents(**{name: values[order] for name, values in merged.items()})
