@@ -23,8 +23,8 @@ when the block clears by itself the approval is simply no longer needed. An
 approval changes no asset status: a failed asset stays failed.
 
 Every gate decision and every approval is written as an evidence document
-(kinds ``decision`` and ``approval``) and indexed by the state store, so
-``factory state rebuild`` restores them."""
+(kinds ``decision`` and ``approval``). The state store indexes the approvals
+(``factory state rebuild`` restores them); a decision is a record only."""
 
 from __future__ import annotations
 

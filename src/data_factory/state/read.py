@@ -127,14 +127,11 @@ def read_table(paths: FactoryPaths, sql: str, parameters: list | None = None) ->
         connection.close()
 
 
-def _recorded(
-    paths: FactoryPaths,
-    table: str,
-    json_columns: tuple[str, ...],
-    partition: str | None,
-    consumer: str | None,
+def recorded_approvals(
+    paths: FactoryPaths, partition: str | None = None, consumer: str | None = None
 ) -> list[dict]:
-    sql = f"select t.*, e.file_name from {table} t join evidence e using (run_id) where 1 = 1"
+    """The approvals applied to the store, oldest first, with the block each overrides."""
+    sql = "select t.*, e.file_name from approvals t join evidence e using (run_id) where 1 = 1"
     parameters: list = []
     for column, value in (("partition", partition), ("consumer", consumer)):
         if value:
@@ -142,22 +139,10 @@ def _recorded(
             parameters.append(value)
     rows = read_table(paths, sql + " order by t.order_key", parameters)
     for row in rows:
-        for column in json_columns:
+        for column in ("overrides", "block"):
             row[column] = json.loads(row.pop(f"{column}_json"))
         row["evidence"] = str(evidence_path(paths, row.pop("file_name")))
     return rows
-
-
-def recorded_approvals(
-    paths: FactoryPaths, partition: str | None = None, consumer: str | None = None
-) -> list[dict]:
-    return _recorded(paths, "approvals", ("overrides", "block"), partition, consumer)
-
-
-def recorded_decisions(
-    paths: FactoryPaths, consumer: str | None = None, partition: str | None = None
-) -> list[dict]:
-    return _recorded(paths, "decisions", ("reasons",), partition, consumer)
 
 
 def run_partitions(paths: FactoryPaths) -> set[str]:
