@@ -8,7 +8,7 @@ import sqlite3
 from datetime import date, timedelta
 
 from data_factory.core.reasons import describe
-from data_factory.evidence.assets import is_blocking
+from data_factory.evidence.assets import is_blocking, is_warning
 from data_factory.state.db import UNPARTITIONED
 
 CHECK_STATUSES = ("passed", "warned", "failed", "errored", "not_run")
@@ -18,18 +18,13 @@ BUILT_STATUSES = ("materialized", "failed")  # the build ran and may have change
 
 
 def check_summary(checks: list[dict]) -> dict:
-    """Counts per check status, plus the names of the checks that block
-    (error severity, failed or errored) and that warn (warn severity, found
-    rows or errored)."""
+    """Counts per check status, plus the names of the checks that block and
+    of those that warn (evidence.assets.is_blocking, is_warning)."""
     summary: dict = dict.fromkeys(CHECK_STATUSES, 0)
     for check in checks:
         summary[check["status"]] = summary.get(check["status"], 0) + 1
     summary["blocking"] = sorted(c["name"] for c in checks if is_blocking(c))
-    summary["warnings"] = sorted(
-        c["name"]
-        for c in checks
-        if c["status"] in ("warned", "failed", "errored") and not is_blocking(c)
-    )
+    summary["warnings"] = sorted(c["name"] for c in checks if is_warning(c))
     return summary
 
 
