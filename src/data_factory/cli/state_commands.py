@@ -18,7 +18,8 @@ from data_factory.cli.options import home_paths
 from data_factory.core.errors import EXIT_BLOCKED, EXIT_OK, FactoryError
 from data_factory.core.partitions import parse_partition
 from data_factory.core.paths import FactoryPaths
-from data_factory.decisions.gate import approve, consumer_grid, gate
+from data_factory.decisions.approvals import approve
+from data_factory.decisions.gate import consumer_grid, gate
 from data_factory.project.parsed import load_manifest
 from data_factory.render.status_table import render_table
 from data_factory.state.index import rebuild

@@ -12,7 +12,7 @@ looks at each needed asset's cell in the state store:
 
 No reason: ``release``. Otherwise ``block``, unless an approval still applies.
 
-Approvals. Only an owner may approve: a name in ``config.meta.owners`` of the
+Approvals (decisions.approvals). Only an owner may approve: a name in ``config.meta.owners`` of the
 exposure or of an asset it needs (or the owner of their dbt group). Only a
 blocked consumer/day can be approved. The approval records the exact block it
 overrides: each reason's code, asset, day, failing checks, the run whose
@@ -29,30 +29,17 @@ Every gate decision and every approval is written as an evidence document
 from __future__ import annotations
 
 import json
-import secrets
 import sys
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
 
-from data_factory.core.clock import utc_now_iso
 from data_factory.core.errors import EXIT_USAGE, FactoryError
 from data_factory.core.partitions import parse_partition
 from data_factory.core.paths import FactoryPaths
-from data_factory.evidence.document import FACTORY_VERSION, SCHEMA_VERSION, git_identity
-from data_factory.evidence.store import write_evidence
-from data_factory.project.consumers import (
-    Consumer,
-    approvers,
-    asset_index,
-    consumers,
-    find_consumer,
-)
-from data_factory.project.manifest import (
-    asset_key,
-)
+from data_factory.decisions.documents import approval_entry, document, document_id, record
+from data_factory.project.consumers import Consumer, asset_index, consumers, find_consumer
+from data_factory.project.manifest import asset_key
 from data_factory.project.parsed import load_manifest
-from data_factory.state.index import apply_evidence_file, sync
+from data_factory.state.index import sync
 from data_factory.state.read import read_cells, recorded_approvals
 
 NON_BLOCKING = ("CHECK_WARNED", "NOT_SELECTED")
@@ -366,79 +353,7 @@ def consumer_grid(
     return rows
 
 
-def approval_entry(approval: dict) -> dict:
-    """An approval as the evidence schema's `approval` object."""
-    return {
-        key: approval[key]
-        for key in ("consumer", "partition", "approved_by", "approved_at", "reason", "overrides")
-    }
-
-
-def _document_id(label: str) -> str:
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    return f"{label}-{stamp}-{secrets.token_hex(2)}"
-
-
-def _document(
-    *,
-    kind: str,
-    run_id: str,
-    command: str,
-    partition: str,
-    status: str,
-    reason_codes: set[str],
-    approvals: list[dict],
-    decision: dict,
-    manifest: dict,
-) -> dict:
-    now = utc_now_iso()
-    git_sha, git_dirty = git_identity()
-    metadata = manifest.get("metadata") or {}
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "run_id": run_id,
-        "kind": kind,
-        "status": status,
-        "started_at": now,
-        "finished_at": now,
-        "invocation": {
-            "tool": "factory",
-            "command": command,
-            "dbt_command": None,
-            "dbt_args": [],
-            "vars": {},
-            "selection": None,
-            "target": None,
-            "adapter": metadata.get("adapter_type"),
-            "dbt_version": metadata.get("dbt_version"),
-            "dbt_invocation_id": None,
-            "project_name": metadata.get("project_name"),
-            "factory_version": FACTORY_VERSION,
-        },
-        "code": {
-            "git_sha": git_sha,
-            "git_dirty": git_dirty,
-            "manifest_schema": metadata.get("dbt_schema_version"),
-            "node_checksums": {},
-        },
-        "partitions": [partition],
-        "inputs": [],
-        "assets": [],
-        "reconciliation": [],
-        "reason_codes": sorted(reason_codes),
-        "approvals": approvals,
-        "report": {"path": "", "sha256": ""},
-        "decision": decision,
-    }
-
-
-def _record(paths: FactoryPaths, document: dict, manifest: dict) -> Path:
-    path = write_evidence(document, paths.evidence / f"{document['run_id']}.json")
-    apply_evidence_file(paths, [path], manifest=manifest)
-    return path
-
-
-def _prepare(paths: FactoryPaths, name: str, partition: str) -> tuple[dict, Consumer, str]:
+def prepare(paths: FactoryPaths, name: str, partition: str) -> tuple[dict, Consumer, str]:
     try:
         partition = parse_partition(partition, "--partition")
     except FactoryError as exc:
@@ -452,12 +367,12 @@ def _prepare(paths: FactoryPaths, name: str, partition: str) -> tuple[dict, Cons
 
 def gate(paths: FactoryPaths, name: str, partition: str) -> Decision:
     """Decide release or block for a consumer on a day, and record it."""
-    manifest, consumer, partition = _prepare(paths, name, partition)
+    manifest, consumer, partition = prepare(paths, name, partition)
     decision = evaluate(paths, consumer, partition, manifest)
     codes = {r["code"] for r in decision.reasons + decision.overridden}
-    document = _document(
+    written = document(
         kind="decision",
-        run_id=_document_id(f"gate-{consumer.name}-{partition}"),
+        run_id=document_id(f"gate-{consumer.name}-{partition}"),
         command=f"gate {consumer.name} --partition {partition}",
         partition=partition,
         status="success" if decision.decision == "release" else "failed",
@@ -466,69 +381,8 @@ def gate(paths: FactoryPaths, name: str, partition: str) -> Decision:
         decision=decision.document_block(),
         manifest=manifest,
     )
-    decision.recorded_in = str(_record(paths, document, manifest))
+    decision.recorded_in = str(record(paths, written, manifest))
     return decision
-
-
-def approve(
-    paths: FactoryPaths, name: str, partition: str, by: str, reason: str
-) -> tuple[dict, Decision]:
-    """Release a blocked consumer for one day on an owner's word."""
-    by, reason = (by or "").strip(), (reason or "").strip()
-    if not by or not reason:
-        error = FactoryError(
-            "APPROVER_NOT_OWNER", "an approval needs --by NAME and a --reason TEXT"
-        )
-        error.exit_code = EXIT_USAGE
-        raise error
-    manifest, consumer, partition = _prepare(paths, name, partition)
-    owners = approvers(consumer, manifest)
-    if by.casefold() not in owners:
-        listed = "; ".join(f"{n} ({', '.join(roles)})" for n, roles in sorted(owners.values()))
-        raise FactoryError(
-            "APPROVER_NOT_OWNER",
-            f"{by} may not approve {consumer.name}: only an owner named for the consumer or for "
-            f"an asset it depends on may. Owners: {listed or 'none are named in the project'}",
-        )
-    decision = evaluate(paths, consumer, partition, manifest)
-    if decision.approval:
-        raise FactoryError(
-            "APPROVAL_NOT_NEEDED",
-            f"{consumer.name} {partition} is already released by the approval of "
-            f"{decision.approval['approved_by']} at {decision.approval['approved_at']}",
-        )
-    if not decision.blocked:
-        raise FactoryError(
-            "APPROVAL_NOT_NEEDED",
-            f"{consumer.name} {partition} is not blocked (the gate releases it); "
-            "nothing to approve",
-        )
-    approval = {
-        "consumer": consumer.name,
-        "partition": partition,
-        "approved_by": owners[by.casefold()][0],
-        "approved_at": utc_now_iso(),
-        "reason": reason,
-        "overrides": sorted({r["code"] for r in decision.reasons}),
-    }
-    document = _document(
-        kind="approval",
-        run_id=_document_id(f"approve-{consumer.name}-{partition}"),
-        command=f"approve {consumer.name} --partition {partition} --by {by}",
-        partition=partition,
-        status="success",
-        reason_codes=set(approval["overrides"]),
-        approvals=[approval],
-        decision=decision.document_block(),
-        manifest=manifest,
-    )
-    path = _record(paths, document, manifest)
-    return {
-        **approval,
-        "evidence": str(path),
-        "run_id": document["run_id"],
-        "block": decision.reasons,
-    }, decision
 
 
 def active_approvals(
