@@ -7,14 +7,16 @@ from data_factory.core.clock import utc_now_iso
 from data_factory.core.errors import EXIT_USAGE, FactoryError
 from data_factory.core.paths import FactoryPaths
 from data_factory.decisions.documents import document, document_id, record
-from data_factory.decisions.gate import Decision, evaluate, prepare
+from data_factory.decisions.gate import Decision, Words, evaluate, prepare
 from data_factory.project.consumers import approvers
 
 
 def approve(
-    paths: FactoryPaths, name: str, partition: str, by: str, reason: str
+    paths: FactoryPaths, name: str, partition: str, by: str, reason: str, *, words: Words
 ) -> tuple[dict, Decision]:
-    """Release a blocked consumer for one day on an owner's word."""
+    """Release a blocked consumer for one day on an owner's word. The
+    approval records the block it overrides (each reason with `words` for
+    it, as the evidence schema keeps a text)."""
     by, reason = (by or "").strip(), (reason or "").strip()
     if not by or not reason:
         error = FactoryError(
@@ -60,7 +62,7 @@ def approve(
         status="success",
         reason_codes=set(approval["overrides"]),
         approvals=[approval],
-        decision=decision.document_block(),
+        decision=decision.document_block(words),
         manifest=manifest,
     )
     path = record(paths, written, manifest)

@@ -16,6 +16,7 @@ from collections import Counter
 from datetime import date
 
 from data_factory.core.clock import utc_now_iso
+from data_factory.render.explain import cells_with_text, with_text
 
 COLOURS = {
     "ok": ("#2f9e44", "materialized, consumable"),
@@ -420,10 +421,14 @@ def _reference_chips(cells: list[dict], items: list[dict]) -> list[str]:
 
 
 def render_page(report: dict, title: str = "Asset state") -> str:
-    cells, partitions = report["cells"], report["partitions"]
+    cells, partitions = cells_with_text(report["cells"]), report["partitions"]
+    decisions = [
+        {**row, "details": with_text(row["details"]), "overridden": with_text(row["overridden"])}
+        for row in report.get("consumers", [])
+    ]
     items: list[dict] = []  # what each square shows when clicked, by data-i
     rows_html = _asset_rows(cells, partitions, items)
-    consumer_html = _consumer_rows(report.get("consumers", []), partitions, items)
+    consumer_html = _consumer_rows(decisions, partitions, items)
     chips = _reference_chips(cells, items)
     axis = [_axis(partitions)]
     counts = Counter(c["status"] for c in cells)

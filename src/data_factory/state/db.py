@@ -7,7 +7,7 @@ import sqlite3
 from data_factory.core.errors import FactoryError
 from data_factory.core.paths import FactoryPaths
 
-STATE_SCHEMA_VERSION = "2"  # 2: the unread decisions table is gone
+STATE_SCHEMA_VERSION = "3"  # 2: no decisions table; 3: reason details are facts, no text
 
 
 WRITE_BUSY_TIMEOUT_S = 10.0
