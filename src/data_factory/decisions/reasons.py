@@ -1,10 +1,12 @@
 """Gate reasons as facts, and when an approval covers them.
 
 A reason is a dict: its code, the consumer it is about, the needed asset and
-day, that asset's status as the gate saw it, the failing checks, the run whose
-evidence recorded it (and that file), the structured `cause` of a stale
-reason, and `detail`, the facts behind it (the cell's reason detail, or for
-APPROVAL_OVERRIDE the approval). It holds no English: render.explain words it.
+day, that asset's `status` as the gate saw it (a cell status, or
+`switched_off` / `not_in_project` when the project disables or lacks it), the
+failing checks, the run whose evidence recorded it (and that file), the
+structured `cause` of a stale reason, and `detail`, the facts behind it (the
+cell's reason detail, or for APPROVAL_OVERRIDE the approval). It holds no
+English: render.explain words it.
 
 An approval records the block it overrides, and covers a later block when
 every current reason has the same `reason_key`: code, asset, day, checks, run

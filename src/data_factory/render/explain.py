@@ -106,10 +106,8 @@ def _not_available(reason: dict) -> str:
             f"{asset} {day} is not_available: it was switched off when run {reason['run_id']} "
             f"built the day; {consumer} needs it"
         )
-    where = (
-        "is switched off in the project"
-        if reason["status"] == "switched_off"
-        else ("is not in the project")
+    where = {"switched_off": "is switched off in the project"}.get(
+        reason["status"], "is not in the project"
     )
     return f"{asset} {where} (an optional asset that is not enabled); {consumer} needs it for {day}"
 
