@@ -3,9 +3,11 @@ artifacts: statuses, reasons and checks as a user reads them in `status`."""
 
 from __future__ import annotations
 
+import pytest
 from artifacts_fixture import FACT, SEED, SOURCE, STAGING, manifest, run_results
 
-from data_factory.evidence.assets import derive_assets
+from data_factory.evidence.assets import derive_assets, is_blocking, is_warning
+from data_factory.state.derive import check_summary
 
 
 def entries(results, partitions=("2026-11-02",), **kwargs) -> dict:
@@ -74,3 +76,21 @@ def test_what_was_not_selected_is_skipped():
     fact = entries(results)[(FACT, "2026-11-02")]
     assert fact["status"] == "skipped"
     assert fact["reason_codes"] == ["NOT_SELECTED"]
+
+
+@pytest.mark.parametrize(
+    ("warn_check", "warned"), [("pass", False), ("warn", True), ("fail", True), ("error", True)]
+)
+def test_the_evidence_and_the_state_agree_on_what_a_warning_is(warn_check, warned):
+    fact = entries(run_results(warn_check=warn_check))[(FACT, "2026-11-02")]
+    assert ("CHECK_WARNED" in fact["reason_codes"]) is warned
+    assert bool(check_summary(fact["checks"])["warnings"]) is warned
+    assert "CHECK_FAILED" not in fact["reason_codes"]  # a warn-severity check never blocks
+
+
+def test_an_error_severity_check_dbt_reports_as_warned_warns_and_does_not_block():
+    check = {"name": "c", "severity": "error", "status": "warned"}
+    assert is_warning(check) and not is_blocking(check)
+    assert not is_warning({**check, "status": "failed"}) and is_blocking(
+        {**check, "status": "failed"}
+    )

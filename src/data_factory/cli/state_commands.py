@@ -18,8 +18,10 @@ from data_factory.cli.options import home_paths
 from data_factory.core.errors import EXIT_BLOCKED, EXIT_OK, FactoryError
 from data_factory.core.partitions import parse_partition
 from data_factory.core.paths import FactoryPaths
-from data_factory.decisions.gate import approve, consumer_grid, gate
+from data_factory.decisions.approvals import approve
+from data_factory.decisions.gate import consumer_grid, gate
 from data_factory.project.parsed import load_manifest
+from data_factory.render.explain import cells_with_text, explain, with_text
 from data_factory.render.status_table import render_table
 from data_factory.state.index import rebuild
 from data_factory.state.read import (
@@ -129,13 +131,14 @@ def status(ctx, assets, since, output, out):
     evidence, reasons, reason_details, rows, materialized_at, code_checksum,
     unique_id, resource_type, reads_window_days, approvals}; `checks` is
     {passed, warned, failed, errored, not_run, blocking: [names],
-    warnings: [names]}.
+    warnings: [names]}; each of `reason_details` is {code, text} and the
+    facts the text is made from (checks, upstream cells, a stale `cause`).
     """
     paths = home_paths(ctx)
     since = _day(since, "--since")
     report = collect_status(paths, assets, since)
     if output == "json":
-        text = json.dumps(report["cells"], indent=2, sort_keys=True) + "\n"
+        text = json.dumps(cells_with_text(report["cells"]), indent=2, sort_keys=True) + "\n"
     elif output == "html":
         from data_factory.render.status_html import render_page
 
@@ -162,7 +165,7 @@ def _print_reasons(title: str, reasons: list[dict]) -> None:
         return
     click.echo(title)
     for reason in reasons:
-        click.echo(f"  {reason['code']}: {reason['text']}")
+        click.echo(f"  {reason['code']}: {explain(reason)}")
         if reason.get("evidence"):
             click.echo(f"      evidence {reason['evidence']}")
 
@@ -177,9 +180,12 @@ def _print_reasons(title: str, reasons: list[dict]) -> None:
 def gate_command(ctx, consumer, partition, output):
     """Release or block CONSUMER (a dbt exposure) for one day, print why,
     and record the decision as evidence. Exit 0 release, 1 block."""
-    decision = gate(home_paths(ctx), consumer, partition)
+    decision = gate(home_paths(ctx), consumer, partition, words=explain)
     if output == "json":
-        click.echo(json.dumps(decision.to_dict(), indent=2, sort_keys=True))
+        shown = decision.to_dict()
+        for key in ("reasons", "overridden", "warnings"):
+            shown[key] = with_text(shown[key])
+        click.echo(json.dumps(shown, indent=2, sort_keys=True))
     else:
         click.echo(f"{decision.consumer} {decision.partition}: {decision.decision.upper()}")
         if not decision.reasons:
@@ -207,9 +213,10 @@ def approve_command(ctx, consumer, partition, by, reason, output):
     """Release a blocked CONSUMER for one day on an owner's approval. Only an
     owner named for the consumer, or for an asset it depends on, may approve;
     the approval covers exactly the current block reasons."""
-    approval, decision = approve(home_paths(ctx), consumer, partition, by, reason)
+    approval, decision = approve(home_paths(ctx), consumer, partition, by, reason, words=explain)
     if output == "json":
-        click.echo(json.dumps(approval, indent=2, sort_keys=True))
+        shown = {**approval, "block": with_text(approval["block"])}
+        click.echo(json.dumps(shown, indent=2, sort_keys=True))
     else:
         click.echo(
             f"{approval['consumer']} {approval['partition']}: approved by "

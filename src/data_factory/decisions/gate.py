@@ -10,9 +10,12 @@ looks at each needed asset's cell in the state store:
 * not consumable: the cell's own reasons (CHECK_FAILED naming the checks,
   BUILD_ERROR, UPSTREAM_*, STALE_*, EVIDENCE_*), each naming asset and day.
 
+Reasons are facts (decisions.reasons); the caller puts them into words
+(render.explain), also for the text the evidence schema keeps with each.
+
 No reason: ``release``. Otherwise ``block``, unless an approval still applies.
 
-Approvals. Only an owner may approve: a name in ``config.meta.owners`` of the
+Approvals (decisions.approvals). Only an owner may approve: a name in ``config.meta.owners`` of the
 exposure or of an asset it needs (or the owner of their dbt group). Only a
 blocked consumer/day can be approved. The approval records the exact block it
 overrides: each reason's code, asset, day, failing checks, the run whose
@@ -23,77 +26,35 @@ when the block clears by itself the approval is simply no longer needed. An
 approval changes no asset status: a failed asset stays failed.
 
 Every gate decision and every approval is written as an evidence document
-(kinds ``decision`` and ``approval``) and indexed by the state store, so
-``factory state rebuild`` restores them."""
+(kinds ``decision`` and ``approval``). The state store indexes the approvals
+(``factory state rebuild`` restores them); a decision is a record only."""
 
 from __future__ import annotations
 
-import json
-import secrets
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
 
-from data_factory.core.clock import utc_now_iso
 from data_factory.core.errors import EXIT_USAGE, FactoryError
 from data_factory.core.partitions import parse_partition
 from data_factory.core.paths import FactoryPaths
-from data_factory.evidence.document import FACTORY_VERSION, SCHEMA_VERSION, git_identity
-from data_factory.evidence.store import write_evidence
-from data_factory.project.consumers import (
-    Consumer,
-    approvers,
-    asset_index,
-    consumers,
-    find_consumer,
+from data_factory.decisions.documents import (
+    approval_entry,
+    document,
+    document_id,
+    record,
 )
-from data_factory.project.manifest import (
-    asset_key,
-)
+from data_factory.decisions.reasons import covers, evidence_reason, make_reason
+from data_factory.project.consumers import Consumer, asset_index, consumers, find_consumer
+from data_factory.project.manifest import asset_key
 from data_factory.project.parsed import load_manifest
-from data_factory.state.index import apply_evidence_file, sync
+from data_factory.state.index import sync
 from data_factory.state.read import read_cells, recorded_approvals
 
 NON_BLOCKING = ("CHECK_WARNED", "NOT_SELECTED")
 
 
-def make_reason(
-    code: str,
-    text: str,
-    *,
-    asset: str | None = None,
-    partition: str | None = None,
-    checks: list[str] | None = None,
-    run_id: str | None = None,
-    evidence: str | None = None,
-    cause: str | None = None,
-) -> dict:
-    return {
-        "code": code,
-        "asset": asset,
-        "partition": partition,
-        "checks": sorted(checks or []),
-        "text": text,
-        "run_id": run_id,
-        "evidence": evidence,
-        "cause": cause,
-    }
-
-
-def reason_key(reason: dict) -> str:
-    """What makes two block reasons the same block. The text and the
-    evidence path are left out: a copied data directory is the same block."""
-    return json.dumps(
-        [
-            reason["code"],
-            reason.get("asset"),
-            reason.get("partition"),
-            sorted(reason.get("checks") or []),
-            reason.get("run_id"),
-            reason.get("cause"),
-        ]
-    )
+Words = Callable[[dict], str]  # a reason in words (render.explain.explain)
 
 
 @dataclass
@@ -113,9 +74,6 @@ class Decision:
     def blocked(self) -> bool:
         return self.decision == "block"
 
-    def block_reasons(self) -> list[dict]:
-        return self.overridden if self.approval else self.reasons
-
     def to_dict(self) -> dict:
         return {
             "consumer": self.consumer,
@@ -130,24 +88,29 @@ class Decision:
             "decision_evidence": self.recorded_in,
         }
 
-    def document_block(self) -> dict:
+    def document_block(self, words: Words) -> dict:
+        """The decision as the evidence schema's `decision` object."""
+
+        def recorded(reasons: list[dict]) -> list[dict]:
+            return [evidence_reason(r, words(r)) for r in reasons]
+
         return {
             "consumer": self.consumer,
             "partition": self.partition,
             "decision": self.decision,
             "requires": self.requires,
-            "reasons": self.reasons,
-            "overridden": self.overridden,
-            "warnings": self.warnings,
+            "reasons": recorded(self.reasons),
+            "overridden": recorded(self.overridden),
+            "warnings": recorded(self.warnings),
         }
 
 
-def _cell_reasons(cell: dict, key: str, partition: str) -> list[dict]:
-    status = cell["status"]
-    label = f"{key} {partition}" if cell["partition"] else key
+def _cell_reasons(consumer: Consumer, cell: dict, key: str) -> list[dict]:
     common = {
+        "consumer": consumer.name,
         "asset": key,
         "partition": cell["partition"],
+        "status": cell["status"],
         "run_id": cell["run_id"],
         "evidence": cell["evidence"],
     }
@@ -158,17 +121,13 @@ def _cell_reasons(cell: dict, key: str, partition: str) -> list[dict]:
             continue
         checks = cell["checks"]["blocking"] if code == "CHECK_FAILED" else []
         found.append(
-            make_reason(
-                code,
-                f"{label} is {status}: {detail['text']}",
-                checks=checks,
-                cause=detail.get("cause"),
-                **common,
-            )
+            make_reason(code, checks=checks, cause=detail.get("cause"), detail=detail, **common)
         )
     if not found:
-        code = {"failed": "BUILD_ERROR", "blocked": "UPSTREAM_BLOCKED"}.get(status, "CHECK_FAILED")
-        found.append(make_reason(code, f"{label} is {status} and not consumable", **common))
+        code = {"failed": "BUILD_ERROR", "blocked": "UPSTREAM_BLOCKED"}.get(
+            cell["status"], "CHECK_FAILED"
+        )
+        found.append(make_reason(code, **common))
     return found
 
 
@@ -183,50 +142,22 @@ def _requirement(
 ) -> tuple[list[dict], list[dict]]:
     """Block reasons and warnings for one asset the consumer needs."""
     run = {"run_id": cell["run_id"], "evidence": cell["evidence"]} if cell else {}
+    about = {"consumer": consumer.name, "asset": key, "partition": partition, **run}
     if uid not in enabled:
-        where = "is switched off in the project" if uid in disabled else "is not in the project"
-        return [
-            make_reason(
-                "UPSTREAM_NOT_AVAILABLE",
-                f"{key} {where} (an optional asset that is not enabled); {consumer.name} needs it "
-                f"for {partition}",
-                asset=key,
-                partition=partition,
-                **run,
-            )
-        ], []
+        status = "switched_off" if uid in disabled else "not_in_project"
+        return [make_reason("UPSTREAM_NOT_AVAILABLE", status=status, **about)], []
     if cell is None or cell["status"] == "missing":
-        return [
-            make_reason(
-                "PARTITION_MISSING",
-                f"{key} {partition}: no evidence records a build of this day",
-                asset=key,
-                partition=partition,
-                **run,
-            )
-        ], []
+        return [make_reason("PARTITION_MISSING", status="missing", **about)], []
     if cell["status"] == "not_available":
-        return [
-            make_reason(
-                "UPSTREAM_NOT_AVAILABLE",
-                f"{key} {partition} is not_available: it was switched off when run "
-                f"{cell['run_id']} built the day; {consumer.name} needs it",
-                asset=key,
-                partition=partition,
-                **run,
-            )
-        ], []
-    reasons = [] if cell["consumable"] else _cell_reasons(cell, key, partition)
+        return [make_reason("UPSTREAM_NOT_AVAILABLE", status="not_available", **about)], []
+    reasons = [] if cell["consumable"] else _cell_reasons(consumer, cell, key)
     warnings = (
         [
             make_reason(
                 "CHECK_WARNED",
-                f"{key} {partition}: warn-severity check found rows (does not block): "
-                + ", ".join(cell["checks"]["warnings"]),
-                asset=key,
-                partition=cell["partition"],
+                status=cell["status"],
                 checks=cell["checks"]["warnings"],
-                **run,
+                **{**about, "partition": cell["partition"]},
             )
         ]
         if cell["checks"]["warnings"]
@@ -236,18 +167,22 @@ def _requirement(
 
 
 def _release_on_approval(decision: Decision, approval: dict) -> None:
-    codes = ", ".join(sorted({r["code"] for r in decision.reasons}))
     decision.decision = "release"
     decision.overridden = decision.reasons
     decision.approval = approval
     decision.reasons = [
         make_reason(
             "APPROVAL_OVERRIDE",
-            f"released by the approval of {approval['approved_by']} at {approval['approved_at']}: "
-            f"{approval['reason']} (overrides {codes})",
+            consumer=decision.consumer,
             partition=decision.partition,
             run_id=approval["run_id"],
             evidence=approval["evidence"],
+            detail={
+                "approved_by": approval["approved_by"],
+                "approved_at": approval["approved_at"],
+                "reason": approval["reason"],
+                "overrides": sorted({r["code"] for r in decision.overridden}),
+            },
         )
     ]
 
@@ -327,9 +262,8 @@ def _applicable_approval(
             recorded = recorded_approvals(paths, partition=partition, consumer=consumer)
         except FactoryError:
             return None
-    current = {reason_key(r) for r in reasons}
     for approval in reversed(recorded):  # newest first
-        if current <= {reason_key(r) for r in approval["block"]}:
+        if covers(approval["block"], reasons):
             return approval
     return None
 
@@ -355,90 +289,16 @@ def consumer_grid(
                     "partition": partition,
                     "decision": decision.decision,
                     "reasons": sorted({r["code"] for r in decision.reasons}),
-                    "details": [{"code": r["code"], "text": r["text"]} for r in decision.reasons],
+                    "details": decision.reasons,
                     "approved_by": decision.approval["approved_by"] if decision.approval else None,
                     "approval_run_id": decision.approval["run_id"] if decision.approval else None,
-                    "overridden": [
-                        {"code": r["code"], "text": r["text"]} for r in decision.overridden
-                    ],
+                    "overridden": decision.overridden,
                 }
             )
     return rows
 
 
-def approval_entry(approval: dict) -> dict:
-    """An approval as the evidence schema's `approval` object."""
-    return {
-        key: approval[key]
-        for key in ("consumer", "partition", "approved_by", "approved_at", "reason", "overrides")
-    }
-
-
-def _document_id(label: str) -> str:
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    return f"{label}-{stamp}-{secrets.token_hex(2)}"
-
-
-def _document(
-    *,
-    kind: str,
-    run_id: str,
-    command: str,
-    partition: str,
-    status: str,
-    reason_codes: set[str],
-    approvals: list[dict],
-    decision: dict,
-    manifest: dict,
-) -> dict:
-    now = utc_now_iso()
-    git_sha, git_dirty = git_identity()
-    metadata = manifest.get("metadata") or {}
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "run_id": run_id,
-        "kind": kind,
-        "status": status,
-        "started_at": now,
-        "finished_at": now,
-        "invocation": {
-            "tool": "factory",
-            "command": command,
-            "dbt_command": None,
-            "dbt_args": [],
-            "vars": {},
-            "selection": None,
-            "target": None,
-            "adapter": metadata.get("adapter_type"),
-            "dbt_version": metadata.get("dbt_version"),
-            "dbt_invocation_id": None,
-            "project_name": metadata.get("project_name"),
-            "factory_version": FACTORY_VERSION,
-        },
-        "code": {
-            "git_sha": git_sha,
-            "git_dirty": git_dirty,
-            "manifest_schema": metadata.get("dbt_schema_version"),
-            "node_checksums": {},
-        },
-        "partitions": [partition],
-        "inputs": [],
-        "assets": [],
-        "reconciliation": [],
-        "reason_codes": sorted(reason_codes),
-        "approvals": approvals,
-        "report": {"path": "", "sha256": ""},
-        "decision": decision,
-    }
-
-
-def _record(paths: FactoryPaths, document: dict, manifest: dict) -> Path:
-    path = write_evidence(document, paths.evidence / f"{document['run_id']}.json")
-    apply_evidence_file(paths, [path], manifest=manifest)
-    return path
-
-
-def _prepare(paths: FactoryPaths, name: str, partition: str) -> tuple[dict, Consumer, str]:
+def prepare(paths: FactoryPaths, name: str, partition: str) -> tuple[dict, Consumer, str]:
     try:
         partition = parse_partition(partition, "--partition")
     except FactoryError as exc:
@@ -450,85 +310,25 @@ def _prepare(paths: FactoryPaths, name: str, partition: str) -> tuple[dict, Cons
     return manifest, consumer, partition
 
 
-def gate(paths: FactoryPaths, name: str, partition: str) -> Decision:
-    """Decide release or block for a consumer on a day, and record it."""
-    manifest, consumer, partition = _prepare(paths, name, partition)
+def gate(paths: FactoryPaths, name: str, partition: str, *, words: Words) -> Decision:
+    """Decide release or block for a consumer on a day, and record it (each
+    reason with `words` for it, as the evidence schema keeps a text)."""
+    manifest, consumer, partition = prepare(paths, name, partition)
     decision = evaluate(paths, consumer, partition, manifest)
     codes = {r["code"] for r in decision.reasons + decision.overridden}
-    document = _document(
+    written = document(
         kind="decision",
-        run_id=_document_id(f"gate-{consumer.name}-{partition}"),
+        run_id=document_id(f"gate-{consumer.name}-{partition}"),
         command=f"gate {consumer.name} --partition {partition}",
         partition=partition,
         status="success" if decision.decision == "release" else "failed",
         reason_codes=codes,
         approvals=[approval_entry(decision.approval)] if decision.approval else [],
-        decision=decision.document_block(),
+        decision=decision.document_block(words),
         manifest=manifest,
     )
-    decision.recorded_in = str(_record(paths, document, manifest))
+    decision.recorded_in = str(record(paths, written, manifest))
     return decision
-
-
-def approve(
-    paths: FactoryPaths, name: str, partition: str, by: str, reason: str
-) -> tuple[dict, Decision]:
-    """Release a blocked consumer for one day on an owner's word."""
-    by, reason = (by or "").strip(), (reason or "").strip()
-    if not by or not reason:
-        error = FactoryError(
-            "APPROVER_NOT_OWNER", "an approval needs --by NAME and a --reason TEXT"
-        )
-        error.exit_code = EXIT_USAGE
-        raise error
-    manifest, consumer, partition = _prepare(paths, name, partition)
-    owners = approvers(consumer, manifest)
-    if by.casefold() not in owners:
-        listed = "; ".join(f"{n} ({', '.join(roles)})" for n, roles in sorted(owners.values()))
-        raise FactoryError(
-            "APPROVER_NOT_OWNER",
-            f"{by} may not approve {consumer.name}: only an owner named for the consumer or for "
-            f"an asset it depends on may. Owners: {listed or 'none are named in the project'}",
-        )
-    decision = evaluate(paths, consumer, partition, manifest)
-    if decision.approval:
-        raise FactoryError(
-            "APPROVAL_NOT_NEEDED",
-            f"{consumer.name} {partition} is already released by the approval of "
-            f"{decision.approval['approved_by']} at {decision.approval['approved_at']}",
-        )
-    if not decision.blocked:
-        raise FactoryError(
-            "APPROVAL_NOT_NEEDED",
-            f"{consumer.name} {partition} is not blocked (the gate releases it); "
-            "nothing to approve",
-        )
-    approval = {
-        "consumer": consumer.name,
-        "partition": partition,
-        "approved_by": owners[by.casefold()][0],
-        "approved_at": utc_now_iso(),
-        "reason": reason,
-        "overrides": sorted({r["code"] for r in decision.reasons}),
-    }
-    document = _document(
-        kind="approval",
-        run_id=_document_id(f"approve-{consumer.name}-{partition}"),
-        command=f"approve {consumer.name} --partition {partition} --by {by}",
-        partition=partition,
-        status="success",
-        reason_codes=set(approval["overrides"]),
-        approvals=[approval],
-        decision=decision.document_block(),
-        manifest=manifest,
-    )
-    path = _record(paths, document, manifest)
-    return {
-        **approval,
-        "evidence": str(path),
-        "run_id": document["run_id"],
-        "block": decision.reasons,
-    }, decision
 
 
 def active_approvals(

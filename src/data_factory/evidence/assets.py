@@ -48,7 +48,15 @@ def _check_entry(test: dict, result: dict | None) -> dict:
 
 
 def is_blocking(check: dict) -> bool:
+    """An error-severity check that failed or errored: the asset is not consumable."""
     return check["severity"] == "error" and check["status"] in ("failed", "errored")
+
+
+def is_warning(check: dict) -> bool:
+    """A check that did not pass and does not block: a warn-severity check that
+    found rows or errored, or one dbt reported as warned. The one rule behind
+    CHECK_WARNED in evidence and `checks.warnings` in the state."""
+    return check["status"] in ("warned", "failed", "errored") and not is_blocking(check)
 
 
 def derive_assets(
@@ -101,10 +109,7 @@ def derive_assets(
                 reasons.append("BUILD_ERROR")
         if any(is_blocking(c) for c in own_checks):
             reasons.append("CHECK_FAILED")
-        if any(
-            c["status"] == "warned" or (c["severity"] == "warn" and c["status"] == "failed")
-            for c in own_checks
-        ):
+        if any(is_warning(c) for c in own_checks):
             reasons.append("CHECK_WARNED")
         outcome[uid] = (status, reasons, message if isinstance(message, str) else None)
 

@@ -8,6 +8,8 @@ from datetime import date
 from rich.console import Console
 from rich.text import Text
 
+from data_factory.render.explain import explain_detail
+
 # One short cell per day: a glyph that reads without colour, and a colour.
 GLYPHS = {
     "ok": ("■", "green", "materialized and consumable"),
@@ -140,7 +142,7 @@ def render_table(report: dict, console: Console) -> None:
     problems = [c for c in cells if not c["consumable"] and c["status"] != "not_available"]
     for cell in problems[:15]:
         where = f"{cell['asset']} {cell['partition'] or ''}".strip()
-        texts = "; ".join(d["text"] for d in cell["reason_details"]) or cell["status"]
+        texts = "; ".join(map(explain_detail, cell["reason_details"])) or cell["status"]
         console.print(Text(f"  {where}: {cell['status']}: {texts}", style="dim"), soft_wrap=True)
     if len(problems) > 15:
         console.print(Text(f"  ... and {len(problems) - 15} more (use --format json)", style="dim"))

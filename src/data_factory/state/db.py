@@ -7,7 +7,7 @@ import sqlite3
 from data_factory.core.errors import FactoryError
 from data_factory.core.paths import FactoryPaths
 
-STATE_SCHEMA_VERSION = "1"
+STATE_SCHEMA_VERSION = "3"  # 2: no decisions table; 3: reason details are facts, no text
 
 
 WRITE_BUSY_TIMEOUT_S = 10.0
@@ -78,15 +78,6 @@ create table if not exists approvals (
     block_json text not null,
     order_key text not null
 );
-create table if not exists decisions (
-    run_id text primary key,
-    consumer text not null,
-    partition text not null,
-    decision text not null,
-    reasons_json text not null,
-    decided_at text not null,
-    order_key text not null
-);
 create table if not exists asset_state (
     unique_id text not null,
     partition text not null,
@@ -115,9 +106,11 @@ STATE_TABLES = (
     "asset_records",
     "node_checksums",
     "approvals",
-    "decisions",
     "asset_state",
 )
+
+
+RETIRED_TABLES = ("decisions",)  # tables of older layouts, dropped when a store is rebuilt
 
 
 def _configure(connection: sqlite3.Connection) -> None:
@@ -143,7 +136,7 @@ def connect_writer(paths: FactoryPaths) -> sqlite3.Connection:
             # a new store, or one of another layout: start empty, and the
             # caller's apply indexes every evidence file (they are all new)
             connection.execute("begin immediate")
-            for table in STATE_TABLES:
+            for table in STATE_TABLES + RETIRED_TABLES:
                 connection.execute(f"drop table if exists {table}")
             for statement in _DDL.split(";"):
                 if statement.strip():

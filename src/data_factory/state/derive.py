@@ -1,5 +1,10 @@
 """Deriving the current status of every (asset, partition) from the
-recorded tables."""
+recorded tables.
+
+A cell's `details` are facts, one dict per reason code: the code and what
+it is about (checks with their failing rows, upstream cells, causes of
+staleness with the node, days, checksum and run they point at). They hold no
+English; render.explain puts them into words."""
 
 from __future__ import annotations
 
@@ -7,8 +12,7 @@ import json
 import sqlite3
 from datetime import date, timedelta
 
-from data_factory.core.reasons import describe
-from data_factory.evidence.assets import is_blocking
+from data_factory.evidence.assets import is_blocking, is_warning
 from data_factory.state.db import UNPARTITIONED
 
 CHECK_STATUSES = ("passed", "warned", "failed", "errored", "not_run")
@@ -18,18 +22,13 @@ BUILT_STATUSES = ("materialized", "failed")  # the build ran and may have change
 
 
 def check_summary(checks: list[dict]) -> dict:
-    """Counts per check status, plus the names of the checks that block
-    (error severity, failed or errored) and that warn (warn severity, found
-    rows or errored)."""
+    """Counts per check status, plus the names of the checks that block and
+    of those that warn (evidence.assets.is_blocking, is_warning)."""
     summary: dict = dict.fromkeys(CHECK_STATUSES, 0)
     for check in checks:
         summary[check["status"]] = summary.get(check["status"], 0) + 1
     summary["blocking"] = sorted(c["name"] for c in checks if is_blocking(c))
-    summary["warnings"] = sorted(
-        c["name"]
-        for c in checks
-        if c["status"] in ("warned", "failed", "errored") and not is_blocking(c)
-    )
+    summary["warnings"] = sorted(c["name"] for c in checks if is_warning(c))
     return summary
 
 
@@ -38,17 +37,15 @@ def _days(partition: str, window: int) -> list[str]:
     return [(last - timedelta(days=n)).isoformat() for n in range(window, -1, -1)]
 
 
-def _describe_checks(checks: list[dict], names: list[str]) -> str:
+def _check_facts(checks: list[dict], names: list[str]) -> list[dict]:
+    """The named checks with the rows each found (None when dbt gave no count)."""
     by_name = {c["name"]: c for c in checks}
-    parts = []
-    for name in names:
-        failures = by_name.get(name, {}).get("failures")
-        parts.append(f"{name} ({failures} rows)" if failures else name)
-    return ", ".join(parts)
+    return [{"name": name, "failures": by_name.get(name, {}).get("failures")} for name in names]
 
 
-def _label(asset: str, partition: str) -> str:
-    return f"{asset} {partition}" if partition else asset
+def _cell_ref(row: sqlite3.Row) -> dict:
+    partition = row["partition"] or None
+    return {"asset": row["asset"], "unique_id": row["unique_id"], "partition": partition}
 
 
 class _Derivation:
@@ -169,7 +166,14 @@ class _Derivation:
         self._newest[cell] = best
         return best
 
+    def _node(self, uid: str) -> dict:
+        return {"asset": self.identity.get(uid, (uid.split(".")[-1], ""))[0], "unique_id": uid}
+
     def staleness(self, row: sqlite3.Row) -> list[dict]:
+        """Why a materialized cell no longer matches what it reads. Each
+        detail's `cause` is what the staleness points at (the node, and the
+        checksum it has now or the days rebuilt and the run that rebuilt
+        them): an approval of the block matches on it."""
         details = []
         uid = row["unique_id"]
         current = self.current_checksum.get(uid)
@@ -177,10 +181,10 @@ class _Derivation:
             details.append(
                 {
                     "code": "STALE_CODE_CHANGED",
-                    "text": f"the model code changed (checksum {row['checksum'][:12]} -> "
-                    f"{current[0][:12]}, seen in run {current[1]}) since run "
-                    f"{row['run_id']} built this partition",
-                    "cause": f"{uid}@{current[0]}",
+                    "cause": {"node": self._node(uid), "checksum": current[0]},
+                    "built_with": row["checksum"],
+                    "seen_in": current[1],
+                    "built_by": row["run_id"],
                 }
             )
         built_with = json.loads(row["upstream_checksums_json"])
@@ -189,13 +193,13 @@ class _Derivation:
                 continue
             now, then = self.current_checksum.get(upstream), built_with.get(upstream)
             if now and then and now[0] != then:
-                name = self.identity.get(upstream, (upstream.split(".")[-1], ""))[0]
                 details.append(
                     {
                         "code": "STALE_UPSTREAM_CHANGED",
-                        "text": f"{name} changed (checksum {then[:12]} -> {now[0][:12]}, "
-                        f"seen in run {now[1]}) after run {row['run_id']} built this partition",
-                        "cause": f"{upstream}@{now[0]}",
+                        "cause": {"upstream": self._node(upstream), "checksum": now[0]},
+                        "built_with": then,
+                        "seen_in": now[1],
+                        "built_by": row["run_id"],
                     }
                 )
         newer: dict[str, list[tuple[str, sqlite3.Row]]] = {}
@@ -209,35 +213,31 @@ class _Derivation:
                 newer.setdefault(upstream, []).append(
                     (day, max(rebuilt, key=lambda c: c["order_key"]))
                 )
+        window = row["window_days"] or 0
         for upstream, hits in sorted(newer.items()):
-            name = self.identity.get(upstream, (upstream.split(".")[-1], ""))[0]
-            days = [day for day, _ in hits]
-            shown = ", ".join(days[:5]) + (f" and {len(days) - 5} more" if len(days) > 5 else "")
             newest = max((c for _, c in hits), key=lambda c: c["order_key"])
-            via = (
-                ""
-                if newest["unique_id"] == upstream
-                else f" (its input {_label(newest['asset'], newest['partition'])} was rebuilt)"
-            )
-            window = row["window_days"] or 0
-            reads = (
-                f"; it reads {name} over {_days(row['partition'], window)[0]}..{row['partition']}"
-                if window
-                else ""
-            )
+            days = [day for day, _ in hits]
             details.append(
                 {
                     "code": "STALE_UPSTREAM_REBUILT",
-                    "text": f"{name} {shown} {'was' if len(days) == 1 else 'were'} rebuilt{via} "
-                    f"by run {newest['run_id']} after run {row['run_id']} built this "
-                    f"partition{reads}",
-                    "cause": f"{upstream}@{','.join(days)}@{newest['run_id']}",
+                    "cause": {
+                        "upstream": {**self._node(upstream), "days": days},
+                        "run_id": newest["run_id"],
+                    },
+                    # the input further up whose rebuild reached this cell, if not the upstream
+                    "via": None if newest["unique_id"] == upstream else _cell_ref(newest),
+                    "window": {"from": _days(row["partition"], window)[0], "to": row["partition"]}
+                    if window
+                    else None,
+                    "built_by": row["run_id"],
                 }
             )
         return details
 
-    def upstream_causes(self, row: sqlite3.Row) -> list[str]:
-        """What, in the same run, kept a blocked asset from being attempted."""
+    def upstream_causes(self, row: sqlite3.Row) -> list[dict]:
+        """What, in the same run, kept a blocked asset from being attempted:
+        the upstream cells that failed, have a failing error-severity check
+        (named), or are blocked themselves."""
         found = []
         for upstream in json.loads(row["depends_on_json"]):
             parent = self.by_run.get(
@@ -245,52 +245,55 @@ class _Derivation:
             ) or self.by_run.get((row["run_id"], upstream, UNPARTITIONED))
             if parent is None:
                 continue
-            label = _label(parent["asset"], parent["partition"])
             checks = json.loads(parent["checks_json"])
             blocking = check_summary(checks)["blocking"]
             if parent["status"] == "failed":
-                found.append(f"{label} failed")
+                outcome = "failed"
             elif blocking:
-                found.append(
-                    f"{label} has a failing error-severity check: "
-                    + _describe_checks(checks, blocking)
-                )
+                outcome = "check_failed"
             elif parent["status"] == "blocked":
-                found.append(f"{label} is blocked")
+                outcome = "blocked"
+            else:
+                continue
+            found.append(
+                {
+                    **_cell_ref(parent),
+                    "outcome": outcome,
+                    "checks": _check_facts(checks, blocking) if outcome == "check_failed" else [],
+                }
+            )
         return found
 
-    def _explain(self, code: str, row: sqlite3.Row, checks: list[dict], summary: dict) -> str:
-        """A recorded reason code in words, naming what it is about."""
+    def _facts(self, code: str, row: sqlite3.Row, checks: list[dict], summary: dict) -> dict:
+        """A recorded reason code with what it is about."""
         if code == "CHECK_FAILED":
-            return "error-severity check failed: " + _describe_checks(checks, summary["blocking"])
+            return {"code": code, "checks": _check_facts(checks, summary["blocking"])}
         if code == "CHECK_WARNED":
-            return "warn-severity check found rows (advisory, does not block): " + _describe_checks(
-                checks, summary["warnings"]
-            )
+            return {"code": code, "checks": _check_facts(checks, summary["warnings"])}
         if code.startswith("UPSTREAM_") and row["status"] == "blocked":
-            causes = self.upstream_causes(row)
-            return "not attempted: " + (
-                "; ".join(causes) if causes else "an asset it needs did not build"
-            )
+            return {"code": code, "upstream": self.upstream_causes(row)}
         if code == "BUILD_ERROR":
-            return "the build errored" + (f": {row['message']}" if row["message"] else "")
+            return {"code": code, "message": row["message"]}
         if code == "ASSET_DISABLED":
-            return f"{row['asset']} is switched off in the project configuration (not a failure)"
-        return describe(code)
+            return {"code": code, "asset": row["asset"]}
+        return {"code": code}
 
     def _missing(self, base: dict) -> dict:
         uid, partition = base["unique_id"], base["partition"]
-        only_skipped = bool(self.records.get((uid, partition)))
-        text = f"no evidence records a build of {_label(base['asset'], partition)}" + (
-            " (it was only ever left out of a selection)" if only_skipped else ""
-        )
+        missing = {
+            "code": "PARTITION_MISSING",
+            "asset": base["asset"],
+            "partition": partition or None,
+            # records exist, but each only says the cell was left out of a selection
+            "only_skipped": bool(self.records.get((uid, partition))),
+        }
         return {
             **base,
             "status": "missing",
             "consumable": 0,
             "checks": check_summary([]),
             "reasons": ["PARTITION_MISSING"],
-            "details": [{"code": "PARTITION_MISSING", "text": text}],
+            "details": [missing],
             "run_id": None,
             "evidence_file": None,
             "evidence_sha256": None,
@@ -315,9 +318,7 @@ class _Derivation:
         checks = json.loads(row["checks_json"])
         summary = check_summary(checks)
         reasons = [r for r in json.loads(row["reasons_json"]) if r != "NOT_SELECTED"]
-        details = [
-            {"code": code, "text": self._explain(code, row, checks, summary)} for code in reasons
-        ]
+        details = [self._facts(code, row, checks, summary) for code in reasons]
         status = row["status"]
         stale = self.staleness(row) if status == "materialized" else []
         if stale:

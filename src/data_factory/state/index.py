@@ -32,7 +32,7 @@ Warn = Callable[[str], None]
 
 
 def _forget_run(connection: sqlite3.Connection, run_id: str) -> None:
-    for table in ("evidence", "asset_records", "node_checksums", "approvals", "decisions"):
+    for table in ("evidence", "asset_records", "node_checksums", "approvals"):
         connection.execute(f"delete from {table} where run_id = ?", [run_id])
 
 
@@ -60,6 +60,7 @@ def _apply_document(
     )
     connection.execute("delete from rejected_evidence where file_name = ?", [file_name])
     kind = document["kind"]
+    # a decision document is only listed in `evidence`: nothing reads its reasons back
     if kind == "factory_run":
         _apply_run(connection, document, key, rules)
     elif kind == "approval":
@@ -79,20 +80,6 @@ def _apply_document(
                     key,
                 ],
             )
-    elif kind == "decision":
-        decision = document.get("decision") or {}
-        connection.execute(
-            "insert into decisions values (?, ?, ?, ?, ?, ?, ?)",
-            [
-                run_id,
-                decision.get("consumer", ""),
-                decision.get("partition", ""),
-                decision.get("decision", ""),
-                json.dumps(decision.get("reasons") or [], sort_keys=True),
-                document["finished_at"],
-                key,
-            ],
-        )
 
 
 def _apply_run(

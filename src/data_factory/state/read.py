@@ -17,34 +17,39 @@ from data_factory.state.index import unindexed_in
 
 class _EvidenceCheck:
     """Does the evidence behind a cell still validate? A file whose bytes are
-    unchanged since it was applied is valid; any other is checked again."""
+    unchanged since it was applied is valid; any other is checked again. The
+    answer is reason details: {code, file} and either `gone` (the file is not
+    there), the validator's `problem`, or neither (EVIDENCE_HASH_MISMATCH: the
+    file changed since it was indexed, yet validates)."""
 
     def __init__(self, paths: FactoryPaths):
         self.paths = paths
-        self.cache: dict[str, list[str]] = {}
+        self.cache: dict[str, list[dict]] = {}
 
-    def problems(self, file_name: str | None, recorded_sha: str | None) -> list[str]:
+    def problems(self, file_name: str | None, recorded_sha: str | None) -> list[dict]:
         if not file_name:
             return []
         if file_name not in self.cache:
-            path = evidence_path(self.paths, file_name)
-            try:
-                sha = hashlib.sha256(path.read_bytes()).hexdigest()
-            except OSError:
-                self.cache[file_name] = [f"EVIDENCE_INVALID: {path} is gone"]
-                return self.cache[file_name]
-            self.cache[file_name] = (
-                []
-                if sha == recorded_sha
-                else (
-                    load_evidence(path).problems
-                    or [
-                        "EVIDENCE_HASH_MISMATCH: the file changed since the state store "
-                        "indexed it; run `factory state rebuild`"
-                    ]
-                )
-            )
+            self.cache[file_name] = self._check(evidence_path(self.paths, file_name), recorded_sha)
         return self.cache[file_name]
+
+    @staticmethod
+    def _check(path: Path, recorded_sha: str | None) -> list[dict]:
+        try:
+            sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError:
+            return [{"code": "EVIDENCE_INVALID", "file": str(path), "gone": True}]
+        if sha == recorded_sha:
+            return []
+        return [
+            {"code": _problem_code(problem), "file": str(path), "problem": problem}
+            for problem in load_evidence(path).problems
+        ] or [{"code": "EVIDENCE_HASH_MISMATCH", "file": str(path)}]
+
+
+def _problem_code(problem: str) -> str:
+    code = problem.split(":", 1)[0]
+    return code if code in ("EVIDENCE_INVALID", "EVIDENCE_HASH_MISMATCH") else "EVIDENCE_INVALID"
 
 
 def _public_cell(paths: FactoryPaths, row: sqlite3.Row, checker: _EvidenceCheck) -> dict:
@@ -52,13 +57,9 @@ def _public_cell(paths: FactoryPaths, row: sqlite3.Row, checker: _EvidenceCheck)
     details = json.loads(row["details_json"])
     consumable = bool(row["consumable"])
     for problem in checker.problems(row["evidence_file"], row["evidence_sha256"]):
-        code = problem.split(":", 1)[0]
-        code = (
-            code if code in ("EVIDENCE_INVALID", "EVIDENCE_HASH_MISMATCH") else "EVIDENCE_INVALID"
-        )
-        if code not in reasons:
-            reasons.append(code)
-        details.append({"code": code, "text": problem})
+        if problem["code"] not in reasons:
+            reasons.append(problem["code"])
+        details.append(problem)
         consumable = False
     path = evidence_path(paths, row["evidence_file"])
     return {
@@ -127,14 +128,11 @@ def read_table(paths: FactoryPaths, sql: str, parameters: list | None = None) ->
         connection.close()
 
 
-def _recorded(
-    paths: FactoryPaths,
-    table: str,
-    json_columns: tuple[str, ...],
-    partition: str | None,
-    consumer: str | None,
+def recorded_approvals(
+    paths: FactoryPaths, partition: str | None = None, consumer: str | None = None
 ) -> list[dict]:
-    sql = f"select t.*, e.file_name from {table} t join evidence e using (run_id) where 1 = 1"
+    """The approvals applied to the store, oldest first, with the block each overrides."""
+    sql = "select t.*, e.file_name from approvals t join evidence e using (run_id) where 1 = 1"
     parameters: list = []
     for column, value in (("partition", partition), ("consumer", consumer)):
         if value:
@@ -142,22 +140,10 @@ def _recorded(
             parameters.append(value)
     rows = read_table(paths, sql + " order by t.order_key", parameters)
     for row in rows:
-        for column in json_columns:
+        for column in ("overrides", "block"):
             row[column] = json.loads(row.pop(f"{column}_json"))
         row["evidence"] = str(evidence_path(paths, row.pop("file_name")))
     return rows
-
-
-def recorded_approvals(
-    paths: FactoryPaths, partition: str | None = None, consumer: str | None = None
-) -> list[dict]:
-    return _recorded(paths, "approvals", ("overrides", "block"), partition, consumer)
-
-
-def recorded_decisions(
-    paths: FactoryPaths, consumer: str | None = None, partition: str | None = None
-) -> list[dict]:
-    return _recorded(paths, "decisions", ("reasons",), partition, consumer)
 
 
 def run_partitions(paths: FactoryPaths) -> set[str]:

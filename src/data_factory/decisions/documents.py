@@ -1,0 +1,85 @@
+"""Decision and approval evidence documents: built, written and applied."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from pathlib import Path
+
+from data_factory.core.clock import utc_now_iso
+from data_factory.core.paths import FactoryPaths
+from data_factory.evidence.document import FACTORY_VERSION, SCHEMA_VERSION, git_identity
+from data_factory.evidence.store import write_evidence
+from data_factory.state.index import apply_evidence_file
+
+
+def approval_entry(approval: dict) -> dict:
+    """An approval as the evidence schema's `approval` object."""
+    return {
+        key: approval[key]
+        for key in ("consumer", "partition", "approved_by", "approved_at", "reason", "overrides")
+    }
+
+
+def document_id(label: str) -> str:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    return f"{label}-{stamp}-{secrets.token_hex(2)}"
+
+
+def document(
+    *,
+    kind: str,
+    run_id: str,
+    command: str,
+    partition: str,
+    status: str,
+    reason_codes: set[str],
+    approvals: list[dict],
+    decision: dict,
+    manifest: dict,
+) -> dict:
+    now = utc_now_iso()
+    git_sha, git_dirty = git_identity()
+    metadata = manifest.get("metadata") or {}
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "run_id": run_id,
+        "kind": kind,
+        "status": status,
+        "started_at": now,
+        "finished_at": now,
+        "invocation": {
+            "tool": "factory",
+            "command": command,
+            "dbt_command": None,
+            "dbt_args": [],
+            "vars": {},
+            "selection": None,
+            "target": None,
+            "adapter": metadata.get("adapter_type"),
+            "dbt_version": metadata.get("dbt_version"),
+            "dbt_invocation_id": None,
+            "project_name": metadata.get("project_name"),
+            "factory_version": FACTORY_VERSION,
+        },
+        "code": {
+            "git_sha": git_sha,
+            "git_dirty": git_dirty,
+            "manifest_schema": metadata.get("dbt_schema_version"),
+            "node_checksums": {},
+        },
+        "partitions": [partition],
+        "inputs": [],
+        "assets": [],
+        "reconciliation": [],
+        "reason_codes": sorted(reason_codes),
+        "approvals": approvals,
+        "report": {"path": "", "sha256": ""},
+        "decision": decision,
+    }
+
+
+def record(paths: FactoryPaths, written: dict, manifest: dict) -> Path:
+    path = write_evidence(written, paths.evidence / f"{written['run_id']}.json")
+    apply_evidence_file(paths, [path], manifest=manifest)
+    return path
