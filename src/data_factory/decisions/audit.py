@@ -189,7 +189,7 @@ def _state_findings(paths: FactoryPaths, manifest: dict) -> list[Finding]:
 
 
 def audit(paths: FactoryPaths, manifest: dict | None = None) -> list[Finding]:
-    manifest = manifest or load_manifest(paths)
+    manifest = manifest or load_manifest(paths, parse_if_missing=False)
     return _project_findings(manifest) + _state_findings(paths, manifest)
 
 

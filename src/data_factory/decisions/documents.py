@@ -8,7 +8,7 @@ from pathlib import Path
 
 from data_factory.core.clock import utc_now_iso
 from data_factory.core.paths import FactoryPaths
-from data_factory.evidence.document import FACTORY_VERSION, SCHEMA_VERSION, git_identity
+from data_factory.evidence.document import new_document
 from data_factory.evidence.store import write_evidence
 from data_factory.state.index import apply_evidence_file
 
@@ -39,44 +39,18 @@ def document(
     manifest: dict,
 ) -> dict:
     now = utc_now_iso()
-    git_sha, git_dirty = git_identity()
-    metadata = manifest.get("metadata") or {}
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "run_id": run_id,
-        "kind": kind,
-        "status": status,
-        "started_at": now,
-        "finished_at": now,
-        "invocation": {
-            "tool": "factory",
-            "command": command,
-            "dbt_command": None,
-            "dbt_args": [],
-            "vars": {},
-            "selection": None,
-            "target": None,
-            "adapter": metadata.get("adapter_type"),
-            "dbt_version": metadata.get("dbt_version"),
-            "dbt_invocation_id": None,
-            "project_name": metadata.get("project_name"),
-            "factory_version": FACTORY_VERSION,
-        },
-        "code": {
-            "git_sha": git_sha,
-            "git_dirty": git_dirty,
-            "manifest_schema": metadata.get("dbt_schema_version"),
-            "node_checksums": {},
-        },
-        "partitions": [partition],
-        "inputs": [],
-        "assets": [],
-        "reconciliation": [],
-        "reason_codes": sorted(reason_codes),
-        "approvals": approvals,
-        "report": {"path": "", "sha256": ""},
-        "decision": decision,
-    }
+    document = new_document(
+        run_id=run_id,
+        kind=kind,
+        status=status,
+        started_at=now,
+        finished_at=now,
+        manifest=manifest,
+        partitions=[partition],
+        invocation={"command": command},
+    )
+    document.update(reason_codes=sorted(reason_codes), approvals=approvals, decision=decision)
+    return document
 
 
 def record(paths: FactoryPaths, written: dict, manifest: dict) -> Path:

@@ -304,7 +304,8 @@ def prepare(paths: FactoryPaths, name: str, partition: str) -> tuple[dict, Consu
     except FactoryError as exc:
         exc.exit_code = EXIT_USAGE
         raise
-    manifest = load_manifest(paths)
+    # a reader: it uses the last parse and never parses the project itself
+    manifest = load_manifest(paths, parse_if_missing=False)
     consumer = find_consumer(manifest, name)
     sync(paths, manifest=manifest)
     return manifest, consumer, partition

@@ -53,6 +53,61 @@ def run_status(evidence: dict) -> str:
     return "failed" if bad_asset or bad_input or unbalanced else "success"
 
 
+def new_document(
+    *,
+    run_id: str,
+    kind: str,
+    started_at: str,
+    finished_at: str,
+    manifest: dict,
+    partitions: list[str],
+    invocation: dict | None = None,
+    node_checksums: dict | None = None,
+    status: str = "success",
+) -> dict:
+    """The one skeleton of every evidence document (runs, decisions,
+    approvals): identity, invocation, code, partitions; the caller fills
+    inputs, assets, reconciliation, reasons and approvals."""
+    metadata = manifest.get("metadata") or {}
+    git_sha, git_dirty = git_identity()
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "run_id": run_id,
+        "kind": kind,
+        "status": status,
+        "started_at": started_at,
+        "finished_at": finished_at,
+        "invocation": {
+            "tool": "factory",
+            "command": None,
+            "dbt_command": None,
+            "dbt_args": [],
+            "vars": {},
+            "selection": None,
+            "target": None,
+            "adapter": metadata.get("adapter_type"),
+            "dbt_version": metadata.get("dbt_version"),
+            "dbt_invocation_id": None,
+            "project_name": metadata.get("project_name"),
+            "factory_version": FACTORY_VERSION,
+            **(invocation or {}),
+        },
+        "code": {
+            "git_sha": git_sha,
+            "git_dirty": git_dirty,
+            "manifest_schema": metadata.get("dbt_schema_version"),
+            "node_checksums": node_checksums or {},
+        },
+        "partitions": list(partitions),
+        "inputs": [],
+        "assets": [],
+        "reconciliation": [],
+        "reason_codes": [],
+        "approvals": [],
+        "report": {"path": "", "sha256": ""},
+    }
+
+
 def build_evidence(
     *,
     run_id: str,
@@ -74,7 +129,6 @@ def build_evidence(
     inputs = inputs or []
     metadata = manifest.get("metadata") or {}
     args = run_results.get("args") or {}
-    git_sha, git_dirty = git_identity()
     assets = derive_assets(
         manifest,
         run_results,
@@ -90,15 +144,14 @@ def build_evidence(
     reasons.discard("NOT_SELECTED")
     if reconciliation and any(not r["balanced"] for r in reconciliation):
         reasons.add("RECONCILIATION_FAILED")
-    evidence = {
-        "schema_version": SCHEMA_VERSION,
-        "run_id": run_id,
-        "kind": kind,
-        "status": "success",
-        "started_at": started_at,
-        "finished_at": utc_now_iso(),
-        "invocation": {
-            "tool": "factory",
+    evidence = new_document(
+        run_id=run_id,
+        kind=kind,
+        started_at=started_at,
+        finished_at=utc_now_iso(),
+        manifest=manifest,
+        partitions=partitions,
+        invocation={
             "command": command,
             "dbt_command": args.get("which"),
             "dbt_args": list(dbt_args)
@@ -107,27 +160,19 @@ def build_evidence(
             "vars": args.get("vars") if isinstance(args.get("vars"), dict) else {},
             "selection": selection,
             "target": target or args.get("target"),
-            "adapter": metadata.get("adapter_type"),
             "dbt_version": metadata.get("dbt_version")
             or (run_results.get("metadata") or {}).get("dbt_version"),
             "dbt_invocation_id": (run_results.get("metadata") or {}).get("invocation_id"),
-            "project_name": metadata.get("project_name"),
-            "factory_version": FACTORY_VERSION,
         },
-        "code": {
-            "git_sha": git_sha,
-            "git_dirty": git_dirty,
-            "manifest_schema": metadata.get("dbt_schema_version"),
-            "node_checksums": {a["unique_id"]: a["checksum"] for a in assets if a["checksum"]},
-        },
-        "partitions": list(partitions),
-        "inputs": inputs,
-        "assets": assets,
-        "reconciliation": reconciliation or [],
-        "reason_codes": sorted(reasons),
-        "approvals": approvals or [],
-        "report": {"path": "", "sha256": ""},
-    }
+        node_checksums={a["unique_id"]: a["checksum"] for a in assets if a["checksum"]},
+    )
+    evidence.update(
+        inputs=inputs,
+        assets=assets,
+        reconciliation=reconciliation or [],
+        reason_codes=sorted(reasons),
+        approvals=approvals or [],
+    )
     evidence["status"] = run_status(evidence)
     return evidence
 

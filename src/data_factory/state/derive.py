@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import date, timedelta
 
+from data_factory.core.partitions import day_range, shift
 from data_factory.evidence.assets import is_blocking, is_warning
 from data_factory.state.db import UNPARTITIONED
 
@@ -33,8 +33,8 @@ def check_summary(checks: list[dict]) -> dict:
 
 
 def _days(partition: str, window: int) -> list[str]:
-    last = date.fromisoformat(partition)
-    return [(last - timedelta(days=n)).isoformat() for n in range(window, -1, -1)]
+    """The days a build of `partition` reads through a window of `window` days."""
+    return day_range(shift(partition, -window), partition)
 
 
 def _check_facts(checks: list[dict], names: list[str]) -> list[dict]:
