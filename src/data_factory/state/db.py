@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from data_factory.core.errors import FactoryError
 from data_factory.core.paths import FactoryPaths
@@ -182,3 +184,20 @@ def connect_reader(paths: FactoryPaths) -> sqlite3.Connection:
             f"the state store {paths.state} cannot be read ({exc}); run `factory state rebuild`",
         ) from None
     return connection
+
+
+@contextmanager
+def write_transaction(paths: FactoryPaths) -> Iterator[sqlite3.Connection]:
+    """One write transaction (`begin immediate`: writers queue, readers go on),
+    committed when the block ends, rolled back if it raises."""
+    connection = connect_writer(paths)
+    try:
+        connection.execute("begin immediate")
+        try:
+            yield connection
+            connection.execute("commit")
+        except BaseException:
+            connection.execute("rollback")
+            raise
+    finally:
+        connection.close()

@@ -22,7 +22,7 @@ from data_factory.evidence.files import (
 )
 from data_factory.project.parsed import load_manifest
 from data_factory.project.windows import WindowRules
-from data_factory.state.db import STATE_TABLES, UNPARTITIONED, connect_writer
+from data_factory.state.db import STATE_TABLES, UNPARTITIONED, write_transaction
 from data_factory.state.derive import derive_state
 
 APPLIED_KINDS = ("factory_run", "approval", "decision")
@@ -227,32 +227,23 @@ def apply_evidence_file(
     together with any other file of data/evidence/ it has not indexed yet
     (a run that crashed after writing its evidence, or a store that was
     deleted)."""
-    connection = connect_writer(paths)
     report = ApplyReport()
-    try:
+    rules = _rules(paths, manifest)  # before the write lock: it may read a manifest
+    with write_transaction(paths) as connection:
         fresh = connection.execute("select count(*) from evidence").fetchone()[0] == 0
-        rules = _rules(paths, manifest)
-        connection.execute("begin immediate")
-        try:
-            candidates = unindexed_in(connection, paths)
-            pending = {c.resolve() for c in candidates}
-            for path in map(Path, written):
-                if path.resolve() in pending:
-                    continue
-                known = connection.execute(
-                    "select 1 from evidence where file_name = ?", [evidence_file_name(paths, path)]
-                ).fetchone()
-                if not known:
-                    candidates.append(path)
-            if candidates or fresh:
-                _apply_files(connection, paths, candidates, rules, report)
-                derive_state(connection, None if fresh or report.reapplied else report.run_ids)
-            connection.execute("commit")
-        except BaseException:
-            connection.execute("rollback")
-            raise
-    finally:
-        connection.close()
+        candidates = unindexed_in(connection, paths)
+        pending = {c.resolve() for c in candidates}
+        for path in map(Path, written):
+            if path.resolve() in pending:
+                continue
+            known = connection.execute(
+                "select 1 from evidence where file_name = ?", [evidence_file_name(paths, path)]
+            ).fetchone()
+            if not known:
+                candidates.append(path)
+        if candidates or fresh:
+            _apply_files(connection, paths, candidates, rules, report)
+            derive_state(connection, None if fresh or report.reapplied else report.run_ids)
     _report_rejected(report, warn)
     return report
 
@@ -291,21 +282,12 @@ def rebuild(paths: FactoryPaths, *, manifest: dict | None = None, warn: Warn = s
             warn(f"  state: {paths.state} is damaged ({exc}); recreating it")
             for suffix in ("", "-wal", "-shm"):
                 Path(str(paths.state) + suffix).unlink(missing_ok=True)
-    connection = connect_writer(paths)
     report = ApplyReport()
-    try:
-        rules = _rules(paths, manifest)
-        connection.execute("begin immediate")
-        try:
-            for table in STATE_TABLES:
-                connection.execute(f"delete from {table}")
-            _apply_files(connection, paths, evidence_files(paths), rules, report)
-            derive_state(connection)
-            connection.execute("commit")
-        except BaseException:
-            connection.execute("rollback")
-            raise
-    finally:
-        connection.close()
+    rules = _rules(paths, manifest)
+    with write_transaction(paths) as connection:
+        for table in STATE_TABLES:
+            connection.execute(f"delete from {table}")
+        _apply_files(connection, paths, evidence_files(paths), rules, report)
+        derive_state(connection)
     _report_rejected(report, warn)
     return report
