@@ -7,10 +7,14 @@ from __future__ import annotations
 REASON_CODES: dict[str, str] = {
     # landing and ingest
     "LANDING_MISSING": "No landing directory or manifest exists for the partition.",
-    "MANIFEST_INVALID": "The landing manifest is not valid JSON or lacks required fields.",
+    "MANIFEST_INVALID": (
+        "The landing manifest is not valid JSON, lacks required fields, has a field of the "
+        "wrong type, or contradicts itself."
+    ),
     "MANIFEST_FILE_MISSING": "A file listed in the landing manifest is not on disk.",
     "MANIFEST_CHECKSUM_MISMATCH": "A landing file's sha256 differs from its manifest entry.",
     "MANIFEST_LINE_COUNT_MISMATCH": "A landing file's line count differs from its manifest entry.",
+    "MANIFEST_SIZE_MISMATCH": "A landing file's size in bytes differs from its manifest entry.",
     "LANDING_UNREADABLE": "A landing file could not be read as UTF-8 text.",
     "UNLISTED_LANDING_FILE": (
         "A file sits in the landing directory but is not in the manifest; it was ignored."

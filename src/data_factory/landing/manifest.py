@@ -1,9 +1,10 @@
 """The landing manifest of a day: what the export says it holds.
 
-`dt=YYYY-MM-DD/_manifest.json` lists every file of the day with its sha256 and
-line count. It is read and checked before anything of that day is replaced: a
-file that is missing or differs refuses the day, leaving what was landed
-before untouched.
+`dt=YYYY-MM-DD/_manifest.json` lists every file of the day with its sha256,
+line count and size. It is checked whole, types included, before anything of
+that day is read or replaced: a manifest that is malformed or contradicts
+itself, or a file that is missing or differs, refuses the day, leaving what
+was landed before untouched.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ class LandingFile:
     name: str
     sha256: str
     lines: int
-    bytes: int
+    bytes: int  # -1: the manifest does not say
 
 
 @dataclass
@@ -42,6 +43,84 @@ class LandingManifest:
         return sum(f.lines for f in self.files)
 
 
+def _is_count(value) -> bool:
+    """A JSON integer >= 0 (not a boolean, a float or a string)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _invalid(manifest_path: Path, problem: str) -> FactoryError:
+    return FactoryError(
+        "MANIFEST_INVALID",
+        f"{manifest_path} is not a valid landing manifest: {problem}; previously landed "
+        "data was left untouched",
+    )
+
+
+def _landing_file(manifest_path: Path, number: int, entry) -> LandingFile:
+    where = f"files[{number}]"
+    if not isinstance(entry, dict):
+        raise _invalid(manifest_path, f"{where} must be an object, got {entry!r}")
+    for key in ("name", "sha256"):
+        if not isinstance(entry.get(key), str) or not entry[key]:
+            raise _invalid(manifest_path, f"{where}.{key} must be a non-empty string")
+    name = entry["name"]
+    if "/" in name or "\\" in name or name.startswith("."):
+        raise FactoryError(
+            "MANIFEST_INVALID", f"{manifest_path} lists an unsafe file name {name!r}"
+        )
+    for key in ("lines", "bytes"):
+        if (key in entry or key == "lines") and not _is_count(entry.get(key)):
+            raise _invalid(
+                manifest_path,
+                f"{where}.{key} ({name}) must be a non-negative integer, got {entry.get(key)!r}",
+            )
+    return LandingFile(
+        name=name, sha256=entry["sha256"], lines=entry["lines"], bytes=entry.get("bytes", -1)
+    )
+
+
+def _parse_manifest(manifest_path: Path, raw: bytes, partition: str) -> dict:
+    """The manifest's document, checked whole, types included, before
+    anything is read or written: raises MANIFEST_INVALID naming the first
+    problem."""
+    try:
+        document = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise _invalid(manifest_path, f"not JSON: {exc}") from None
+    if not isinstance(document, dict):
+        raise _invalid(manifest_path, "it must be a JSON object")
+    if document.get("partition") not in (None, partition):
+        raise FactoryError(
+            "MANIFEST_INVALID",
+            f"{manifest_path} describes partition {document.get('partition')}, not {partition}",
+        )
+    version = document.get("export_version")
+    if version is not None and not (_is_count(version) and version >= 1):
+        raise _invalid(manifest_path, f"export_version must be a positive integer, got {version!r}")
+    generated_at = document.get("generated_at")
+    if generated_at is not None and not isinstance(generated_at, str):
+        raise _invalid(manifest_path, f"generated_at must be a string, got {generated_at!r}")
+    if not isinstance(document.get("files"), list):
+        raise _invalid(manifest_path, "files must be a list of {name, sha256, lines, bytes}")
+    files = [
+        _landing_file(manifest_path, number, entry)
+        for number, entry in enumerate(document["files"])
+    ]
+    names = [entry.name for entry in files]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise _invalid(manifest_path, f"it lists {', '.join(twice)} more than once")
+    total = document.get("total_lines")
+    lines = sum(entry.lines for entry in files)
+    if total is not None and not (_is_count(total) and total == lines):
+        raise _invalid(
+            manifest_path,
+            f"total_lines is {total!r} but its files' lines add up to {lines}",
+        )
+    document["files"] = files
+    return document
+
+
 def read_manifest(paths: FactoryPaths, partition: str) -> LandingManifest:
     partition = parse_partition(partition)
     directory = paths.tickets_partition_dir(partition)
@@ -53,49 +132,26 @@ def read_manifest(paths: FactoryPaths, partition: str) -> LandingManifest:
             "exist (generate or copy the export there first)",
         )
     raw = manifest_path.read_bytes()
-    try:
-        document = json.loads(raw)
-        files = [
-            LandingFile(
-                name=str(entry["name"]),
-                sha256=str(entry["sha256"]),
-                lines=int(entry["lines"]),
-                bytes=int(entry.get("bytes", -1)),
-            )
-            for entry in document["files"]
-        ]
-    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError) as exc:
-        raise FactoryError(
-            "MANIFEST_INVALID", f"{manifest_path} is not a valid landing manifest: {exc}"
-        ) from None
-    if document.get("partition") not in (None, partition):
-        raise FactoryError(
-            "MANIFEST_INVALID",
-            f"{manifest_path} describes partition {document.get('partition')}, not {partition}",
-        )
-    for entry in files:
-        if "/" in entry.name or entry.name.startswith("."):
-            raise FactoryError(
-                "MANIFEST_INVALID", f"{manifest_path} lists an unsafe file name {entry.name!r}"
-            )
+    document = _parse_manifest(manifest_path, raw, partition)
     return LandingManifest(
         partition=partition,
         path=manifest_path,
         sha256=hashlib.sha256(raw).hexdigest(),
         export_version=document.get("export_version"),
         generated_at=document.get("generated_at"),
-        files=files,
+        files=document["files"],
     )
 
 
-def _file_sha256_and_lines(path: Path) -> tuple[str, int]:
+def _file_sha256_lines_and_size(path: Path) -> tuple[str, int, int]:
     digest = hashlib.sha256()
-    lines = 0
+    lines = size = 0
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
             lines += block.count(b"\n")
-    return digest.hexdigest(), lines
+            size += len(block)
+    return digest.hexdigest(), lines, size
 
 
 def check_files_present(manifest: LandingManifest) -> None:
@@ -116,7 +172,7 @@ def verify_manifest(manifest: LandingManifest) -> list[str]:
     directory = manifest.path.parent
     for entry in manifest.files:
         path = directory / entry.name
-        sha256, lines = _file_sha256_and_lines(path)
+        sha256, lines, size = _file_sha256_lines_and_size(path)
         if sha256 != entry.sha256:
             raise FactoryError(
                 "MANIFEST_CHECKSUM_MISMATCH",
@@ -130,6 +186,12 @@ def verify_manifest(manifest: LandingManifest) -> list[str]:
                 "MANIFEST_LINE_COUNT_MISMATCH",
                 f"partition {manifest.partition}: {entry.name} has {lines} lines but the "
                 f"manifest says {entry.lines}; previously landed data was left untouched",
+            )
+        if entry.bytes >= 0 and size != entry.bytes:
+            raise FactoryError(
+                "MANIFEST_SIZE_MISMATCH",
+                f"partition {manifest.partition}: {entry.name} has {size} bytes but the "
+                f"manifest says {entry.bytes}; previously landed data was left untouched",
             )
     listed = {entry.name for entry in manifest.files} | {MANIFEST_NAME}
     unlisted = [p.name for p in directory.iterdir() if p.is_file() and p.name not in listed]

@@ -1,0 +1,96 @@
+"""Landing faults (issue 10, findings 3 and 10): what an export can get wrong,
+and what the ingest does about it. A refused day leaves what was landed
+before untouched; a bad line is rejected alone, with its line number and
+reason, and manifest lines = landed + rejected still holds."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import duckdb
+from conftest import event, write_export
+
+from data_factory.core.errors import EXIT_INPUT_REJECTED
+
+DAY = "2026-11-01"
+
+
+def _rows(paths, sql, params=()):
+    connection = duckdb.connect(str(paths.warehouse), read_only=True)
+    try:
+        return connection.execute(sql, list(params)).fetchall()
+    finally:
+        connection.close()
+
+
+def _landed(paths) -> int:
+    return _rows(paths, "select count(*) from raw.ticket_events")[0][0]
+
+
+def _rewrite_manifest(directory, **changes) -> None:
+    path = directory / "_manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest.update(changes)
+    path.write_text(json.dumps(manifest))
+
+
+def _land_bytes(paths, body: bytes, lines: int):
+    """A day of one file with exactly these bytes and a true manifest."""
+    directory = write_export(paths, DAY, [])
+    (directory / "events-0001.jsonl").write_bytes(body)
+    _rewrite_manifest(
+        directory,
+        files=[
+            {
+                "name": "events-0001.jsonl",
+                "sha256": hashlib.sha256(body).hexdigest(),
+                "lines": lines,
+                "bytes": len(body),
+            }
+        ],
+        total_lines=lines,
+    )
+    return directory
+
+
+def _ingest_json(cli, expect=0) -> dict:
+    result = cli("ingest", "--partition", DAY, "--format", "json", expect=expect)
+    assert "Traceback" not in result.stdout + result.stderr
+    return json.loads(result.stdout)
+
+
+def _refused(cli, code: str) -> str:
+    result = cli("ingest", "--partition", DAY, expect=EXIT_INPUT_REJECTED)
+    assert "Traceback" not in result.stdout + result.stderr
+    assert code in result.stderr, result.stderr
+    return result.stderr
+
+
+# (what is wrong with the manifest, the reason code): each refuses the day
+LYING_MANIFESTS = [
+    ({"total_lines": 999}, "MANIFEST_INVALID"),
+    ({"export_version": "v2"}, "MANIFEST_INVALID"),  # was a DuckDB traceback
+    ({"export_version": 1.5}, "MANIFEST_INVALID"),
+    ({"file": {"lines": 10.9}}, "MANIFEST_INVALID"),
+    ({"file": {"lines": "3"}}, "MANIFEST_INVALID"),
+    ({"file": {"lines": True}}, "MANIFEST_INVALID"),
+    ({"file": {"bytes": 12}}, "MANIFEST_SIZE_MISMATCH"),
+]
+
+
+def test_a_manifest_that_lies_or_has_the_wrong_types_is_refused_before_any_write(cli, paths):
+    """Finding 10: each of these was accepted (or crashed); now the day is
+    refused and what was landed before stays."""
+    directory = write_export(paths, DAY, [event(event_id=f"e{n}") for n in range(3)])
+    cli("ingest", "--partition", DAY)
+    true_manifest = (directory / "_manifest.json").read_text()
+    for fault, code in LYING_MANIFESTS:
+        change = dict(fault)
+        (directory / "_manifest.json").write_text(true_manifest)
+        manifest = json.loads(true_manifest)
+        manifest["files"][0].update(change.pop("file", {}))
+        _rewrite_manifest(directory, files=manifest["files"], **change)
+        message = _refused(cli, code)
+        assert _landed(paths) == 3, (change, message)
+        assert _rows(paths, "select distinct export_version from raw.ticket_events") == [(1,)]

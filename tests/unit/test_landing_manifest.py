@@ -1,0 +1,121 @@
+"""The landing manifest is checked whole, types included, and against the day's
+folder, before anything of the day is read into the warehouse: a manifest
+that does not say exactly what the folder holds refuses the day."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+from data_factory.core.errors import FactoryError
+from data_factory.core.paths import FactoryPaths
+from data_factory.landing.manifest import check_files_present, read_manifest, verify_manifest
+
+DAY = "2026-11-01"
+BODY = b"".join(b'{"n": %d}\n' % n for n in range(10))  # 10 lines
+
+
+def _entry(file_name: str, body: bytes, **changes) -> dict:
+    return {
+        "name": file_name,
+        "sha256": hashlib.sha256(body).hexdigest(),
+        "lines": body.count(b"\n") + (1 if body and not body.endswith(b"\n") else 0),
+        "bytes": len(body),
+        **changes,
+    }
+
+
+def _day(tmp_path, files: dict[str, bytes], entries: list[dict] | None = None, **document):
+    """A day folder holding `files` and a manifest (by default, a true one)."""
+    paths = FactoryPaths(tmp_path / "home")
+    directory = paths.tickets_partition_dir(DAY)
+    directory.mkdir(parents=True)
+    for name, body in files.items():
+        (directory / name).write_bytes(body)
+    manifest = {
+        "manifest_version": 1,
+        "partition": DAY,
+        "export_version": 1,
+        "generated_at": f"{DAY}T23:59:00Z",
+        "files": [_entry(name, body) for name, body in files.items()]
+        if entries is None
+        else entries,
+        **document,
+    }
+    (directory / "_manifest.json").write_text(json.dumps(manifest))
+    return paths, directory
+
+
+def _check(paths) -> list[str]:
+    """Every check the ingest makes before it replaces a day, in its order;
+    the warning codes."""
+    manifest = read_manifest(paths, DAY)
+    check_files_present(manifest)
+    return verify_manifest(manifest)
+
+
+def _refusal(paths) -> FactoryError:
+    with pytest.raises(FactoryError) as refused:
+        _check(paths)
+    return refused.value
+
+
+def test_a_true_manifest_passes(tmp_path):
+    paths, _ = _day(tmp_path, {"events-0001.jsonl": BODY}, total_lines=10)
+    assert _check(paths) == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "document", "code"),
+    [
+        ({"lines": 10.9}, {}, "MANIFEST_INVALID"),
+        ({"lines": "10"}, {}, "MANIFEST_INVALID"),
+        ({"lines": True}, {}, "MANIFEST_INVALID"),
+        ({"lines": -1}, {}, "MANIFEST_INVALID"),
+        ({"lines": None}, {}, "MANIFEST_INVALID"),
+        ({"bytes": 1}, {}, "MANIFEST_SIZE_MISMATCH"),
+        ({"bytes": "160"}, {}, "MANIFEST_INVALID"),
+        ({"bytes": 160.0}, {}, "MANIFEST_INVALID"),
+        ({"sha256": 7}, {}, "MANIFEST_INVALID"),
+        ({"name": 7}, {}, "MANIFEST_INVALID"),
+        ({}, {"total_lines": 999}, "MANIFEST_INVALID"),
+        ({}, {"total_lines": 10.0}, "MANIFEST_INVALID"),
+        ({}, {"total_lines": "10"}, "MANIFEST_INVALID"),
+        ({}, {"total_lines": True}, "MANIFEST_INVALID"),
+        ({}, {"total_lines": -10}, "MANIFEST_INVALID"),
+        ({}, {"export_version": "v2"}, "MANIFEST_INVALID"),
+        ({}, {"export_version": 1.5}, "MANIFEST_INVALID"),
+        ({}, {"export_version": 0}, "MANIFEST_INVALID"),
+        ({}, {"export_version": True}, "MANIFEST_INVALID"),
+        ({}, {"generated_at": 20261101}, "MANIFEST_INVALID"),
+        ({}, {"partition": 20261101}, "MANIFEST_INVALID"),
+    ],
+    ids=lambda value: json.dumps(value) if isinstance(value, dict) else str(value),
+)
+def test_a_manifest_that_lies_or_has_the_wrong_types_refuses_the_day(
+    tmp_path, changes, document, code
+):
+    entries = [_entry("events-0001.jsonl", BODY, **changes)]
+    paths, _ = _day(tmp_path, {"events-0001.jsonl": BODY}, entries, **document)
+    refusal = _refusal(paths)
+    assert refusal.reason_code == code, refusal
+    assert "_manifest.json" in refusal.message or "events-0001.jsonl" in refusal.message
+
+
+@pytest.mark.parametrize(
+    "document",
+    [[], {"files": {}}, {"files": ["events-0001.jsonl"]}, {"files": [{"name": "x"}]}],
+    ids=["a list", "files an object", "an entry a string", "an entry without sha256"],
+)
+def test_a_manifest_of_the_wrong_shape_is_invalid(tmp_path, document):
+    paths, directory = _day(tmp_path, {})
+    (directory / "_manifest.json").write_text(json.dumps(document))
+    assert _refusal(paths).reason_code == "MANIFEST_INVALID"
+
+
+def test_a_file_listed_twice_is_invalid(tmp_path):
+    entry = _entry("events-0001.jsonl", BODY)
+    paths, _ = _day(tmp_path, {"events-0001.jsonl": BODY}, [entry, entry])
+    assert _refusal(paths).reason_code == "MANIFEST_INVALID"
