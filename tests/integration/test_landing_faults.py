@@ -67,6 +67,25 @@ def _refused(cli, code: str) -> str:
     return result.stderr
 
 
+def test_an_emptied_manifest_with_the_data_file_still_there_stops_the_ingest(cli, paths):
+    """Finding 3: `files: []` beside a data file replaced the day by 0 rows."""
+    directory = write_export(paths, DAY, [event(event_id=f"e{n}") for n in range(5)])
+    cli("ingest", "--partition", DAY)
+    _rewrite_manifest(directory, files=[], total_lines=0)
+    message = _refused(cli, "MANIFEST_UNLISTED_FILE")
+    assert "events-0001.jsonl" in message
+    assert _landed(paths) == 5  # the day was not replaced
+
+
+def test_an_empty_day_lands_when_the_manifest_declares_no_files_and_the_folder_has_none(cli, paths):
+    directory = write_export(paths, DAY, [])
+    (directory / "events-0001.jsonl").unlink()
+    _rewrite_manifest(directory, files=[], total_lines=0)
+    (report,) = _ingest_json(cli)["ingested"]
+    assert (report["manifest_lines"], report["landed_rows"]) == (0, 0)
+    assert "EMPTY_PARTITION" in report["reason_codes"]
+
+
 # (what is wrong with the manifest, the reason code): each refuses the day
 LYING_MANIFESTS = [
     ({"total_lines": 999}, "MANIFEST_INVALID"),

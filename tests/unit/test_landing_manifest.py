@@ -119,3 +119,24 @@ def test_a_file_listed_twice_is_invalid(tmp_path):
     entry = _entry("events-0001.jsonl", BODY)
     paths, _ = _day(tmp_path, {"events-0001.jsonl": BODY}, [entry, entry])
     assert _refusal(paths).reason_code == "MANIFEST_INVALID"
+
+
+def test_an_emptied_manifest_with_a_data_file_left_in_the_folder_refuses_the_day(tmp_path):
+    paths, _ = _day(tmp_path, {"events-0001.jsonl": BODY}, entries=[])
+    refusal = _refusal(paths)
+    assert refusal.reason_code == "MANIFEST_UNLISTED_FILE"
+    assert "events-0001.jsonl" in refusal.message
+
+
+def test_a_data_file_beside_the_listed_ones_refuses_the_day(tmp_path):
+    paths, directory = _day(tmp_path, {"events-0001.jsonl": BODY})
+    (directory / "events-0002.jsonl").write_bytes(BODY)
+    assert _refusal(paths).reason_code == "MANIFEST_UNLISTED_FILE"
+
+
+def test_an_empty_day_is_accepted_only_without_a_data_file(tmp_path):
+    paths, directory = _day(tmp_path, {}, entries=[], total_lines=0)
+    assert _check(paths) == []
+    # a hidden file (an editor's or a file manager's) is not a data file: ignored, with a warning
+    (directory / ".DS_Store").write_bytes(b"\0\0")
+    assert _check(paths) == ["UNLISTED_LANDING_FILE"]

@@ -16,8 +16,12 @@ REASON_CODES: dict[str, str] = {
     "MANIFEST_LINE_COUNT_MISMATCH": "A landing file's line count differs from its manifest entry.",
     "MANIFEST_SIZE_MISMATCH": "A landing file's size in bytes differs from its manifest entry.",
     "LANDING_UNREADABLE": "A landing file could not be read as UTF-8 text.",
+    "MANIFEST_UNLISTED_FILE": (
+        "A data file sits in the landing directory but is not in the manifest; the day is refused."
+    ),
     "UNLISTED_LANDING_FILE": (
-        "A file sits in the landing directory but is not in the manifest; it was ignored."
+        "A hidden or metadata file (named .* or _*) sits in the landing directory but is not "
+        "in the manifest; it was ignored."
     ),
     "MALFORMED_JSON": "A line is not a JSON object.",
     "MISSING_REQUIRED_FIELD": "A line lacks a required field, or the field is null.",

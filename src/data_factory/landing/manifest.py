@@ -154,8 +154,25 @@ def _file_sha256_lines_and_size(path: Path) -> tuple[str, int, int]:
     return digest.hexdigest(), lines, size
 
 
+def is_data_file(name: str) -> bool:
+    """Whether a file of a day folder is export data: any name but the
+    manifest's and those of hidden or metadata files (starting with `.` or
+    `_`: `.DS_Store`, `_SUCCESS`)."""
+    return name != MANIFEST_NAME and not name.startswith((".", "_"))
+
+
+def _unlisted(manifest: LandingManifest) -> list[str]:
+    """Files of the day folder the manifest does not list, sorted."""
+    listed = {entry.name for entry in manifest.files} | {MANIFEST_NAME}
+    return sorted(
+        p.name for p in manifest.path.parent.iterdir() if p.is_file() and p.name not in listed
+    )
+
+
 def check_files_present(manifest: LandingManifest) -> None:
-    """Raise when a file the manifest lists is not there."""
+    """Raise unless the day folder holds exactly the data files the manifest
+    lists: one that is listed and missing, or a data file it does not list
+    (a manifest emptied to `files: []` beside its data, say), refuses the day."""
     for entry in manifest.files:
         path = manifest.path.parent / entry.name
         if not path.is_file():
@@ -164,10 +181,20 @@ def check_files_present(manifest: LandingManifest) -> None:
                 f"partition {manifest.partition}: manifest lists {entry.name} but "
                 f"{path} does not exist; previously landed data was left untouched",
             )
+    unlisted = [name for name in _unlisted(manifest) if is_data_file(name)]
+    if unlisted:
+        raise FactoryError(
+            "MANIFEST_UNLISTED_FILE",
+            f"partition {manifest.partition}: {', '.join(unlisted)} "
+            f"{'is' if len(unlisted) == 1 else 'are'} in {manifest.path.parent} but not in "
+            f"its manifest, which lists {len(manifest.files)} file(s); a manifest must list "
+            "every data file of its day. Previously landed data was left untouched",
+        )
 
 
 def verify_manifest(manifest: LandingManifest) -> list[str]:
-    """Raise on a file that is missing or differs; return warning codes."""
+    """Raise on a file that is missing, unlisted or differs; return warning
+    codes (UNLISTED_LANDING_FILE: a hidden or metadata file, ignored)."""
     check_files_present(manifest)
     directory = manifest.path.parent
     for entry in manifest.files:
@@ -193,6 +220,4 @@ def verify_manifest(manifest: LandingManifest) -> list[str]:
                 f"partition {manifest.partition}: {entry.name} has {size} bytes but the "
                 f"manifest says {entry.bytes}; previously landed data was left untouched",
             )
-    listed = {entry.name for entry in manifest.files} | {MANIFEST_NAME}
-    unlisted = [p.name for p in directory.iterdir() if p.is_file() and p.name not in listed]
-    return ["UNLISTED_LANDING_FILE"] if unlisted else []
+    return ["UNLISTED_LANDING_FILE"] if _unlisted(manifest) else []
