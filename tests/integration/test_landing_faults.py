@@ -113,3 +113,26 @@ def test_a_manifest_that_lies_or_has_the_wrong_types_is_refused_before_any_write
         message = _refused(cli, code)
         assert _landed(paths) == 3, (change, message)
         assert _rows(paths, "select distinct export_version from raw.ticket_events") == [(1,)]
+
+
+def test_a_symlink_in_the_day_folder_is_refused_and_never_followed(cli, paths, tmp_path):
+    """Finding 10: a link to /etc/passwd was read into raw.ticket_events_rejected."""
+    secret = tmp_path / "passwd"
+    secret.write_text("root:x:0:0:root:/root:/bin/bash\n")
+    directory = write_export(paths, DAY, [event(event_id="e1")])
+    cli("ingest", "--partition", DAY)
+    (directory / "events-0002.jsonl").symlink_to(secret)
+    manifest = json.loads((directory / "_manifest.json").read_text())
+    body = secret.read_bytes()
+    manifest["files"].append(
+        {
+            "name": "events-0002.jsonl",
+            "sha256": hashlib.sha256(body).hexdigest(),
+            "lines": 1,
+            "bytes": len(body),
+        }
+    )
+    (directory / "_manifest.json").write_text(json.dumps(manifest))
+    assert "events-0002.jsonl" in _refused(cli, "LANDING_SYMLINK")
+    assert _landed(paths) == 1
+    assert not _rows(paths, "select * from raw.ticket_events_rejected where raw_line like 'root:%'")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 
 import pytest
 
@@ -140,3 +141,21 @@ def test_an_empty_day_is_accepted_only_without_a_data_file(tmp_path):
     # a hidden file (an editor's or a file manager's) is not a data file: ignored, with a warning
     (directory / ".DS_Store").write_bytes(b"\0\0")
     assert _check(paths) == ["UNLISTED_LANDING_FILE"]
+
+
+@pytest.mark.parametrize("link", ["events-0002.jsonl", "events-0001.jsonl", "_manifest.json"])
+def test_a_symlink_in_the_day_folder_refuses_the_day_and_is_never_read(tmp_path, link):
+    secret = tmp_path / "secret.txt"
+    secret.write_bytes(BODY)
+    paths, directory = _day(tmp_path, {"events-0001.jsonl": BODY})
+    if link == "_manifest.json":  # the manifest itself lives elsewhere
+        (directory / link).rename(tmp_path / "elsewhere.json")
+        os.symlink(tmp_path / "elsewhere.json", directory / link)
+    elif link == "events-0001.jsonl":  # a listed file, true sha256 and lines, is a link
+        (directory / link).unlink()
+        os.symlink(secret, directory / link)
+    else:  # an unlisted link beside a true export
+        os.symlink(secret, directory / link)
+    refusal = _refusal(paths)
+    assert refusal.reason_code == "LANDING_SYMLINK", refusal
+    assert link in refusal.message

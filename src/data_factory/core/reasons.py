@@ -15,6 +15,10 @@ REASON_CODES: dict[str, str] = {
     "MANIFEST_CHECKSUM_MISMATCH": "A landing file's sha256 differs from its manifest entry.",
     "MANIFEST_LINE_COUNT_MISMATCH": "A landing file's line count differs from its manifest entry.",
     "MANIFEST_SIZE_MISMATCH": "A landing file's size in bytes differs from its manifest entry.",
+    "LANDING_SYMLINK": (
+        "The landing directory holds a symbolic link; links are never followed and the day "
+        "is refused."
+    ),
     "LANDING_UNREADABLE": "A landing file could not be read as UTF-8 text.",
     "MANIFEST_UNLISTED_FILE": (
         "A data file sits in the landing directory but is not in the manifest; the day is refused."

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,6 +126,8 @@ def read_manifest(paths: FactoryPaths, partition: str) -> LandingManifest:
     partition = parse_partition(partition)
     directory = paths.tickets_partition_dir(partition)
     manifest_path = directory / MANIFEST_NAME
+    if manifest_path.is_symlink():
+        raise _symlinks(partition, directory, [MANIFEST_NAME])
     if not manifest_path.is_file():
         raise FactoryError(
             "LANDING_MISSING",
@@ -146,7 +149,8 @@ def read_manifest(paths: FactoryPaths, partition: str) -> LandingManifest:
 def _file_sha256_lines_and_size(path: Path) -> tuple[str, int, int]:
     digest = hashlib.sha256()
     lines = size = 0
-    with open(path, "rb") as handle:
+    # O_NOFOLLOW: a file swapped for a link after the folder was checked is not read
+    with open(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
             lines += block.count(b"\n")
@@ -169,10 +173,25 @@ def _unlisted(manifest: LandingManifest) -> list[str]:
     )
 
 
+def _symlinks(partition: str, directory: Path, names: list[str]) -> FactoryError:
+    return FactoryError(
+        "LANDING_SYMLINK",
+        f"partition {partition}: {', '.join(names)} in {directory} "
+        f"{'is a symbolic link' if len(names) == 1 else 'are symbolic links'}; a landing "
+        "folder must hold the export's own files, and links are never followed. "
+        "Previously landed data was left untouched",
+    )
+
+
 def check_files_present(manifest: LandingManifest) -> None:
     """Raise unless the day folder holds exactly the data files the manifest
     lists: one that is listed and missing, or a data file it does not list
-    (a manifest emptied to `files: []` beside its data, say), refuses the day."""
+    (a manifest emptied to `files: []` beside its data, say), refuses the day,
+    and so does a symbolic link, which is never followed."""
+    directory = manifest.path.parent
+    links = sorted(p.name for p in directory.iterdir() if p.is_symlink())
+    if links:
+        raise _symlinks(manifest.partition, directory, links)
     for entry in manifest.files:
         path = manifest.path.parent / entry.name
         if not path.is_file():
