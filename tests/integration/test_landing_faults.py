@@ -9,6 +9,7 @@ import hashlib
 import json
 
 import duckdb
+import pytest
 from conftest import event, write_export
 
 from data_factory.core.errors import EXIT_INPUT_REJECTED
@@ -136,3 +137,20 @@ def test_a_symlink_in_the_day_folder_is_refused_and_never_followed(cli, paths, t
     assert "events-0002.jsonl" in _refused(cli, "LANDING_SYMLINK")
     assert _landed(paths) == 1
     assert not _rows(paths, "select * from raw.ticket_events_rejected where raw_line like 'root:%'")
+
+
+@pytest.mark.parametrize(
+    ("prefix", "suffix"),
+    [(b"", b""), (b"\xef\xbb\xbf", b"\n")],
+    ids=["no newline after the last line", "a UTF-8 BOM before line 1"],
+)
+def test_every_line_of_a_well_formed_file_lands(cli, paths, prefix, suffix):
+    """Finding 10: the last line without a newline was not counted (the day
+    could never land); a BOM rejected line 1."""
+    body = prefix + "\n".join(event(event_id=f"e{n}") for n in range(3)).encode() + suffix
+    _land_bytes(paths, body, 3)
+    (report,) = _ingest_json(cli)["ingested"]
+    assert (report["landed_rows"], report["rejected_rows"]) == (3, 0)
+    assert _rows(paths, "select min(source_line), max(source_line) from raw.ticket_events") == [
+        (1, 3)
+    ]

@@ -159,3 +159,19 @@ def test_a_symlink_in_the_day_folder_refuses_the_day_and_is_never_read(tmp_path,
     refusal = _refusal(paths)
     assert refusal.reason_code == "LANDING_SYMLINK", refusal
     assert link in refusal.message
+
+
+@pytest.mark.parametrize(
+    ("body", "lines"),
+    [
+        (b'{"n": 1}\n{"n": 2}\n{"n": 3}', 3),  # no newline after the last line: it counts
+        (b'{"n": 1}\n{"n": 2}\n{"n": 3}\n', 3),
+        (b"\xef\xbb\xbf" + b'{"n": 1}\n', 1),  # a UTF-8 BOM is no line of its own
+        (b"", 0),
+        (b"\n", 1),  # one empty line
+    ],
+)
+def test_lines_are_counted_as_the_ingest_splits_them(tmp_path, body, lines):
+    entries = [_entry("events-0001.jsonl", body, lines=lines)]
+    paths, _ = _day(tmp_path, {"events-0001.jsonl": body}, entries, total_lines=lines)
+    assert _check(paths) == []

@@ -147,15 +147,20 @@ def read_manifest(paths: FactoryPaths, partition: str) -> LandingManifest:
 
 
 def _file_sha256_lines_and_size(path: Path) -> tuple[str, int, int]:
+    """sha256, lines and bytes of a file. A line is text ended by a newline,
+    and the text after the last newline when there is any (a file whose last
+    line has no newline): the lines the ingest splits the file into."""
     digest = hashlib.sha256()
     lines = size = 0
+    last = b"\n"
     # O_NOFOLLOW: a file swapped for a link after the folder was checked is not read
     with open(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
             lines += block.count(b"\n")
             size += len(block)
-    return digest.hexdigest(), lines, size
+            last = block[-1:]
+    return digest.hexdigest(), lines + (last != b"\n"), size
 
 
 def is_data_file(name: str) -> bool:

@@ -93,7 +93,9 @@ def _fragment_kind_words(fragment: str) -> str:
 
 def split_lines_sql(file_paths: list[str]) -> str:
     """SQL that splits the files of `batch_files` into physical lines,
-    numbered from 1, each with the partition its file belongs to.
+    numbered from 1, each with the partition its file belongs to. The text
+    after the last newline is a line unless it is empty, as the manifest
+    counts them (landing.manifest).
 
     This runs as its own statement: a file is one row of read_text, so
     whatever followed the unnest in the same pipeline would run on one
@@ -107,7 +109,12 @@ def split_lines_sql(file_paths: list[str]) -> str:
     return f"""
     with files as (
         select batch.partition_date, text.filename,
-               string_split(text.content, chr(10)) as parts
+               -- a UTF-8 byte order mark (U+FEFF) is no part of line 1
+               string_split(
+                   case when starts_with(text.content, chr(65279))
+                       then substr(text.content, 2) else text.content end,
+                   chr(10)
+               ) as parts
         from {texts} as text
         join batch_files as batch using (filename)
     )
