@@ -139,6 +139,52 @@ def test_a_symlink_in_the_day_folder_is_refused_and_never_followed(cli, paths, t
     assert not _rows(paths, "select * from raw.ticket_events_rejected where raw_line like 'root:%'")
 
 
+def test_a_line_that_is_not_utf8_is_rejected_alone_with_its_line_number(cli, paths):
+    """Finding 10: one bad byte refused the whole day, with no line number."""
+    lines = [event(event_id=f"e{n}").encode() for n in range(40)]
+    lines[2] = lines[2].replace(b"e2", b"e\xff2")
+    body = b"".join(line + b"\n" for line in lines)
+    _land_bytes(paths, body, 40)
+    (report,) = _ingest_json(cli)["ingested"]
+    assert (report["status"], report["landed_rows"], report["rejected_rows"]) == ("landed", 39, 1)
+    assert report["rejected_by_reason"] == {"INVALID_ENCODING": 1}
+    assert report["landed_rows"] + report["rejected_rows"] == report["manifest_lines"]
+    ((line, code, detail, raw),) = _rows(
+        paths,
+        "select source_line, reason_code, reason_detail, raw_line from raw.ticket_events_rejected",
+    )
+    assert (line, code) == (3, "INVALID_ENCODING")
+    assert "0xff" in detail
+    assert "\\xff" in raw  # the bad byte is shown, escaped
+    landed = {r[0] for r in _rows(paths, "select event_id from raw.ticket_events")}
+    assert landed == {f"e{n}" for n in range(40)} - {"e2"}
+
+
+def test_a_range_with_one_badly_encoded_day_lands_every_day(cli, paths):
+    days = ["2026-11-01", "2026-11-02"]
+    write_export(paths, days[0], [event(event_id="ok", event_at=f"{days[0]}T10:00:00Z")])
+    directory = write_export(paths, days[1], [])
+    body = (event(event_id="bad", event_at=f"{days[1]}T10:00:00Z") + "\n").encode()
+    body = body.replace(b"bad", b"b\xc3\x28d") + b"\xe2\x82"  # bad, then a cut-off sequence
+    (directory / "events-0001.jsonl").write_bytes(body)
+    _rewrite_manifest(
+        directory,
+        files=[
+            {
+                "name": "events-0001.jsonl",
+                "sha256": hashlib.sha256(body).hexdigest(),
+                "lines": 2,
+                "bytes": len(body),
+            }
+        ],
+    )
+    # day 2 has no good line left: it fails on the threshold, and day 1 lands
+    result = cli("ingest", "--start", days[0], "--end", days[1], "--format", "json", expect=1)
+    by_day = {r["partition"]: r for r in json.loads(result.stdout)["ingested"]}
+    assert (by_day[days[0]]["landed_rows"], by_day[days[0]]["rejected_rows"]) == (1, 0)
+    assert by_day[days[1]]["rejected_by_reason"] == {"INVALID_ENCODING": 2}
+
+
 @pytest.mark.parametrize(
     ("prefix", "suffix"),
     [(b"", b""), (b"\xef\xbb\xbf", b"\n")],

@@ -19,7 +19,7 @@ REASON_CODES: dict[str, str] = {
         "The landing directory holds a symbolic link; links are never followed and the day "
         "is refused."
     ),
-    "LANDING_UNREADABLE": "A landing file could not be read as UTF-8 text.",
+    "LANDING_UNREADABLE": "A landing file could not be read.",
     "MANIFEST_UNLISTED_FILE": (
         "A data file sits in the landing directory but is not in the manifest; the day is refused."
     ),
@@ -28,6 +28,7 @@ REASON_CODES: dict[str, str] = {
         "in the manifest; it was ignored."
     ),
     "MALFORMED_JSON": "A line is not a JSON object.",
+    "INVALID_ENCODING": "A line is not valid UTF-8 text; it was rejected alone.",
     "MISSING_REQUIRED_FIELD": "A line lacks a required field, or the field is null.",
     "INVALID_TYPE": "A field has the wrong JSON type, or event_at is not a UTC ISO-8601 timestamp.",
     "EVENT_OUTSIDE_PARTITION": "The event's timestamp is not on the partition's day.",

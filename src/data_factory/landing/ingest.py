@@ -28,6 +28,7 @@ from data_factory.landing.manifest import (
     verify_manifest,
 )
 from data_factory.landing.raw_tables import SCHEMA_DDL, replace_days, split_lines_sql
+from data_factory.landing.undecodable import insert_lines, is_utf8
 
 REJECTED_SHARE_THRESHOLD = 0.05
 # Export text parsed in one statement: a batch of days stays well within memory.
@@ -176,6 +177,28 @@ def _verify_days(batch: list[_Day]) -> dict[str, FactoryError | None]:
     return verdicts
 
 
+def _split_lines(connection, files: list[list[str]]) -> None:
+    """The temp table physical_lines: every line of `files`, given as (path,
+    partition) pairs. DuckDB reads text only when all of it is UTF-8; a file
+    that is not is split line by line in Python, so that a bad byte rejects
+    its line alone (INVALID_ENCODING)."""
+    try:
+        connection.execute(
+            "create or replace temp table physical_lines as "
+            + split_lines_sql([name for name, _ in files])
+        )
+        return
+    except duckdb.Error:
+        undecodable = {name for name, _ in files if not is_utf8(name)}
+        if not undecodable:
+            raise
+    connection.execute(
+        "create or replace temp table physical_lines as "
+        + split_lines_sql([name for name, _ in files if name not in undecodable])
+    )
+    insert_lines(connection, [(name, day) for name, day in files if name in undecodable])
+
+
 def _ingest_batch(paths: FactoryPaths, batch: list[_Day]) -> list[IngestReport | FactoryError]:
     label = batch[0].manifest.partition + (
         f"..{batch[-1].manifest.partition}" if len(batch) > 1 else ""
@@ -197,10 +220,7 @@ def _ingest_batch(paths: FactoryPaths, batch: list[_Day]) -> list[IngestReport |
             if files:
                 connection.executemany("insert into batch_files values (?, cast(? as date))", files)
             try:
-                connection.execute(
-                    "create or replace temp table physical_lines as "
-                    + split_lines_sql([name for name, _ in files])
-                )
+                _split_lines(connection, files)
             except duckdb.Error as exc:
                 refusal = verification.result()[batch[0].manifest.partition]
                 if len(batch) == 1 and refusal:
