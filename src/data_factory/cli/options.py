@@ -15,6 +15,14 @@ def home_paths(ctx: click.Context) -> FactoryPaths:
     return ctx.obj["paths"]
 
 
+def writable_home(ctx: click.Context) -> FactoryPaths:
+    """The home of a command that writes to it, once it is known to be
+    writable (HOME_NOT_WRITABLE otherwise, before anything changes)."""
+    paths = home_paths(ctx)
+    paths.check_writable()
+    return paths
+
+
 def partition_option(multiple: bool = False):
     return click.option(
         "--partition",
@@ -128,4 +136,6 @@ def locked(ctx, command: str, subject: str):
     """Hold the warehouse for one writing command, named in the lock."""
     from data_factory.warehouse.locking import warehouse_lock
 
-    return warehouse_lock(home_paths(ctx).warehouse, f"{command}-{subject}", f"factory {command}")
+    return warehouse_lock(
+        writable_home(ctx).warehouse, f"{command}-{subject}", f"factory {command}"
+    )

@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from data_factory.cli.options import home_paths
+from data_factory.cli.options import home_paths, writable_home
 from data_factory.core.errors import EXIT_BLOCKED, EXIT_OK, FactoryError
 from data_factory.core.partitions import parse_partition
 from data_factory.core.paths import FactoryPaths
@@ -255,7 +255,7 @@ def state_group():
 def state_rebuild(ctx):
     """Recreate data/state.sqlite from data/evidence/*.json alone. Files that
     do not validate are reported on stderr and skipped."""
-    paths = home_paths(ctx)
+    paths = writable_home(ctx)
     report = rebuild(paths)
     click.echo(
         f"rebuilt {paths.state} from {len(report.applied)} evidence file(s); "

@@ -43,6 +43,12 @@ REASON_CODES: dict[str, str] = {
     "INVALID_PARTITION": "A partition is not a real YYYY-MM-DD calendar day.",
     "INVALID_OPTION": "An option has a value the command cannot use; nothing ran.",
     "WAREHOUSE_LOCKED": "Another factory run holds the warehouse.",
+    "WAREHOUSE_UNREADABLE": (
+        "The warehouse file cannot be opened: it is damaged or not a DuckDB database."
+    ),
+    "HOME_NOT_WRITABLE": (
+        "The factory home (data directory) cannot be written: read-only, full or not permitted."
+    ),
     "DBT_PARSE_FAILED": "dbt could not parse the project (an error in models, macros or YAML).",
     "DBT_DOCS_FAILED": "dbt docs generate failed; the lineage site was not written.",
     "NOTHING_TO_RETRY": "The run named (or the latest failed run) has nothing failed to retry.",

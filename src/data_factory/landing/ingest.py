@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
-from data_factory.core.errors import FactoryError, WarehouseLocked
+from data_factory.core.errors import FactoryError, HomeError, warehouse_open_error
 from data_factory.core.paths import FactoryPaths
 from data_factory.landing import spark_export as spark_landing
 from data_factory.landing.manifest import (
@@ -66,10 +66,8 @@ def _connect(paths: FactoryPaths) -> duckdb.DuckDBPyConnection:
     paths.home.mkdir(parents=True, exist_ok=True)
     try:
         connection = duckdb.connect(str(paths.warehouse))
-    except duckdb.IOException as exc:
-        raise WarehouseLocked(
-            "WAREHOUSE_LOCKED", f"cannot open the warehouse {paths.warehouse}: {exc}"
-        ) from None
+    except duckdb.Error as exc:
+        raise warehouse_open_error(paths.home, paths.warehouse, exc) from None
     # the CLI reports progress per batch; DuckDB's own bar would clutter logs
     connection.execute("set enable_progress_bar = false")
     return connection
@@ -134,7 +132,7 @@ def ingest_partitions(
             )
         try:
             outcomes = _ingest_batch(paths, batch)
-        except WarehouseLocked:
+        except HomeError:
             raise
         except FactoryError as exc:
             if len(batch) == 1:
@@ -144,7 +142,7 @@ def ingest_partitions(
                 for day in batch:
                     try:
                         outcomes += _ingest_batch(paths, [day])
-                    except WarehouseLocked:
+                    except HomeError:
                         raise
                     except FactoryError as day_error:
                         outcomes.append(day_error)
