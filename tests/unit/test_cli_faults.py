@@ -81,3 +81,26 @@ def test_evidence_with_an_unwritable_out_says_so(tmp_path):
     good = tmp_path / "evidence.json"
     result = factory(tmp_path, "evidence", "--target-dir", str(target), "--out", str(good))
     assert result.exit_code == EXIT_OK, result.output
+
+
+# ---------------------------------------------------------------- finding 12
+
+
+@pytest.mark.parametrize(
+    ("command", "words"),
+    [
+        (("backfill", "--start", "2026-11-07", "--end", "2026-11-01"), "after end"),
+        (("backfill", "--start", "2026-11-x", "--end", "2026-11-07"), "YYYY-MM-DD"),
+        (("backfill", "--start", "2026-02-30", "--end", "2026-03-01"), "not a real calendar day"),
+        (("run", "--start", "2026-11-07", "--end", "2026-11-01"), "after end"),
+        (("plan", "--start", "2026-11-07", "--end", "2026-11-01"), "after end"),
+        (("plan", "--start", "2026-11-32"), "not a real calendar day"),
+    ],
+    ids=lambda value: " ".join(value[:1] + value[2:3]) if isinstance(value, tuple) else None,
+)
+def test_a_bad_range_of_days_is_a_usage_error_everywhere(tmp_path, command, words):
+    result = factory(tmp_path, *command)
+    _clean(result)
+    assert result.exit_code == EXIT_USAGE, result.output
+    assert words in result.output
+    assert not (tmp_path / "evidence").exists()

@@ -8,6 +8,7 @@ from datetime import date
 import click
 
 from data_factory.cli.options import (
+    check_selection,
     dbt_project,
     format_option,
     partition_option,
@@ -120,6 +121,7 @@ def _run_days(
     worst = errors.EXIT_OK
     try:
         with warehouse_lock(paths.warehouse, f"{command}-{partitions[0]}", f"factory {command}"):
+            check_selection(project, select, exclude)
             for index, partition in enumerate(partitions, start=1):
                 click.echo(f"[{index}/{len(partitions)}] {partition}", err=True)
                 outcome = run_partition(

@@ -82,7 +82,8 @@ BUILD_OPTIONS = [
         "--select",
         "-s",
         multiple=True,
-        help="dbt selection (repeatable); the rest is recorded as skipped.",
+        help="dbt selection (repeatable); the rest is recorded as skipped. A selection "
+        "that matches no node is a usage error.",
     ),
     click.option("--exclude", multiple=True, help="dbt exclusion (repeatable)."),
     *SWITCH_OPTIONS,
@@ -121,6 +122,34 @@ def dbt_project(ctx, enable=(), disable=(), dbt_target=None, verbose=False):
         raise click.UsageError(f"--enable and --disable both name {', '.join(both)}")
     switches = {**dict.fromkeys(enable, True), **dict.fromkeys(disable, False)}
     return DbtProject(home_paths(ctx), target=dbt_target, switches=switches, verbose=verbose)
+
+
+def check_selection(project, select, exclude=()) -> None:
+    """A usage error, before anything is built or recorded, when a --select
+    matches no node of the dbt project, or what --exclude leaves of the
+    selection is nothing. dbt's own selection decides (`dbt ls`); without
+    this, every model would be recorded as skipped and the run exit 0."""
+    if not select:
+        return
+    target_dir = project.paths.runs / "_select"
+
+    def nodes(select, exclude=None) -> list[str]:
+        try:
+            return project.list_nodes(target_dir, select=list(select), exclude=exclude)
+        except FactoryError as exc:
+            raise click.UsageError(exc.message) from None
+
+    for value in dict.fromkeys(select):
+        if not nodes([value]):
+            raise click.UsageError(
+                f"--select {value} matches no node of the dbt project, so nothing would be "
+                f"built; check the name (`dbt ls --select {value}` lists what it matches)"
+            )
+    if exclude and not nodes(select, list(exclude)):
+        raise click.UsageError(
+            f"--select {' '.join(select)} --exclude {' '.join(exclude)} selects no node, "
+            "so nothing would be built"
+        )
 
 
 def finish(ctx, outcomes, output):
