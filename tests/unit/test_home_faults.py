@@ -26,6 +26,7 @@ WRITING_COMMANDS = [
     ("build", "--partition", DAY),
     ("backfill", "--start", DAY, "--end", DAY),
     ("replay", "--partition", DAY),
+    ("retry",),
     ("state", "rebuild"),
 ]
 
