@@ -8,12 +8,13 @@ from datetime import date
 import click
 
 from data_factory.cli.options import (
+    check_selection,
     dbt_project,
     format_option,
-    home_paths,
     partition_option,
     resolve_partitions,
     with_build_options,
+    writable_home,
 )
 from data_factory.core import errors
 from data_factory.core.errors import FactoryError
@@ -65,7 +66,7 @@ def generate(ctx, start, days, tickets_per_day, seed, faults, export_version):
         raise click.UsageError(exc.message) from None
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
-    paths = home_paths(ctx)
+    paths = writable_home(ctx)
 
     def progress(day) -> None:
         note = f" faults: {', '.join(day.faults)}" if day.faults else ""
@@ -114,12 +115,13 @@ def _run_days(
     from data_factory.runs.build import run_partition
     from data_factory.warehouse.locking import warehouse_lock
 
-    paths = home_paths(ctx)
+    paths = writable_home(ctx)
     project = dbt_project(ctx, enable, disable, dbt_target, verbose)
     outcomes = []
     worst = errors.EXIT_OK
     try:
         with warehouse_lock(paths.warehouse, f"{command}-{partitions[0]}", f"factory {command}"):
+            check_selection(project, select, exclude)
             for index, partition in enumerate(partitions, start=1):
                 click.echo(f"[{index}/{len(partitions)}] {partition}", err=True)
                 outcome = run_partition(
@@ -183,8 +185,8 @@ def ingest(ctx, partitions, start, end, output):
     from data_factory.runs.build import new_run_id, record_ingest
     from data_factory.warehouse.locking import warehouse_lock
 
-    paths = home_paths(ctx)
     days = resolve_partitions(partitions, start, end)
+    paths = writable_home(ctx)
     project = DbtProject(paths)
     reports, refused = [], []
     with warehouse_lock(paths.warehouse, f"ingest-{days[0]}", "factory ingest"):

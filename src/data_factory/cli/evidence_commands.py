@@ -33,7 +33,15 @@ def evidence(ctx, target_dir, out, run_id):
     from data_factory.evidence.store import write_evidence
 
     document = evidence_from_target_dir(target_dir, run_id)
-    path = write_evidence(document, out or home_paths(ctx).evidence / f"{document['run_id']}.json")
+    if out is None:
+        path = write_evidence(document, home_paths(ctx).evidence / f"{document['run_id']}.json")
+    else:
+        try:
+            path = write_evidence(document, out)
+        except OSError as exc:
+            raise click.BadParameter(
+                f"cannot write {out}: {exc.strerror or exc}", param_hint="'--out'"
+            ) from None
     click.echo(str(path))
     ctx.exit(errors.EXIT_OK if document["status"] == "success" else errors.EXIT_BLOCKED)
 
@@ -44,9 +52,18 @@ def validate(files):
     """Re-check evidence files against the JSON Schema and their own sha256."""
     from data_factory.evidence.store import validate_evidence_file
 
+    for path in files:
+        if path.is_dir():
+            raise click.BadParameter(
+                f"{path} is a directory; give the evidence files in it, e.g. {path}/*.json",
+                param_hint="'FILES...'",
+            )
     bad = 0
     for path in files:
-        problems = validate_evidence_file(path)
+        try:
+            problems = validate_evidence_file(path)
+        except OSError as exc:
+            problems = [f"EVIDENCE_INVALID: {path} cannot be read: {exc.strerror or exc}"]
         if problems:
             bad += 1
             click.echo(f"INVALID {path}")

@@ -14,14 +14,22 @@ from pathlib import Path
 import click
 
 from data_factory.cli import daily_commands, evidence_commands, recovery_commands, state_commands
-from data_factory.core.errors import FactoryError
+from data_factory.core.errors import (
+    NOT_WRITABLE_ERRNOS,
+    FactoryError,
+    home_not_writable,
+    is_inside,
+)
 from data_factory.core.paths import FactoryPaths
 
 EXIT_CODES_HELP = """
 Exit codes: 0 ok; 1 a run finished but something is not consumable (failed
-check, blocked asset) or a gate blocked; 2 bad usage; 3 input rejected (bad
+check, blocked asset) or a gate blocked; 2 bad usage (a malformed or reversed
+range of days, a --select that matches no node); 3 input rejected (bad
 landing manifest, unreadable artifacts, invalid evidence); 4 warehouse locked
-by another run; 5 dbt failed to run.
+by another run; 5 dbt failed to run; 6 the home cannot be used: it is not
+writable (HOME_NOT_WRITABLE) or its warehouse file is damaged
+(WAREHOUSE_UNREADABLE).
 """
 
 
@@ -41,6 +49,17 @@ class FactoryGroup(click.Group):
             return super().invoke(ctx)
         except FactoryError as error:
             raise FactoryExit(error) from None
+        except OSError as error:
+            # a write the home refused after the command began (a full disk, a
+            # file of it made read-only): its message, not a traceback
+            paths = (ctx.obj or {}).get("paths")
+            if (
+                paths is None
+                or error.errno not in NOT_WRITABLE_ERRNOS
+                or not is_inside(paths.home, error.filename)
+            ):
+                raise
+            raise FactoryExit(home_not_writable(paths.home, error)) from None
 
 
 @click.group(

@@ -15,6 +15,14 @@ def home_paths(ctx: click.Context) -> FactoryPaths:
     return ctx.obj["paths"]
 
 
+def writable_home(ctx: click.Context) -> FactoryPaths:
+    """The home of a command that writes to it, once it is known to be
+    writable (HOME_NOT_WRITABLE otherwise, before anything changes)."""
+    paths = home_paths(ctx)
+    paths.check_writable()
+    return paths
+
+
 def partition_option(multiple: bool = False):
     return click.option(
         "--partition",
@@ -74,7 +82,8 @@ BUILD_OPTIONS = [
         "--select",
         "-s",
         multiple=True,
-        help="dbt selection (repeatable); the rest is recorded as skipped.",
+        help="dbt selection (repeatable); the rest is recorded as skipped. A selection "
+        "that matches no node is a usage error.",
     ),
     click.option("--exclude", multiple=True, help="dbt exclusion (repeatable)."),
     *SWITCH_OPTIONS,
@@ -115,6 +124,34 @@ def dbt_project(ctx, enable=(), disable=(), dbt_target=None, verbose=False):
     return DbtProject(home_paths(ctx), target=dbt_target, switches=switches, verbose=verbose)
 
 
+def check_selection(project, select, exclude=()) -> None:
+    """A usage error, before anything is built or recorded, when a --select
+    matches no node of the dbt project, or what --exclude leaves of the
+    selection is nothing. dbt's own selection decides (`dbt ls`); without
+    this, every model would be recorded as skipped and the run exit 0."""
+    if not select:
+        return
+    target_dir = project.paths.runs / "_select"
+
+    def nodes(select, exclude=None) -> list[str]:
+        try:
+            return project.list_nodes(target_dir, select=list(select), exclude=exclude)
+        except FactoryError as exc:
+            raise click.UsageError(exc.message) from None
+
+    for value in dict.fromkeys(select):
+        if not nodes([value]):
+            raise click.UsageError(
+                f"--select {value} matches no node of the dbt project, so nothing would be "
+                f"built; check the name (`dbt ls --select {value}` lists what it matches)"
+            )
+    if exclude and not nodes(select, list(exclude)):
+        raise click.UsageError(
+            f"--select {' '.join(select)} --exclude {' '.join(exclude)} selects no node, "
+            "so nothing would be built"
+        )
+
+
 def finish(ctx, outcomes, output):
     from data_factory.render.run_summary import print_outcomes
 
@@ -128,4 +165,6 @@ def locked(ctx, command: str, subject: str):
     """Hold the warehouse for one writing command, named in the lock."""
     from data_factory.warehouse.locking import warehouse_lock
 
-    return warehouse_lock(home_paths(ctx).warehouse, f"{command}-{subject}", f"factory {command}")
+    return warehouse_lock(
+        writable_home(ctx).warehouse, f"{command}-{subject}", f"factory {command}"
+    )

@@ -8,16 +8,19 @@ import sys
 import click
 
 from data_factory.cli.options import (
+    check_selection,
     dbt_project,
     finish,
     format_option,
     home_paths,
     locked,
     partition_option,
+    resolve_partitions,
     with_switch_options,
 )
 from data_factory.core import errors
-from data_factory.core.partitions import parse_partition
+from data_factory.core.errors import FactoryError
+from data_factory.core.partitions import day_range, parse_partition
 
 
 @click.command()
@@ -55,8 +58,10 @@ def backfill(
     """
     from data_factory.recovery.actions import backfill as run_backfill
 
+    resolve_partitions((), start, end)  # a bad or reversed range is a usage error
     project = dbt_project(ctx, enable, disable, dbt_target)
     with locked(ctx, "backfill", start):
+        check_selection(project, select)
         outcomes = run_backfill(
             project,
             start,
@@ -121,9 +126,14 @@ def plan(ctx, start, end, apply_plan, output):
     from data_factory.recovery.plan import make_plan
 
     paths = home_paths(ctx)
-    for value, name in ((start, "--start"), (end, "--end")):
-        if value:
-            parse_partition(value, name)
+    try:
+        for value, name in ((start, "--start"), (end, "--end")):
+            if value:
+                parse_partition(value, name)
+        if start and end:
+            day_range(start, end)  # start after end
+    except FactoryError as exc:
+        raise click.UsageError(exc.message) from None
     items = make_plan(paths, start, end)
     if output == "json":
         click.echo(json.dumps([i.to_dict() for i in items], indent=2))

@@ -8,13 +8,14 @@ nothing to approve, no state store, unreadable input)."""
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
 import click
 from rich.console import Console
 
-from data_factory.cli.options import home_paths
+from data_factory.cli.options import home_paths, writable_home
 from data_factory.core.errors import EXIT_BLOCKED, EXIT_OK, FactoryError
 from data_factory.core.partitions import parse_partition
 from data_factory.core.paths import FactoryPaths
@@ -145,8 +146,9 @@ def status(ctx, assets, since, output, out):
         text = render_page(report, title=f"Asset state: {paths.home}")
     else:
         if out:
-            with open(out, "w", encoding="utf-8") as stream:
-                render_table(report, Console(file=stream, width=200, color_system=None))
+            page = io.StringIO()
+            render_table(report, Console(file=page, width=200, color_system=None))
+            _write_out(out, page.getvalue())
             click.echo(str(out))
             return
         days = len(report["partitions"])
@@ -154,10 +156,20 @@ def status(ctx, assets, since, output, out):
         render_table(report, Console(width=width, soft_wrap=False, highlight=False))
         return
     if out:
-        Path(out).write_text(text, encoding="utf-8")
+        _write_out(out, text)
         click.echo(str(out))
     else:
         click.echo(text, nl=False)
+
+
+def _write_out(out: Path, text: str) -> None:
+    """Write `--out`; a file that cannot be written is a usage error naming it."""
+    try:
+        Path(out).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise click.BadParameter(
+            f"cannot write {out}: {exc.strerror or exc}", param_hint="'--out'"
+        ) from None
 
 
 def _print_reasons(title: str, reasons: list[dict]) -> None:
@@ -262,7 +274,7 @@ def state_group():
 def state_rebuild(ctx):
     """Recreate data/state.sqlite from data/evidence/*.json alone. Files that
     do not validate are reported on stderr and skipped."""
-    paths = home_paths(ctx)
+    paths = writable_home(ctx)
     report = rebuild(paths)
     click.echo(
         f"rebuilt {paths.state} from {len(report.applied)} evidence file(s); "

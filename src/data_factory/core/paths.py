@@ -8,8 +8,11 @@ with one variable.
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from data_factory.core.errors import home_not_writable
 
 # The factory's own repository: its evidence schema and runbooks.
 FACTORY_ROOT = Path(__file__).resolve().parents[3]
@@ -55,3 +58,18 @@ class FactoryPaths:
 
     def tickets_partition_dir(self, partition: str) -> Path:
         return self.landing / "tickets" / f"dt={partition}"
+
+    def check_writable(self) -> None:
+        """Raise HOME_NOT_WRITABLE unless this process can create files in
+        the home and in the folders of it that a command writes (created
+        on first use), before a writing command changes anything."""
+        folders = [self.home, self.evidence, self.runs, self.landing / "tickets"]
+        try:
+            self.home.mkdir(parents=True, exist_ok=True)
+            for folder in folders:
+                if folder.is_dir():
+                    handle, name = tempfile.mkstemp(prefix=".write-probe-", dir=folder)
+                    os.close(handle)
+                    os.unlink(name)
+        except OSError as exc:
+            raise home_not_writable(self.home, exc) from None

@@ -7,15 +7,28 @@ from __future__ import annotations
 REASON_CODES: dict[str, str] = {
     # landing and ingest
     "LANDING_MISSING": "No landing directory or manifest exists for the partition.",
-    "MANIFEST_INVALID": "The landing manifest is not valid JSON or lacks required fields.",
+    "MANIFEST_INVALID": (
+        "The landing manifest is not valid JSON, lacks required fields, has a field of the "
+        "wrong type, or contradicts itself."
+    ),
     "MANIFEST_FILE_MISSING": "A file listed in the landing manifest is not on disk.",
     "MANIFEST_CHECKSUM_MISMATCH": "A landing file's sha256 differs from its manifest entry.",
     "MANIFEST_LINE_COUNT_MISMATCH": "A landing file's line count differs from its manifest entry.",
-    "LANDING_UNREADABLE": "A landing file could not be read as UTF-8 text.",
+    "MANIFEST_SIZE_MISMATCH": "A landing file's size in bytes differs from its manifest entry.",
+    "LANDING_SYMLINK": (
+        "The landing directory holds a symbolic link; links are never followed and the day "
+        "is refused."
+    ),
+    "LANDING_UNREADABLE": "A landing file could not be read.",
+    "MANIFEST_UNLISTED_FILE": (
+        "A data file sits in the landing directory but is not in the manifest; the day is refused."
+    ),
     "UNLISTED_LANDING_FILE": (
-        "A file sits in the landing directory but is not in the manifest; it was ignored."
+        "A hidden or metadata file (named .* or _*) sits in the landing directory but is not "
+        "in the manifest; it was ignored."
     ),
     "MALFORMED_JSON": "A line is not a JSON object.",
+    "INVALID_ENCODING": "A line is not valid UTF-8 text; it was rejected alone.",
     "MISSING_REQUIRED_FIELD": "A line lacks a required field, or the field is null.",
     "INVALID_TYPE": "A field has the wrong JSON type, or event_at is not a UTC ISO-8601 timestamp.",
     "EVENT_OUTSIDE_PARTITION": "The event's timestamp is not on the partition's day.",
@@ -30,6 +43,12 @@ REASON_CODES: dict[str, str] = {
     "INVALID_PARTITION": "A partition is not a real YYYY-MM-DD calendar day.",
     "INVALID_OPTION": "An option has a value the command cannot use; nothing ran.",
     "WAREHOUSE_LOCKED": "Another factory run holds the warehouse.",
+    "WAREHOUSE_UNREADABLE": (
+        "The warehouse file cannot be opened: it is damaged or not a DuckDB database."
+    ),
+    "HOME_NOT_WRITABLE": (
+        "The factory home (data directory) cannot be written: read-only, full or not permitted."
+    ),
     "DBT_PARSE_FAILED": "dbt could not parse the project (an error in models, macros or YAML).",
     "DBT_DOCS_FAILED": "dbt docs generate failed; the lineage site was not written.",
     "NOTHING_TO_RETRY": "The run named (or the latest failed run) has nothing failed to retry.",

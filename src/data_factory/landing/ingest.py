@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
-from data_factory.core.errors import FactoryError, WarehouseLocked
+from data_factory.core.errors import FactoryError, HomeError, warehouse_open_error
 from data_factory.core.paths import FactoryPaths
 from data_factory.landing import spark_export as spark_landing
 from data_factory.landing.manifest import (
@@ -28,6 +28,7 @@ from data_factory.landing.manifest import (
     verify_manifest,
 )
 from data_factory.landing.raw_tables import SCHEMA_DDL, replace_days, split_lines_sql
+from data_factory.landing.undecodable import insert_lines, is_utf8
 
 REJECTED_SHARE_THRESHOLD = 0.05
 # Export text parsed in one statement: a batch of days stays well within memory.
@@ -65,10 +66,8 @@ def _connect(paths: FactoryPaths) -> duckdb.DuckDBPyConnection:
     paths.home.mkdir(parents=True, exist_ok=True)
     try:
         connection = duckdb.connect(str(paths.warehouse))
-    except duckdb.IOException as exc:
-        raise WarehouseLocked(
-            "WAREHOUSE_LOCKED", f"cannot open the warehouse {paths.warehouse}: {exc}"
-        ) from None
+    except duckdb.Error as exc:
+        raise warehouse_open_error(paths.home, paths.warehouse, exc) from None
     # the CLI reports progress per batch; DuckDB's own bar would clutter logs
     connection.execute("set enable_progress_bar = false")
     return connection
@@ -133,7 +132,7 @@ def ingest_partitions(
             )
         try:
             outcomes = _ingest_batch(paths, batch)
-        except WarehouseLocked:
+        except HomeError:
             raise
         except FactoryError as exc:
             if len(batch) == 1:
@@ -143,7 +142,7 @@ def ingest_partitions(
                 for day in batch:
                     try:
                         outcomes += _ingest_batch(paths, [day])
-                    except WarehouseLocked:
+                    except HomeError:
                         raise
                     except FactoryError as day_error:
                         outcomes.append(day_error)
@@ -176,6 +175,28 @@ def _verify_days(batch: list[_Day]) -> dict[str, FactoryError | None]:
     return verdicts
 
 
+def _split_lines(connection, files: list[list[str]]) -> None:
+    """The temp table physical_lines: every line of `files`, given as (path,
+    partition) pairs. DuckDB reads text only when all of it is UTF-8; a file
+    that is not is split line by line in Python, so that a bad byte rejects
+    its line alone (INVALID_ENCODING)."""
+    try:
+        connection.execute(
+            "create or replace temp table physical_lines as "
+            + split_lines_sql([name for name, _ in files])
+        )
+        return
+    except duckdb.Error:
+        undecodable = {name for name, _ in files if not is_utf8(name)}
+        if not undecodable:
+            raise
+    connection.execute(
+        "create or replace temp table physical_lines as "
+        + split_lines_sql([name for name, _ in files if name not in undecodable])
+    )
+    insert_lines(connection, [(name, day) for name, day in files if name in undecodable])
+
+
 def _ingest_batch(paths: FactoryPaths, batch: list[_Day]) -> list[IngestReport | FactoryError]:
     label = batch[0].manifest.partition + (
         f"..{batch[-1].manifest.partition}" if len(batch) > 1 else ""
@@ -197,10 +218,7 @@ def _ingest_batch(paths: FactoryPaths, batch: list[_Day]) -> list[IngestReport |
             if files:
                 connection.executemany("insert into batch_files values (?, cast(? as date))", files)
             try:
-                connection.execute(
-                    "create or replace temp table physical_lines as "
-                    + split_lines_sql([name for name, _ in files])
-                )
+                _split_lines(connection, files)
             except duckdb.Error as exc:
                 refusal = verification.result()[batch[0].manifest.partition]
                 if len(batch) == 1 and refusal:

@@ -7,6 +7,7 @@ import json
 
 import duckdb
 
+from data_factory.core.errors import warehouse_open_error
 from data_factory.core.partitions import is_partition
 from data_factory.core.paths import FactoryPaths
 from data_factory.landing.manifest import MANIFEST_NAME
@@ -31,7 +32,10 @@ def landed_inputs(paths: FactoryPaths, partitions: list[str]) -> dict[str, dict]
     is left out."""
     if not paths.warehouse.exists() or not partitions:
         return {}
-    connection = duckdb.connect(str(paths.warehouse), read_only=False)
+    try:
+        connection = duckdb.connect(str(paths.warehouse), read_only=False)
+    except duckdb.Error as exc:
+        raise warehouse_open_error(paths.home, paths.warehouse, exc) from None
     try:
         rows = connection.execute(
             "select cast(partition_date as varchar), manifest_sha256, export_version,"

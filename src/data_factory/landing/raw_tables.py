@@ -93,7 +93,9 @@ def _fragment_kind_words(fragment: str) -> str:
 
 def split_lines_sql(file_paths: list[str]) -> str:
     """SQL that splits the files of `batch_files` into physical lines,
-    numbered from 1, each with the partition its file belongs to.
+    numbered from 1, each with the partition its file belongs to. The text
+    after the last newline is a line unless it is empty, as the manifest
+    counts them (landing.manifest).
 
     This runs as its own statement: a file is one row of read_text, so
     whatever followed the unnest in the same pipeline would run on one
@@ -107,7 +109,12 @@ def split_lines_sql(file_paths: list[str]) -> str:
     return f"""
     with files as (
         select batch.partition_date, text.filename,
-               string_split(text.content, chr(10)) as parts
+               -- a UTF-8 byte order mark (U+FEFF) is no part of line 1
+               string_split(
+                   case when starts_with(text.content, chr(65279))
+                       then substr(text.content, 2) else text.content end,
+                   chr(10)
+               ) as parts
         from {texts} as text
         join batch_files as batch using (filename)
     )
@@ -116,7 +123,9 @@ def split_lines_sql(file_paths: list[str]) -> str:
         parse_filename(filename) as source_file,
         unnest(parts) as raw_line,
         cast(unnest(range(1, len(parts) + 1)) as integer) as source_line,
-        len(parts) as part_count
+        len(parts) as part_count,
+        -- why a line is not UTF-8 text (landing.undecodable); read_text reads only UTF-8
+        cast(null as varchar) as encoding_error
     from files
     """
 
@@ -157,6 +166,7 @@ def _parse_lines_sql(lines_table: str) -> str:
             source_file,
             source_line,
             raw_line,
+            encoding_error,
             try(json_transform(raw_line, '{structure}')) as fields
         from {lines_table}
         -- the text after the final newline is not a line
@@ -164,7 +174,7 @@ def _parse_lines_sql(lines_table: str) -> str:
     ),
     fragments as (
         select
-            partition_date, source_file, source_line, raw_line,
+            partition_date, source_file, source_line, raw_line, encoding_error,
             fields is not null and left(ltrim(raw_line), 1) = '{{' as is_object,
             {", ".join(fragments)}
         from documents
@@ -180,6 +190,7 @@ def _parse_lines_sql(lines_table: str) -> str:
         select
             *,
             case
+                when encoding_error is not null then 'INVALID_ENCODING'
                 when not is_object then 'MALFORMED_JSON'
                 when {" or ".join(missing)} then 'MISSING_REQUIRED_FIELD'
                 when {" or ".join(wrong_types)} or event_at is null then 'INVALID_TYPE'
@@ -195,6 +206,7 @@ def _parse_lines_sql(lines_table: str) -> str:
         if(reason_code is null, null, raw_line) as raw_line,
         case
             when reason_code is null then null
+            when encoding_error is not null then encoding_error
             when not is_object then
                 case when raw_line = '' then 'empty line' else 'not a JSON object' end
             {" ".join(missing_details)}

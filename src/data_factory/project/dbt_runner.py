@@ -77,6 +77,7 @@ class Invocation:
     target_dir: Path
     success: bool
     error: str | None
+    result: object = None  # what dbt's command returned (for `ls`: the lines it lists)
 
     @property
     def run_results_path(self) -> Path:
@@ -307,4 +308,29 @@ class DbtProject:
             finally:
                 release_duckdb_handle()
         error = None if result.exception is None else str(result.exception)
-        return Invocation(args=args, target_dir=target_dir, success=result.success, error=error)
+        return Invocation(
+            args=args,
+            target_dir=target_dir,
+            success=result.success,
+            error=error,
+            result=result.result,
+        )
+
+    def list_nodes(
+        self, target_dir: Path, select: list[str], exclude: list[str] | None = None
+    ) -> list[str]:
+        """The unique ids of the nodes a dbt selection resolves to (`dbt ls`
+        with this call's vars, printing nothing)."""
+        invocation = self.invoke(
+            "ls",
+            target_dir,
+            select=select,
+            exclude=exclude,
+            extra=["--output", "json", "--output-keys", "unique_id", "--log-level", "none"],
+        )
+        if not invocation.success:
+            raise FactoryError(
+                "INVALID_OPTION",
+                f"dbt could not resolve the selection {' '.join(select)}: {invocation.error}",
+            )
+        return [json.loads(line)["unique_id"] for line in invocation.result or []]

@@ -18,6 +18,7 @@ from data_factory.core.clock import utc_now_iso
 from data_factory.core.console import say
 from data_factory.core.errors import FactoryError
 from data_factory.core.partitions import day_range, parse_partition, shift
+from data_factory.evidence.files import load_evidence
 from data_factory.landing.landed import landed_days
 from data_factory.project.dbt_runner import DbtProject
 from data_factory.project.manifest import asset_nodes
@@ -217,15 +218,24 @@ def retry(project: DbtProject, evidence_dir: Path, run_id: str | None) -> list[R
 
 
 def _find_run(evidence_dir: Path, run_id: str | None) -> dict:
-    candidates = sorted(evidence_dir.glob("*.json"))
+    """The factory run evidence named, or the latest failed one. Only files
+    that validate count (a stray `[]`, a half-written or edited file is
+    skipped, and said so)."""
     documents = []
-    for path in candidates:
-        try:
-            document = json.loads(path.read_text())
-        except (OSError, json.JSONDecodeError):
-            continue
-        if document.get("kind") == "factory_run":
-            documents.append(document)
+    skipped = []
+    candidates = sorted(evidence_dir.glob("*.json")) if evidence_dir.is_dir() else []
+    # .tmp-* are writes in flight
+    for path in (p for p in candidates if p.is_file() and not p.name.startswith(".")):
+        loaded = load_evidence(path)
+        if not loaded.valid:
+            skipped.append(path.name)
+        elif loaded.document["kind"] == "factory_run":
+            documents.append(loaded.document)
+    if skipped:
+        say(
+            f"retry: skipped {len(skipped)} evidence file(s) that do not validate "
+            f"(`factory validate` says why): {', '.join(skipped[:5])}"
+        )
     if run_id:
         for document in documents:
             if document["run_id"] == run_id:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from data_factory.core.clock import utc_now_iso
 from data_factory.core.console import say
-from data_factory.core.errors import BuildFailed, FactoryError, WarehouseLocked
+from data_factory.core.errors import BuildFailed, FactoryError, HomeError
 from data_factory.decisions.gate import active_approvals
 from data_factory.evidence.document import build_evidence
 from data_factory.evidence.store import write_evidence
@@ -141,7 +141,7 @@ def run_partition(
             if report.status == "failed":
                 not_attempted = "UPSTREAM_FAILED"
                 say(f"  ingest  partition {partition} failed: {', '.join(report.reason_codes)}")
-        except WarehouseLocked:
+        except HomeError:  # the home, not the day's input: the command stops
             raise
         except FactoryError as exc:
             inputs.append(_failed_input(partition, exc, run_id))
