@@ -52,6 +52,9 @@ def test_absorbed_faults_need_no_action_and_stay_visible(tmp_path):
         evidence = json.loads(Path(cells[("ticket_fact", day)]["evidence"]).read_text())
         if reason:
             assert reason in evidence["inputs"][0]["reason_codes"], name
+            # ... and on the landing cell of the day, which stays consumable (a warning)
+            landing = cells[("ticket_events", day)]
+            assert reason in landing["reasons"] and landing["consumable"], name
     dedup = json.loads(Path(cells[("ticket_fact", "2026-11-01")]["evidence"]).read_text())
     assert dedup["reconciliation"][0]["duplicates_dropped"] > 0
 
@@ -92,11 +95,13 @@ def test_missing_file_is_replayed_after_the_export_is_fixed(tmp_path):
     )
     factory(home, "run", "--start", WEEK[0], "--end", WEEK[1], expect=3)
     (item,) = _plan(home)
+    # the export is still the broken one: wait for another (a replay would fail again)
     assert (item["action"], item["start"], item["reasons"]) == (
-        "replay",
+        "await_export",
         WEEK[1],
         ["MANIFEST_FILE_MISSING"],
     )
+    assert item["command"] is None
     factory(
         home,
         "generate",
@@ -109,6 +114,8 @@ def test_missing_file_is_replayed_after_the_export_is_fixed(tmp_path):
         "--export-version",
         "2",
     )
+    (item,) = _plan(home)
+    assert (item["action"], item["start"]) == ("replay", WEEK[1])  # the manifest changed
     factory(home, "plan", "--apply")
     assert _plan(home, expect=0) == []
     assert cells_by_key(status_json(home))[("ticket_kpi_daily", WEEK[1])]["consumable"]

@@ -117,7 +117,8 @@ def test_bad_export_is_replayed(tmp_path, monkeypatch):
     monkeypatch.setenv("FACTORY_HOME", str(home))
     factory(home, "run", "--start", WEEK[0], "--end", WEEK[4], expect=3)
     plan = json.loads(factory(home, "plan", "--format", "json", expect=1).stdout)
-    assert plan[0]["action"] == "replay" and plan[0]["start"] == DAY
+    # the broken export is still there: nothing to run until another one arrives
+    assert plan[0]["action"] == "await_export" and plan[0]["start"] == DAY
     assert "MANIFEST_CHECKSUM_MISMATCH" in plan[0]["reasons"]
     drill(home, "bad-or-corrected-export.md")
     for asset in ("ticket_fact", "ticket_kpi_daily"):

@@ -222,8 +222,10 @@ def test_a_changed_model_or_seed_checksum_makes_earlier_days_stale(home):
         assert fact["status"] == "stale", day
         assert fact["reasons"] == ["STALE_CODE_CHANGED", "STALE_UPSTREAM_CHANGED"]
         assert any("customers changed" in d["text"] for d in fact["reason_details"])
-        # the KPI code did not change and the fact days were not rebuilt
-        assert grid[("ticket_kpi_daily", day)]["status"] == "materialized"
+        # the KPI code did not change and the fact days were not rebuilt: not stale,
+        # but it reads stale fact days, so it is blocked until they are rebuilt
+        kpi = grid[("ticket_kpi_daily", day)]
+        assert (kpi["status"], kpi["reasons"]) == ("blocked", ["UPSTREAM_NOT_CONSUMABLE"])
     assert grid[("ticket_fact", "2026-11-07")]["consumable"]
     seed_entry = next(a for a in document["assets"] if a["asset"] == "customers")
     if seed_entry["status"] == "materialized":  # reloaded by that run: it is current

@@ -7,7 +7,7 @@ import pytest
 from artifacts_fixture import FACT, SEED, SOURCE, STAGING, manifest, run_results
 
 from data_factory.evidence.assets import derive_assets, is_blocking, is_warning
-from data_factory.state.derive import check_summary
+from data_factory.state.facts import check_summary
 
 
 def entries(results, partitions=("2026-11-02",), **kwargs) -> dict:

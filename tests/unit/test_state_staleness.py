@@ -89,7 +89,15 @@ def test_a_code_change_stales_the_days_the_model_built_with_the_old_code(week):
 def test_a_seed_change_stales_the_models_that_read_it_and_nothing_else(week):
     week.build("run-2", [asset_entry(SEED, None, checksum="sum-regions-v2")])
     assert set(week.statuses("order_fact").values()) == {"stale"}
-    assert set(week.statuses("order_kpi").values()) == {"materialized"}  # it reads no seed
+    # the KPI reads no seed, so it is not stale; it reads stale fact days, so it is blocked
+    assert set(week.statuses("order_kpi").values()) == {"blocked"}
+    kpi = week.grid()[("order_kpi", D2)]
+    assert kpi["reasons"] == ["UPSTREAM_NOT_CONSUMABLE"]
+    (chain,) = kpi["reason_details"]
+    assert [(r["asset"], r["partition"], r["reasons"]) for r in chain["cause"]["roots"]] == [
+        ("order_fact", D1, ["STALE_UPSTREAM_CHANGED"]),
+        ("order_fact", D2, ["STALE_UPSTREAM_CHANGED"]),
+    ]
     assert week.statuses("regions") == {None: "materialized"}
     (detail,) = stale_details(week.grid()[("order_fact", D2)])
     assert detail["code"] == "STALE_UPSTREAM_CHANGED"
@@ -160,6 +168,33 @@ def test_a_failed_check_and_a_blocked_reader_record_the_checks_and_the_upstream_
         f"not attempted: order_fact {D2} has a failing error-severity check: "
         f"{check['name']} (3 rows)"
     )
+
+
+def test_a_kpi_day_rebuilt_over_a_failed_fact_day_in_its_window_is_blocked(week):
+    """Issue 10, finding 1: consumability looked only at the same day, so a KPI
+    day rebuilt after its window's fact day failed was consumable."""
+    week.build("run-2", [asset_entry(FACT, D2, status="failed", reason_codes=["BUILD_ERROR"])])
+    week.build("run-3", [asset_entry(KPI, D3)])  # rebuilt afterwards: not stale
+    grid = week.grid()
+    kpi = grid[("order_kpi", D3)]
+    assert (kpi["status"], kpi["consumable"], kpi["reasons"]) == (
+        "blocked",
+        False,
+        ["UPSTREAM_NOT_CONSUMABLE"],
+    )
+    (chain,) = kpi["reason_details"]
+    assert chain["upstream"] == [{"asset": "order_fact", "unique_id": FACT, "days": [D2]}]
+    assert [
+        (r["asset"], r["partition"], r["reasons"], r["run_id"]) for r in chain["cause"]["roots"]
+    ] == [("order_fact", D2, ["BUILD_ERROR"], "run-2")]
+    assert explain_detail(chain) == (
+        f"it reads order_fact {D2}, which is not consumable; "
+        f"root: order_fact {D2} is failed (BUILD_ERROR)"
+    )
+    assert grid[("order_kpi", D4)]["status"] == "materialized"  # its window is D3..D4
+    assert grid[("order_kpi", D4)]["consumable"]
+    # the first day's window reaches before the history: it reads only what exists
+    assert grid[("order_kpi", D1)]["consumable"]
 
 
 def test_rebuild_accepts_decision_evidence_without_a_table_for_it(week):

@@ -133,8 +133,9 @@ def _run_days(
                     exclude=list(exclude) or None,
                 )
                 outcomes.append(outcome)
+                # a refused day (bad export, nothing landed) landed no line at all
                 refused = any(
-                    i["status"] == "failed" and i["manifest_sha256"] is None
+                    i["status"] == "failed" and i["landed_rows"] is None
                     for i in outcome.evidence["inputs"]
                 )
                 if refused:
@@ -153,20 +154,19 @@ def _run_days(
 @click.command()
 @with_build_options
 @click.pass_context
-def run(ctx, partitions, start, end, **options):
+def run(ctx, partitions, start, end, max_days, **options):
     """Ingest each day from its landing manifest, build it with dbt, and write
     one validated evidence file per day to data/evidence/."""
-    _run_days(
-        ctx, resolve_partitions(partitions, start, end), ingest=True, command="run", **options
-    )
+    days = resolve_partitions(partitions, start, end, max_days)
+    _run_days(ctx, days, ingest=True, command="run", **options)
 
 
 @click.command()
 @with_build_options
 @click.pass_context
-def build(ctx, partitions, start, end, **options):
+def build(ctx, partitions, start, end, max_days, **options):
     """Build days already landed (no ingest) and write evidence for each."""
-    days = resolve_partitions(partitions, start, end)
+    days = resolve_partitions(partitions, start, end, max_days)
     _run_days(ctx, days, ingest=False, command="build", **options)
 
 

@@ -7,7 +7,7 @@ import click
 
 from data_factory.core import errors
 from data_factory.core.errors import FactoryError
-from data_factory.core.partitions import day_range, parse_partition
+from data_factory.core.partitions import MAX_DAYS, check_range_size, day_range, parse_partition
 from data_factory.core.paths import FactoryPaths
 
 
@@ -33,8 +33,13 @@ def partition_option(multiple: bool = False):
 
 
 def resolve_partitions(
-    partitions: tuple[str, ...], start: str | None, end: str | None
+    partitions: tuple[str, ...],
+    start: str | None,
+    end: str | None,
+    max_days: int | None = None,
 ) -> list[str]:
+    """The days a command was given, sorted; a usage error (exit 2) for a
+    malformed day, a reversed range, or a range over --max-days."""
     chosen: list[str] = []
     try:
         chosen += [parse_partition(p) for p in partitions]
@@ -42,8 +47,10 @@ def resolve_partitions(
             if not (start and end):
                 raise FactoryError("INVALID_OPTION", "--start and --end go together")
             chosen += day_range(start, end)
+            check_range_size(sorted(set(chosen)), max_days)
     except FactoryError as exc:
-        raise click.UsageError(exc.message) from None
+        prefix = f"{exc.reason_code}: " if exc.reason_code == "RANGE_OVER_LIMIT" else ""
+        raise click.UsageError(prefix + exc.message) from None
     if not chosen:
         raise click.UsageError("give --partition D (repeatable) or --start D1 --end D2")
     return sorted(set(chosen))
@@ -75,9 +82,17 @@ SWITCH_OPTIONS = [
     ),
 ]
 
+max_days_option = click.option(
+    "--max-days",
+    type=click.IntRange(min=1),
+    default=None,
+    help=f"Allow a range of more than {MAX_DAYS} days (a guard against a mistyped year).",
+)
+
 BUILD_OPTIONS = [
     click.option("--start", help="First day of a range, YYYY-MM-DD."),
     click.option("--end", help="Last day of a range, YYYY-MM-DD (inclusive)."),
+    max_days_option,
     click.option(
         "--select",
         "-s",

@@ -14,6 +14,7 @@ from data_factory.cli.options import (
     format_option,
     home_paths,
     locked,
+    max_days_option,
     partition_option,
     resolve_partitions,
     with_switch_options,
@@ -44,12 +45,24 @@ from data_factory.core.partitions import day_range, parse_partition
     help="Days per dbt invocation. 1: an interruption loses at most one day. "
     "7 or 30: several times faster; a chunk that is not clean is rebuilt day by day.",
 )
+@max_days_option
 @with_switch_options
 @click.option("--target", "-t", "dbt_target", default=None, help="dbt target (default duckdb).")
 @format_option
 @click.pass_context
 def backfill(
-    ctx, start, end, select, ingest, restart, chunk_days, enable, disable, dbt_target, output
+    ctx,
+    start,
+    end,
+    select,
+    ingest,
+    restart,
+    chunk_days,
+    max_days,
+    enable,
+    disable,
+    dbt_target,
+    output,
 ):
     """Build a range of days in one process (one parse), oldest first, with
     one evidence file per day and progress + ETA on stderr.
@@ -58,7 +71,7 @@ def backfill(
     """
     from data_factory.recovery.actions import backfill as run_backfill
 
-    resolve_partitions((), start, end)  # a bad or reversed range is a usage error
+    resolve_partitions((), start, end, max_days)  # a bad, reversed or huge range: usage
     project = dbt_project(ctx, enable, disable, dbt_target)
     with locked(ctx, "backfill", start):
         check_selection(project, select)
@@ -123,7 +136,11 @@ def plan(ctx, start, end, apply_plan, output):
     reasons, what it covers downstream, the command and the runbook."""
     import subprocess
 
+    from data_factory.landing.landed import landing_problems
+    from data_factory.project.parsed import load_manifest
+    from data_factory.project.windows import history_start
     from data_factory.recovery.plan import make_plan
+    from data_factory.render.explain import explain_landing_problem
 
     paths = home_paths(ctx)
     try:
@@ -134,7 +151,10 @@ def plan(ctx, start, end, apply_plan, output):
             day_range(start, end)  # start after end
     except FactoryError as exc:
         raise click.UsageError(exc.message) from None
-    items = make_plan(paths, start, end)
+    manifest = load_manifest(paths, parse_if_missing=False)
+    items = make_plan(paths, start, end, manifest)
+    for problem in landing_problems(paths, history_start(manifest)):
+        click.echo(f"landing problem (not planned): {explain_landing_problem(problem)}", err=True)
     if output == "json":
         click.echo(json.dumps([i.to_dict() for i in items], indent=2))
     elif not items:
@@ -145,7 +165,7 @@ def plan(ctx, start, end, apply_plan, output):
             click.echo(f"{n}. {item.action:<11} {item.asset} {days}  [{', '.join(item.reasons)}]")
             if item.covers:
                 click.echo(f"   covers: {', '.join(item.covers)}")
-            click.echo(f"   run:    {item.command or '(a person decides; see the runbook)'}")
+            click.echo(f"   run:    {item.command or _no_command(item.action)}")
             click.echo(f"   runbook: {item.runbook}")
     if not apply_plan:
         if items:
@@ -166,6 +186,12 @@ def plan(ctx, start, end, apply_plan, output):
             if done.returncode != 0:
                 worst = max(worst, errors.EXIT_BLOCKED)
     ctx.exit(worst)
+
+
+def _no_command(action: str) -> str:
+    if action == "await_export":
+        return "(nothing until the source sends the export; see the runbook)"
+    return "(a person decides; see the runbook)"
 
 
 COMMANDS = (backfill, replay, retry, plan)

@@ -45,5 +45,21 @@ def day_range(start: str, end: str) -> list[str]:
     return [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
 
 
+# The most days one run, build or backfill takes unless told `--max-days N`:
+# over a year of days by a margin, far below a typo's 1900..2100.
+MAX_DAYS = 400
+
+
+def check_range_size(days: list[str], max_days: int | None) -> None:
+    """RANGE_OVER_LIMIT when `days` is longer than `max_days` (default MAX_DAYS)."""
+    limit = MAX_DAYS if max_days is None else max_days
+    if len(days) > limit:
+        raise FactoryError(
+            "RANGE_OVER_LIMIT",
+            f"{days[0]}..{days[-1]} is {len(days):,} days, over the limit of {limit}; "
+            f"nothing ran. Check the dates, or pass --max-days {len(days)} to build them all",
+        )
+
+
 def shift(partition: str, days: int) -> str:
     return (date.fromisoformat(partition) + timedelta(days=days)).isoformat()

@@ -39,6 +39,13 @@ REASON_CODES: dict[str, str] = {
     "SCHEMA_DRIFT": "Lines carry fields the factory does not know; they were landed without them.",
     "EMPTY_PARTITION": "The partition's export has no events.",
     "RECONCILIATION_FAILED": "Row counts do not reconcile between landing and the built tables.",
+    "LANDING_FOLDER_NOT_A_DAY": (
+        "A landing folder is not named dt=YYYY-MM-DD with a real day; it is never planned or built."
+    ),
+    "LANDING_OUTSIDE_HISTORY": (
+        "A landing folder's day lies before the history the project declares; it is never "
+        "planned or built."
+    ),
     # invocation
     "INVALID_PARTITION": "A partition is not a real YYYY-MM-DD calendar day.",
     "INVALID_OPTION": "An option has a value the command cannot use; nothing ran.",
@@ -51,6 +58,13 @@ REASON_CODES: dict[str, str] = {
     ),
     "DBT_PARSE_FAILED": "dbt could not parse the project (an error in models, macros or YAML).",
     "DBT_DOCS_FAILED": "dbt docs generate failed; the lineage site was not written.",
+    "RANGE_OVER_LIMIT": (
+        "A range of days is longer than the limit a run takes without --max-days; nothing ran."
+    ),
+    "INPUT_NOT_RETRIABLE": (
+        "A retry would fail again: the run failed on its input (the export), which a retry "
+        "does not change."
+    ),
     "NOTHING_TO_RETRY": "The run named (or the latest failed run) has nothing failed to retry.",
     "RUN_UNKNOWN": "No factory run evidence has that run id.",
     "BUILD_ERROR": "The asset's build errored at run time.",
@@ -59,6 +73,10 @@ REASON_CODES: dict[str, str] = {
     "UPSTREAM_FAILED": "Not attempted: an upstream asset of the same run failed.",
     "UPSTREAM_BLOCKED": "Not attempted: an upstream asset is blocked.",
     "UPSTREAM_CHECK_FAILED": "Not attempted: an upstream asset has a failing error-severity check.",
+    "UPSTREAM_NOT_CONSUMABLE": (
+        "Built, but a cell it reads (the same day upstream, a day of its window, their landing) "
+        "is not consumable; the reason names the root cell."
+    ),
     "UPSTREAM_NOT_AVAILABLE": (
         "An asset it needs is switched off (optional dependency not enabled)."
     ),
@@ -101,6 +119,12 @@ REASON_CODES: dict[str, str] = {
     "EVIDENCE_INVALID": "An evidence file does not validate against its JSON Schema.",
     "EVIDENCE_HASH_MISMATCH": "An evidence file's content does not match its recorded sha256.",
 }
+
+
+# Codes a consumable cell may carry: advisory, shown as a warning mark.
+WARNING_CODES = frozenset(
+    {"CHECK_WARNED", "ROWS_REJECTED", "SCHEMA_DRIFT", "UNLISTED_LANDING_FILE", "EMPTY_PARTITION"}
+)
 
 
 def describe(code: str) -> str:

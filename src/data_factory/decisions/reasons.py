@@ -64,6 +64,8 @@ def cause_key(cause: dict | str | None) -> tuple | None:
         cause = _parsed(cause)
         if isinstance(cause, tuple):
             return cause
+    if "roots" in cause:  # a block through what a cell reads: the root cells and their runs
+        return tuple((r["unique_id"], r["partition"], r["run_id"]) for r in cause["roots"])
     node = cause.get("node") or cause.get("upstream") or {}
     days = node.get("days")
     return (

@@ -59,6 +59,17 @@ def is_warning(check: dict) -> bool:
     return check["status"] in ("warned", "failed", "errored") and not is_blocking(check)
 
 
+def _readers_of_sources(assets: dict[str, dict]) -> set[str]:
+    """The assets that read a source, directly or further down the DAG."""
+    found = {uid for uid, node in assets.items() if node.get("resource_type") == "source"}
+    grew = True
+    while grew:
+        before = len(found)
+        found |= {uid for uid, node in assets.items() if set(upstream_assets(node, assets)) & found}
+        grew = len(found) > before
+    return found
+
+
 def derive_assets(
     manifest: dict,
     run_results: dict,
@@ -66,15 +77,22 @@ def derive_assets(
     row_counts: dict[tuple[str, str | None], int] | None = None,
     input_status: dict[str, str] | None = None,
     not_attempted_reason: str | None = None,
+    input_reasons: dict[str, list[str]] | None = None,
 ) -> list[dict]:
     """One entry per (asset, partition) of the project, in the DESIGN.md
     status vocabulary. `input_status` maps partition -> landing status for
-    source assets ingested in this run."""
+    source assets ingested in this run, `input_reasons` partition -> the
+    ingest's reason codes, which the source cells of that day carry (the
+    root cause, on the cell it belongs to). When the build was not attempted
+    (`not_attempted_reason`), only the assets that read a landing source are
+    blocked; the others (seeds) were not touched and keep their state."""
     row_counts = row_counts or {}
     input_status = input_status or {}
+    input_reasons = input_reasons or {}
     results = {r["unique_id"]: r for r in run_results.get("results", [])}
     assets = asset_nodes(manifest)
     checks = checks_by_asset(manifest)
+    reads_landing = _readers_of_sources(assets)
 
     # First pass: each asset's own outcome, without partition detail.
     outcome: dict[str, tuple[str, list[str], str | None]] = {}
@@ -93,7 +111,7 @@ def derive_assets(
             else:
                 status = "materialized"
         elif result is None:
-            if not_attempted_reason:
+            if not_attempted_reason and uid in reads_landing:
                 status, reasons = "blocked", [not_attempted_reason]
             else:
                 status, reasons = "skipped", ["NOT_SELECTED"]
@@ -148,6 +166,7 @@ def derive_assets(
             if node.get("resource_type") == "source" and partition in input_status:
                 entry_status = "failed" if input_status[partition] == "failed" else "materialized"
                 entry_reasons = [r for r in entry_reasons if r != "NOT_SELECTED"]
+                entry_reasons += input_reasons.get(partition, [])
             entries.append(
                 {
                     "asset": asset_key(node),

@@ -136,6 +136,7 @@ def build_evidence(
         row_counts=row_counts,
         input_status={i["partition"]: i["status"] for i in inputs if i["status"] != "not_ingested"},
         not_attempted_reason=not_attempted_reason,
+        input_reasons={i["partition"]: i["reason_codes"] for i in inputs},
     )
     reasons = set()
     for collection in (assets, inputs):

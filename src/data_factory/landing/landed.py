@@ -13,16 +13,41 @@ from data_factory.core.paths import FactoryPaths
 from data_factory.landing.manifest import MANIFEST_NAME
 
 
-def landed_days(paths: FactoryPaths) -> list[str]:
+def landed_days(paths: FactoryPaths, history_start: str | None = None) -> list[str]:
     """The `dt=YYYY-MM-DD` folders of the ticket landing that hold a landing
     manifest, sorted. A folder whose name is not exactly a real day is not a
-    day."""
+    day, and none before `history_start` is one of the project's (see
+    landing_problems)."""
     root = paths.tickets_partition_dir("0000-00-00").parent
     return sorted(
-        folder.name.removeprefix("dt=")
+        day
         for folder in root.glob("dt=*")
-        if is_partition(folder.name.removeprefix("dt=")) and (folder / MANIFEST_NAME).is_file()
+        if is_partition(day := folder.name.removeprefix("dt="))
+        and (folder / MANIFEST_NAME).is_file()
+        and (history_start is None or day >= history_start)
     )
+
+
+def landing_problems(paths: FactoryPaths, history_start: str | None) -> list[dict]:
+    """Landing folders that are not days of the project: named dt=<not a real
+    day> (LANDING_FOLDER_NOT_A_DAY), or a day before the history the project
+    declares (LANDING_OUTSIDE_HISTORY). Reported, never planned or built."""
+    root = paths.tickets_partition_dir("0000-00-00").parent
+    found = []
+    for folder in sorted(root.glob("dt=*")):
+        day = folder.name.removeprefix("dt=")
+        if not is_partition(day):
+            found.append({"code": "LANDING_FOLDER_NOT_A_DAY", "folder": str(folder), "day": None})
+        elif history_start and day < history_start and (folder / MANIFEST_NAME).is_file():
+            found.append(
+                {
+                    "code": "LANDING_OUTSIDE_HISTORY",
+                    "folder": str(folder),
+                    "day": day,
+                    "history_start": history_start,
+                }
+            )
+    return found
 
 
 def landed_inputs(paths: FactoryPaths, partitions: list[str]) -> dict[str, dict]:

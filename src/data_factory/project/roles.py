@@ -4,7 +4,8 @@ Python names no model, test, source or var of the project: it asks the
 manifest. The project declares the roles in `meta`, reviewed like any code:
 
 * a landing table (a dbt source that `factory ingest` fills):
-  ``meta: {landing_folder: tickets, landing_table: rows | rejected | manifests}``;
+  ``meta: {landing_folder: tickets, landing_table: rows | rejected | manifests}``,
+  and, on the rows table, where its history starts: ``history_start_var: VAR``;
 * the reconciliation check of a model built from a landing (a data test):
   ``config: {meta: {role: reconciliation}}``; its arguments name the landed
   relation, the key counted and both partition columns;
@@ -39,6 +40,7 @@ class LandingTable:
     relation: str
     folder: str
     kind: str  # rows | rejected | manifests
+    history_start_var: str | None = None  # the var naming the first day of its history
 
 
 @dataclass(frozen=True)
@@ -174,6 +176,9 @@ def _landing_tables(enabled: dict[str, dict]):
                 relation=node.get("relation_name") or "",
                 folder=str(meta.get("landing_folder") or ""),
                 kind=kind,
+                history_start_var=str(meta["history_start_var"])
+                if meta.get("history_start_var")
+                else None,
             )
 
 

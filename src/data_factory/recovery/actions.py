@@ -182,9 +182,23 @@ def replay(project: DbtProject, partition: str) -> list[RunOutcome]:
 
 
 def retry(project: DbtProject, evidence_dir: Path, run_id: str | None) -> list[RunOutcome]:
-    """Re-run only what failed in a run, for the same partitions."""
+    """Re-run only what failed in a run, for the same partitions. A run that
+    failed on its input (a refused or missing export, too many rejected
+    lines) is not retried: the same export fails the same way; replay it
+    once it is corrected."""
     evidence = _find_run(evidence_dir, run_id)
-    failed_input = any(i["status"] == "failed" for i in evidence["inputs"])
+    bad_inputs = [i for i in evidence["inputs"] if i["status"] == "failed"]
+    if bad_inputs:
+        days = sorted({i["partition"] for i in bad_inputs})
+        codes = sorted({code for i in bad_inputs for code in i["reason_codes"]})
+        raise FactoryError(
+            "INPUT_NOT_RETRIABLE",
+            f"run {evidence['run_id']} failed on its input for {', '.join(days)} "
+            f"({', '.join(codes) or 'refused'}); a retry would fail the same way. "
+            "Once the export is corrected: "
+            + " && ".join(f"factory replay --partition {day}" for day in days)
+            + " (runbooks/bad-or-corrected-export.md)",
+        )
     selection = sorted(
         {
             a["asset"]
@@ -193,7 +207,7 @@ def retry(project: DbtProject, evidence_dir: Path, run_id: str | None) -> list[R
             and (a["status"] in ("failed", "blocked") or "CHECK_FAILED" in a["reason_codes"])
         }
     )
-    if not failed_input and not selection:
+    if not selection:
         raise FactoryError(
             "NOTHING_TO_RETRY",
             f"run {evidence['run_id']} has nothing to retry: "
@@ -201,17 +215,14 @@ def retry(project: DbtProject, evidence_dir: Path, run_id: str | None) -> list[R
         )
     outcomes = []
     for partition in evidence["partitions"]:
-        say(
-            f"retry {evidence['run_id']} for {partition}: "
-            + ("ingest + build" if failed_input else "select " + " ".join(selection))
-        )
+        say(f"retry {evidence['run_id']} for {partition}: select " + " ".join(selection))
         outcomes.append(
             run_partition(
                 project,
                 partition,
-                ingest=failed_input,
+                ingest=False,
                 command="retry",
-                select=None if failed_input else selection,
+                select=selection,
             )
         )
     return outcomes

@@ -2,14 +2,17 @@
 consumable, derived from the state store (and so from evidence).
 
 Actions (DESIGN.md): retry (transient error, inputs unchanged), replay (the
-day's input was wrong or changed), backfill (days missing, or stale), and
+day's input was wrong or changed), backfill (days missing, or stale),
 investigate (a check failed on valid input: a person decides; never applied
-automatically). A downstream cell blocked by an upstream cause is covered by
-the upstream's action, so each cell gets exactly one action.
+automatically) and await_export (the export is missing, or still the one
+that was refused: nothing to run until the source sends another; never
+applied). A downstream cell blocked by an upstream cause is covered by the
+action of its root cell, so each cell gets exactly one action.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -17,8 +20,10 @@ from pathlib import Path
 from data_factory.core.partitions import day_range
 from data_factory.core.paths import FactoryPaths
 from data_factory.landing.landed import landed_days
+from data_factory.landing.manifest import MANIFEST_NAME
 from data_factory.project.parsed import load_manifest
 from data_factory.project.roles import ProjectRoles, roles_of
+from data_factory.project.windows import history_start
 from data_factory.state.read import read_cells
 
 REPLAY_REASONS = {
@@ -31,8 +36,9 @@ REPLAY_REASONS = {
     "RECONCILIATION_FAILED",
     "LANDING_MISSING",
 }
-ACTION_ORDER = {"replay": 0, "retry": 1, "backfill": 2, "investigate": 3}
+ACTION_ORDER = {"await_export": 0, "replay": 1, "retry": 2, "backfill": 3, "investigate": 4}
 RUNBOOKS = {
+    "await_export": "runbooks/bad-or-corrected-export.md",
     "replay": "runbooks/bad-or-corrected-export.md",
     "retry": "runbooks/daily-run.md",
     "backfill": "runbooks/missing-days.md",
@@ -56,29 +62,55 @@ class PlanItem:
         return asdict(self)
 
 
-def _landing_reasons(cell: dict) -> set[str]:
+def _landing_input(cell: dict) -> tuple[set[str], str | None]:
+    """The reason codes and the manifest sha256 the cell's run recorded for its day's input."""
     if not cell.get("evidence"):
-        return set()
+        return set(), None
     try:
         document = json.loads(Path(cell["evidence"]).read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError):
-        return set()
-    return {
-        code
-        for item in document.get("inputs", [])
-        if item.get("partition") == cell["partition"]
-        for code in item.get("reason_codes", [])
-    }
+        return set(), None
+    items = [i for i in document.get("inputs", []) if i.get("partition") == cell["partition"]]
+    codes = {code for item in items for code in item.get("reason_codes", [])}
+    return codes, next((i.get("manifest_sha256") for i in items), None)
 
 
-def classify(cell: dict, roles: ProjectRoles) -> tuple[str, list[str]] | None:
+def _manifest_now(paths: FactoryPaths, day: str) -> str | None:
+    try:
+        return hashlib.sha256(
+            (paths.tickets_partition_dir(day) / MANIFEST_NAME).read_bytes()
+        ).hexdigest()
+    except OSError:
+        return None
+
+
+def _landing_action(cell: dict, paths: FactoryPaths) -> tuple[str, list[str]]:
+    """A landing cell that failed or was never landed: wait for the export
+    while there is none, or while it is still the one that was refused (a
+    replay would fail the same way); replay it once it has changed."""
+    codes, refused_sha = _landing_input(cell)
+    codes = (codes | set(cell["reasons"])) & (REPLAY_REASONS | {"LANDING_MISSING"})
+    now = _manifest_now(paths, cell["partition"])
+    if now is None:
+        return "await_export", ["LANDING_MISSING"]
+    if refused_sha == now and codes - {"LANDING_MISSING"}:
+        return "await_export", sorted(codes)
+    return "replay", sorted(codes or {"LANDING_MISSING"})
+
+
+def classify(
+    cell: dict, roles: ProjectRoles, paths: FactoryPaths | None = None
+) -> tuple[str, list[str]] | None:
     """The action for one cell on its own, or None when an upstream cause
-    covers it."""
+    covers it. Without `paths` the landing is not looked at (a landing
+    cell that failed is then replayed)."""
     reasons = set(cell["reasons"])
     status = cell["status"]
     blocking = set((cell.get("checks") or {}).get("blocking") or [])
-    if cell["asset"] in roles.landing_assets and status == "failed":
-        return "replay", sorted(_landing_reasons(cell) & REPLAY_REASONS or {"LANDING_MISSING"})
+    if cell["asset"] in roles.landing_assets and status in ("failed", "missing"):
+        if paths is not None:
+            return _landing_action(cell, paths)
+        return "replay", sorted(_landing_input(cell)[0] & REPLAY_REASONS or {"LANDING_MISSING"})
     if reasons & REPLAY_REASONS:
         return "replay", sorted(reasons & REPLAY_REASONS)
     if "CHECK_FAILED" in reasons and blocking & roles.reconciliation_check_names:
@@ -144,12 +176,13 @@ def _never_built(
     roles: ProjectRoles,
     start: str | None,
     end: str | None,
+    history: str | None,
 ) -> list[dict]:
     """Landed days that no evidence records a build of, and gaps between
     landed days, as missing cells of the models reconciled with the landing."""
     built = {(c["asset"], c["partition"]) for c in all_cells if c["status"] != "missing"}
     wanted = {(c["asset"], c["partition"]) for c in cells}
-    landed = landed_days(paths)
+    landed = landed_days(paths, history)
     found = []
     for day in day_range(landed[0], landed[-1]) if landed else []:
         if (start and day < start) or (end and day > end):
@@ -172,6 +205,24 @@ def _never_built(
     return found
 
 
+def _chain_roots(cell: dict) -> list[tuple[str, str]]:
+    """The partitioned root cells a cell is blocked by (state.chain)."""
+    return [
+        (root["asset"], root["partition"])
+        for detail in cell["reason_details"]
+        for root in (detail.get("cause") or {}).get("roots", [])
+        if isinstance(detail.get("cause"), dict) and root["partition"]
+    ]
+
+
+def _roots_outside(cells: list[dict], grid: list[dict]) -> list[dict]:
+    """Root cells of the blocked cells that lie outside the days asked for."""
+    have = {(c["asset"], c["partition"]) for c in cells}
+    index = {(c["asset"], c["partition"]): c for c in grid}
+    wanted = {root for cell in cells for root in _chain_roots(cell)} - have
+    return [index[key] for key in sorted(wanted) if key in index and not index[key]["consumable"]]
+
+
 def _window_readers(roles: ProjectRoles, asset: str) -> list[str]:
     """The models that read `asset`'s days through a window, further down."""
     uid = next((u for u, key in roles.keys.items() if key == asset), asset)
@@ -186,29 +237,41 @@ def make_plan(
 ) -> list[PlanItem]:
     """One action per cell that is not consumable, upstream first (the
     manifest's DAG orders them)."""
-    roles = roles_of(
-        manifest if manifest is not None else load_manifest(paths, parse_if_missing=False)
-    )
-    everything = read_cells(paths, since=start, until=end)
+    if manifest is None:
+        manifest = load_manifest(paths, parse_if_missing=False)
+    roles = roles_of(manifest)
+    grid = read_cells(paths)
+    everything = [
+        c
+        for c in grid
+        if not c["partition"]
+        or ((not start or c["partition"] >= start) and (not end or c["partition"] <= end))
+    ]
     cells = [
         c
         for c in everything
         if c["partition"] and not c["consumable"] and c["status"] != "not_available"
     ]
-    cells += _never_built(cells, everything, paths, roles, start, end)
+    cells += _never_built(cells, everything, paths, roles, start, end, history_start(manifest))
+    cells += _roots_outside(cells, grid)
 
     roots: dict[tuple[str, str], tuple[str, list[str], str | None]] = {}
     covered: dict[str, list[str]] = {}
+    by_root: dict[tuple[str, str], list[str]] = {}
     for cell in sorted(cells, key=lambda c: (c["partition"], roles.order(c["asset"]))):
-        decision = classify(cell, roles)
+        decision = classify(cell, roles, paths)
         key = f"{cell['asset']}@{cell['partition']}"
         if decision is None:
-            covered.setdefault(cell["partition"], []).append(key)
+            chain_roots = _chain_roots(cell)
+            for root in chain_roots:
+                by_root.setdefault(root, []).append(key)
+            if not chain_roots:
+                covered.setdefault(cell["partition"], []).append(key)
             continue
         roots[(cell["asset"], cell["partition"])] = (*decision, cell.get("run_id"))
-
     # a blocked cell whose cause is no longer (or never was) a cell of its own:
     # decide from the run that blocked it
+    was_covered = {key for keys in covered.values() for key in keys}
     for day, keys in covered.items():
         if any(d == day for _, d in roots):
             continue
@@ -216,6 +279,18 @@ def make_plan(
         action, reasons = _from_blocking_run(first)
         roots[(first["asset"], day)] = (action, reasons, first.get("run_id"))
         covered[day] = keys[1:]
+
+    # cells blocked through what they read go with the action of their root
+    for root, keys in by_root.items():
+        if root in roots:
+            continue
+        if f"{root[0]}@{root[1]}" in was_covered:  # the root is covered by its day's action
+            covered.setdefault(root[1], []).extend(keys)
+            continue
+        # the root is consumable by now, or out of the grid: the readers are rebuilt
+        for key in keys:
+            asset, day = key.split("@")
+            roots.setdefault((asset, day), ("backfill", ["UPSTREAM_NOT_CONSUMABLE"], None))
 
     # a root on the landed rows also covers the other landing tables of that day
     rows = roles.landing_rows_asset
@@ -233,7 +308,12 @@ def make_plan(
             reasons=reasons,
             run_id=run_id if action == "retry" else None,
         )
-        item.covers = sorted(covered.get(day, []))
+        # a root on the landed rows speaks for every landing table of its day
+        fellows = roles.landing_assets if asset == rows else {asset}
+        item.covers = sorted(
+            {*covered.get(day, []), *(k for a in fellows for k in by_root.get((a, day), []))}
+            - {f"{a}@{day}" for a in fellows}
+        )
         if action == "replay":
             item.covers += [
                 f"{reader}@days reading {day}" for reader in _window_readers(roles, asset)

@@ -32,6 +32,36 @@ def _upstream(cell: dict) -> str:
     return f"{label} is blocked"
 
 
+def _roots(detail: dict) -> str:
+    roots = (detail.get("cause") or {}).get("roots") or []
+    named = [
+        f"{_label(r['asset'], r['partition'])} is {r['status']} ({', '.join(r['reasons'])})"
+        for r in roots[:3]
+    ]
+    more = f" and {len(roots) - 3} more" if len(roots) > 3 else ""
+    return "; ".join(named) + more
+
+
+def _reads(detail: dict) -> str:
+    return ", ".join(
+        f"{u['asset']} {_days(u['days'])}" if u["days"] else u["asset"] for u in detail["upstream"]
+    )
+
+
+def _landing(detail: dict) -> str | None:
+    code = detail["code"]
+    if code == "ROWS_REJECTED" and detail.get("rejected") is not None:
+        why = ", ".join(f"{n} {reason}" for reason, n in sorted(detail["by_reason"].items()))
+        return f"{detail['rejected']} line(s) rejected and kept" + (f" ({why})" if why else "")
+    if code == "SCHEMA_DRIFT" and detail.get("fields"):
+        return "unknown fields landed without them: " + ", ".join(detail["fields"])
+    if code == "LANDING_MISSING" and "asset" in detail:
+        return f"nothing was ever landed for {_label(detail['asset'], detail['partition'])}"
+    if detail.get("message"):
+        return f"{code}: {detail['message']}"
+    return None
+
+
 def _days(days: list[str]) -> str:
     shown = ", ".join(days[:5])
     return shown + (f" and {len(days) - 5} more" if len(days) > 5 else "")
@@ -81,9 +111,16 @@ def explain_detail(detail: dict) -> str:
         return "warn-severity check found rows (advisory, does not block): " + _checks(
             detail["checks"]
         )
+    if code == "UPSTREAM_NOT_CONSUMABLE":
+        return f"it reads {_reads(detail)}, which is not consumable; root: {_roots(detail)}"
     if code.startswith("UPSTREAM_") and "upstream" in detail:
         causes = [_upstream(cell) for cell in detail["upstream"]]
-        return "not attempted: " + ("; ".join(causes) or "an asset it needs did not build")
+        roots = {
+            (r["unique_id"], r["partition"]) for r in (detail.get("cause") or {}).get("roots", [])
+        }
+        direct = {(c["unique_id"], c["partition"]) for c in detail["upstream"]}
+        root = f"; root: {_roots(detail)}" if roots - direct else ""
+        return "not attempted: " + ("; ".join(causes) or "an asset it needs did not build") + root
     if code == "BUILD_ERROR":
         return "the build errored" + (f": {detail['message']}" if detail.get("message") else "")
     if code == "ASSET_DISABLED":
@@ -96,7 +133,21 @@ def explain_detail(detail: dict) -> str:
         return _stale(detail)
     if code.startswith("EVIDENCE_") and "file" in detail:
         return _evidence(detail)
-    return describe(code)
+    return _landing(detail) or describe(code)
+
+
+def explain_landing_problem(problem: dict) -> str:
+    """A landing folder that is not a day of the project (landing.landed)."""
+    if problem["code"] == "LANDING_FOLDER_NOT_A_DAY":
+        return (
+            f"LANDING_FOLDER_NOT_A_DAY: {problem['folder']} is not named dt=YYYY-MM-DD with a "
+            "real day; it is never planned or built (rename or remove it)"
+        )
+    return (
+        f"LANDING_OUTSIDE_HISTORY: {problem['folder']} is dated {problem['day']}, before the "
+        f"history the project declares (it starts {problem['history_start']}); it is never "
+        "planned or built (remove it, or move the history start var if the day is real)"
+    )
 
 
 def _not_available(reason: dict) -> str:

@@ -21,7 +21,7 @@ from data_factory.render.status_page_assets import CSS, JS
 
 COLOURS = {
     "ok": ("#2f9e44", "materialized, consumable"),
-    "warned": ("#94d82d", "materialized, consumable, warn check found rows"),
+    "warned": ("#94d82d", "materialized, consumable, with a warning (checks or landing)"),
     "check_failed": ("#e03131", "error-severity check failed"),
     "failed": ("#a61e4d", "failed"),
     "blocked": ("#f76707", "blocked"),
@@ -34,6 +34,7 @@ COLOURS = {
     "block": ("#e03131", "gate blocks"),
 }
 MARKS = {
+    "warned": "w",
     "check_failed": "!",
     "failed": "F",
     "blocked": "B",

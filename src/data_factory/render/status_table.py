@@ -8,12 +8,18 @@ from datetime import date
 from rich.console import Console
 from rich.text import Text
 
+from data_factory.core.reasons import WARNING_CODES
 from data_factory.render.explain import explain_detail
 
 # One short cell per day: a glyph that reads without colour, and a colour.
 GLYPHS = {
     "ok": ("■", "green", "materialized and consumable"),
-    "warned": ("~", "green", "materialized and consumable; a warn-severity check found rows"),
+    "warned": (
+        "~",
+        "green",
+        "materialized and consumable, with a warning (a warn check found rows, lines were "
+        "rejected, the export drifted)",
+    ),
     "check_failed": (
         "!",
         "bold red",
@@ -43,7 +49,8 @@ def cell_kind(cell: dict) -> str:
     if status == "materialized":
         if cell["checks"]["blocking"]:
             return "check_failed"
-        return "warned" if cell["checks"]["warnings"] else "ok"
+        warned = cell["checks"]["warnings"] or WARNING_CODES & set(cell["reasons"])
+        return "warned" if warned else "ok"
     return status if status in GLYPHS else "missing"
 
 
@@ -139,16 +146,52 @@ def render_table(report: dict, console: Console) -> None:
             + f"; {sum(c['consumable'] for c in cells)} of {len(cells)} consumable"
         )
     )
-    problems = [c for c in cells if not c["consumable"] and c["status"] != "not_available"]
-    for cell in problems[:15]:
-        where = f"{cell['asset']} {cell['partition'] or ''}".strip()
-        texts = "; ".join(map(explain_detail, cell["reason_details"])) or cell["status"]
-        console.print(Text(f"  {where}: {cell['status']}: {texts}", style="dim"), soft_wrap=True)
-    if len(problems) > 15:
-        console.print(Text(f"  ... and {len(problems) - 15} more (use --format json)", style="dim"))
+    _print_problems(console, cells)
     legend = Text("legend: ")
     for glyph, style, meaning in list(GLYPHS.values()) + list(DECISION_GLYPHS.values()):
         legend.append(glyph, style=style)
         legend.append(f" {meaning}; ")
     legend.append("underlined: an owner's approval overrides a block on that cell")
     console.print(legend, soft_wrap=True)
+
+
+def _print_problems(console: Console, cells: list[dict]) -> None:
+    """The root problems first, each with its reasons in words; the cells
+    blocked only because they read one of them are counted, not repeated;
+    then the warnings of consumable cells. Cells of one day that say the
+    same (the landing tables of a refused export) share one line."""
+    broken = [c for c in cells if not c["consumable"] and c["status"] != "not_available"]
+    chained = [c for c in broken if "UPSTREAM_NOT_CONSUMABLE" in c["reasons"]]
+    roots = [c for c in broken if "UPSTREAM_NOT_CONSUMABLE" not in c["reasons"]]
+    warned = [c for c in cells if c["consumable"] and WARNING_CODES & set(c["reasons"])]
+
+    def lines(found: list[dict], prefix: str, only: frozenset | None) -> list[str]:
+        grouped: dict[tuple, list[str]] = {}
+        for cell in found:
+            details = [d for d in cell["reason_details"] if only is None or d["code"] in only]
+            texts = "; ".join(map(explain_detail, details)) or cell["status"]
+            key = (cell["partition"] or "", cell["status"], texts)
+            grouped.setdefault(key, []).append(cell["asset"])
+        return [
+            f"  {prefix}{', '.join(assets)} {day}: {status}: {texts}".replace(" :", ":")
+            for (day, status, texts), assets in grouped.items()
+        ]
+
+    def show(found: list[str], limit: int, more: str) -> None:
+        for line in found[:limit]:
+            console.print(Text(line, style="dim"), soft_wrap=True)
+        if len(found) > limit:
+            console.print(Text(f"  ... and {len(found) - limit} more ({more})", style="dim"))
+
+    show(lines(roots, "", None), 15, "use --format json")
+    if chained:
+        named = ", ".join(f"{c['asset']} {c['partition']}" for c in chained[:6])
+        console.print(
+            Text(
+                f"  + {len(chained)} cell(s) blocked because they read one of these "
+                f"(UPSTREAM_NOT_CONSUMABLE): {named}" + (" ..." if len(chained) > 6 else ""),
+                style="dim",
+            ),
+            soft_wrap=True,
+        )
+    show(lines(warned, "warning ", WARNING_CODES), 10, "warnings")

@@ -8,6 +8,7 @@ with it."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from data_factory.evidence.store import write_evidence
 from data_factory.landing import spark_export as spark_landing
 from data_factory.landing.ingest import ingest_partition
 from data_factory.landing.landed import landed_inputs
+from data_factory.landing.manifest import MANIFEST_NAME
 from data_factory.project.dbt_runner import DbtProject
 from data_factory.project.roles import roles_of
 from data_factory.runs.stages import StageHook, stage
@@ -64,12 +66,21 @@ def _input_from_report(report) -> dict:
     }
 
 
-def _failed_input(partition: str, error: FactoryError, run_id: str) -> dict:
+def _failed_input(
+    partition: str, error: FactoryError, run_id: str, manifest: Path | None = None
+) -> dict:
+    """The input entry of a refused day. It keeps the sha256 of the manifest
+    it refused, when there is one: the planner waits for another export while
+    the manifest is still that one (recovery.plan, await_export)."""
+    try:
+        sha = hashlib.sha256(manifest.read_bytes()).hexdigest() if manifest else None
+    except OSError:
+        sha = None
     return {
         "partition": partition,
         "status": "failed",
-        "manifest_path": None,
-        "manifest_sha256": None,
+        "manifest_path": str(manifest) if sha else None,
+        "manifest_sha256": sha,
         "export_version": None,
         "files": [],
         "manifest_lines": None,
@@ -144,15 +155,26 @@ def run_partition(
         except HomeError:  # the home, not the day's input: the command stops
             raise
         except FactoryError as exc:
-            inputs.append(_failed_input(partition, exc, run_id))
+            inputs.append(_failed_input(partition, exc, run_id, _manifest_file(paths, partition)))
             not_attempted = "UPSTREAM_FAILED"
             say(f"  ingest  refused: {exc}")
     else:
         landed = landed_inputs(paths, [partition]).get(partition)
-        if on_spark:
-            spark_landing.export_from_warehouse(paths, partition)
         if landed:
+            if on_spark:
+                spark_landing.export_from_warehouse(paths, partition)
             inputs.append(landed)
+        else:
+            # a day built without a landing would be an empty day that looks
+            # complete: nothing is built, and the landing cells say why
+            missing = FactoryError(
+                "LANDING_MISSING",
+                f"nothing is landed for {partition}: ingest its export first "
+                f"(`factory ingest --partition {partition}`, or `factory run`)",
+            )
+            inputs.append(_failed_input(partition, missing, run_id))
+            not_attempted = "UPSTREAM_FAILED"
+            say(f"  build   refused: {missing}")
 
     target_dir = paths.runs / run_id
     vars_ = {"partition": partition, **(extra_vars or {})}
@@ -179,6 +201,10 @@ def run_partition(
     return outcome
 
 
+def _manifest_file(paths, partition: str) -> Path:
+    return paths.tickets_partition_dir(partition) / MANIFEST_NAME
+
+
 def record_ingest(
     project: DbtProject,
     partition: str,
@@ -190,7 +216,11 @@ def record_ingest(
     """Evidence for an ingest without a build: the landing assets are
     materialized (or failed), the models are recorded as not selected."""
     started_at = utc_now_iso()
-    inputs = [_input_from_report(report) if report else _failed_input(partition, error, run_id)]
+    inputs = [
+        _input_from_report(report)
+        if report
+        else _failed_input(partition, error, run_id, _manifest_file(project.paths, partition))
+    ]
     run_results = {"results": [], "args": {"which": "ingest", "vars": {"partition": partition}}}
     # the ingest has just reconciled its day; a refused day shows what was landed before
     reconciliation = (

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from data_factory.core.errors import FactoryError
 from data_factory.core.paths import FactoryPaths
 
-STATE_SCHEMA_VERSION = "3"  # 2: no decisions table; 3: reason details are facts, no text
+STATE_SCHEMA_VERSION = "4"  # 2: no decisions table; 3: reason details are facts; 4: inputs
 
 
 WRITE_BUSY_TIMEOUT_S = 10.0
@@ -59,9 +59,23 @@ create table if not exists asset_records (
     upstream_checksums_json text not null,
     window_days integer not null,
     message text,
+    is_view integer not null,
     primary key (run_id, unique_id, partition)
 );
 create index if not exists asset_records_cell on asset_records (unique_id, partition);
+create table if not exists landing_inputs (
+    run_id text not null,
+    partition text not null,
+    status text not null,
+    manifest_sha256 text,
+    landed_rows integer,
+    rejected_rows integer,
+    rejected_by_reason_json text not null,
+    unknown_fields_json text not null,
+    reason_codes_json text not null,
+    message text,
+    primary key (run_id, partition)
+);
 create table if not exists node_checksums (
     run_id text not null,
     unique_id text not null,
@@ -106,6 +120,7 @@ STATE_TABLES = (
     "evidence",
     "rejected_evidence",
     "asset_records",
+    "landing_inputs",
     "node_checksums",
     "approvals",
     "asset_state",

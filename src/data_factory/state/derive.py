@@ -12,40 +12,16 @@ import json
 import sqlite3
 
 from data_factory.core.partitions import day_range, shift
-from data_factory.evidence.assets import is_blocking, is_warning
+from data_factory.state.chain import Chain
 from data_factory.state.db import UNPARTITIONED
-
-CHECK_STATUSES = ("passed", "warned", "failed", "errored", "not_run")
-
+from data_factory.state.facts import cell_ref, check_facts, check_summary, landing_facts
 
 BUILT_STATUSES = ("materialized", "failed")  # the build ran and may have changed data
-
-
-def check_summary(checks: list[dict]) -> dict:
-    """Counts per check status, plus the names of the checks that block and
-    of those that warn (evidence.assets.is_blocking, is_warning)."""
-    summary: dict = dict.fromkeys(CHECK_STATUSES, 0)
-    for check in checks:
-        summary[check["status"]] = summary.get(check["status"], 0) + 1
-    summary["blocking"] = sorted(c["name"] for c in checks if is_blocking(c))
-    summary["warnings"] = sorted(c["name"] for c in checks if is_warning(c))
-    return summary
 
 
 def _days(partition: str, window: int) -> list[str]:
     """The days a build of `partition` reads through a window of `window` days."""
     return day_range(shift(partition, -window), partition)
-
-
-def _check_facts(checks: list[dict], names: list[str]) -> list[dict]:
-    """The named checks with the rows each found (None when dbt gave no count)."""
-    by_name = {c["name"]: c for c in checks}
-    return [{"name": name, "failures": by_name.get(name, {}).get("failures")} for name in names]
-
-
-def _cell_ref(row: sqlite3.Row) -> dict:
-    partition = row["partition"] or None
-    return {"asset": row["asset"], "unique_id": row["unique_id"], "partition": partition}
 
 
 class _Derivation:
@@ -81,7 +57,18 @@ class _Derivation:
                     self.last_materialized[cell] = row
         self.partitions = sorted({p for (_, p) in self.records if p != UNPARTITIONED})
         self.partitioned = {uid for (uid, p) in self.records if p != UNPARTITIONED}
+        # where an asset's history starts: a window reaching before its first
+        # recorded day reads nothing there, and is not broken by it
+        self.first_day: dict[str, str] = {}
+        for uid, partition in self.latest:
+            if partition != UNPARTITIONED and partition < self.first_day.get(uid, "9999"):
+                self.first_day[uid] = partition
+        self.inputs = {
+            (row["run_id"], row["partition"]): row
+            for row in connection.execute("select * from landing_inputs")
+        }
         self._newest: dict[tuple[str, str], sqlite3.Row | None] = {}
+        self.chain = Chain(lambda key: self._own_cell(*key), self.chain_reads)
 
     def affected(
         self, connection: sqlite3.Connection, applied_runs: list[str], cells: list[tuple[str, str]]
@@ -116,8 +103,7 @@ class _Derivation:
         } | (now - existing)
         readers: dict[tuple[str, str], set[tuple[str, str]]] = {}
         for cell in cells:
-            row = self.latest.get(cell)
-            for upstream in self._reads(row) if row is not None else []:
+            for upstream in self.chain_reads(cell):
                 readers.setdefault(upstream, set()).add(cell)
         targets, frontier = set(changed), list(changed)
         while frontier:
@@ -146,6 +132,20 @@ class _Derivation:
             for upstream in json.loads(row["depends_on_json"])
             if upstream in self.partitioned
             for day in days
+        ]
+
+    def chain_reads(self, cell: tuple[str, str]) -> list[tuple[str, str]]:
+        """Every cell a cell's latest record reads: the partitioned upstream
+        days (its window, from the upstream's first recorded day on) and the
+        unpartitioned upstream assets (seeds)."""
+        row = self.latest.get(cell)
+        if row is None:
+            return []
+        reads = [(uid, day) for uid, day in self._reads(row) if day >= self.first_day.get(uid, day)]
+        return reads + [
+            (uid, UNPARTITIONED)
+            for uid in json.loads(row["depends_on_json"])
+            if uid not in self.partitioned and uid in self.identity
         ]
 
     def newest_input(self, uid: str, partition: str) -> sqlite3.Row | None:
@@ -203,7 +203,7 @@ class _Derivation:
                     }
                 )
         newer: dict[str, list[tuple[str, sqlite3.Row]]] = {}
-        for upstream, day in self._reads(row):
+        for upstream, day in [] if row["is_view"] else self._reads(row):
             rebuilt = [
                 c
                 for c in (self.built.get((upstream, day)), self.newest_input(upstream, day))
@@ -225,7 +225,7 @@ class _Derivation:
                         "run_id": newest["run_id"],
                     },
                     # the input further up whose rebuild reached this cell, if not the upstream
-                    "via": None if newest["unique_id"] == upstream else _cell_ref(newest),
+                    "via": None if newest["unique_id"] == upstream else cell_ref(newest),
                     "window": {"from": _days(row["partition"], window)[0], "to": row["partition"]}
                     if window
                     else None,
@@ -257,9 +257,9 @@ class _Derivation:
                 continue
             found.append(
                 {
-                    **_cell_ref(parent),
+                    **cell_ref(parent),
                     "outcome": outcome,
-                    "checks": _check_facts(checks, blocking) if outcome == "check_failed" else [],
+                    "checks": check_facts(checks, blocking) if outcome == "check_failed" else [],
                 }
             )
         return found
@@ -267,21 +267,25 @@ class _Derivation:
     def _facts(self, code: str, row: sqlite3.Row, checks: list[dict], summary: dict) -> dict:
         """A recorded reason code with what it is about."""
         if code == "CHECK_FAILED":
-            return {"code": code, "checks": _check_facts(checks, summary["blocking"])}
+            return {"code": code, "checks": check_facts(checks, summary["blocking"])}
         if code == "CHECK_WARNED":
-            return {"code": code, "checks": _check_facts(checks, summary["warnings"])}
+            return {"code": code, "checks": check_facts(checks, summary["warnings"])}
         if code.startswith("UPSTREAM_") and row["status"] == "blocked":
             return {"code": code, "upstream": self.upstream_causes(row)}
         if code == "BUILD_ERROR":
             return {"code": code, "message": row["message"]}
         if code == "ASSET_DISABLED":
             return {"code": code, "asset": row["asset"]}
+        if row["resource_type"] == "source":
+            return landing_facts(code, self.inputs.get((row["run_id"], row["partition"])))
         return {"code": code}
 
     def _missing(self, base: dict) -> dict:
         uid, partition = base["unique_id"], base["partition"]
+        # a landing cell nothing records is a day that was never exported (or ingested)
+        code = "LANDING_MISSING" if base["resource_type"] == "source" else "PARTITION_MISSING"
         missing = {
-            "code": "PARTITION_MISSING",
+            "code": code,
             "asset": base["asset"],
             "partition": partition or None,
             # records exist, but each only says the cell was left out of a selection
@@ -292,7 +296,7 @@ class _Derivation:
             "status": "missing",
             "consumable": 0,
             "checks": check_summary([]),
-            "reasons": ["PARTITION_MISSING"],
+            "reasons": [code],
             "details": [missing],
             "run_id": None,
             "evidence_file": None,
@@ -303,6 +307,10 @@ class _Derivation:
         }
 
     def cell(self, uid: str, partition: str) -> dict:
+        """The cell as it is: its own record, then what it reads (state.chain)."""
+        return self.chain.cell((uid, partition))
+
+    def _own_cell(self, uid: str, partition: str) -> dict:
         asset, resource_type = self.identity[uid]
         materialized = self.last_materialized.get((uid, partition))
         base = {

@@ -32,7 +32,7 @@ Warn = Callable[[str], None]
 
 
 def _forget_run(connection: sqlite3.Connection, run_id: str) -> None:
-    for table in ("evidence", "asset_records", "node_checksums", "approvals"):
+    for table in ("evidence", "asset_records", "landing_inputs", "node_checksums", "approvals"):
         connection.execute(f"delete from {table} where run_id = ?", [run_id])
 
 
@@ -93,12 +93,28 @@ def _apply_run(
             "insert or replace into node_checksums values (?, ?, ?, ?)",
             [run_id, uid, checksum, key],
         )
+    for item in document["inputs"]:
+        connection.execute(
+            "insert or replace into landing_inputs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                run_id,
+                item["partition"],
+                item["status"],
+                item["manifest_sha256"],
+                item["landed_rows"],
+                item["rejected_rows"],
+                json.dumps(item["rejected_by_reason"], sort_keys=True),
+                json.dumps(item["unknown_fields"]),
+                json.dumps(item["reason_codes"]),
+                item["message"],
+            ],
+        )
     for entry in document["assets"]:
         partition = entry["partition"] or UNPARTITIONED
         upstream_checksums = {u: checksums[u] for u in entry["depends_on"] if u in checksums}
         connection.execute(
             "insert or replace into asset_records values "
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 run_id,
                 entry["unique_id"],
@@ -116,6 +132,7 @@ def _apply_run(
                 json.dumps(upstream_checksums, sort_keys=True),
                 rules.window_days(entry["unique_id"], run_vars) if partition else 0,
                 entry["message"],
+                int(entry["unique_id"] in rules.views),
             ],
         )
 
