@@ -64,13 +64,16 @@ def derive_assets(
     run_results: dict,
     partitions: list[str],
     row_counts: dict[tuple[str, str | None], int] | None = None,
+    fingerprints: dict[tuple[str, str | None], dict] | None = None,
     input_status: dict[str, str] | None = None,
     not_attempted_reason: str | None = None,
 ) -> list[dict]:
     """One entry per (asset, partition) of the project, in the DESIGN.md
     status vocabulary. `input_status` maps partition -> landing status for
-    source assets ingested in this run."""
-    row_counts = row_counts or {}
+    source assets ingested in this run. `fingerprints` (rows and content
+    hash, warehouse.fingerprint) give the rows where `row_counts` does not."""
+    fingerprints = fingerprints or {}
+    row_counts = {**{key: f["rows"] for key, f in fingerprints.items()}, **(row_counts or {})}
     input_status = input_status or {}
     results = {r["unique_id"]: r for r in run_results.get("results", [])}
     assets = asset_nodes(manifest)
@@ -156,6 +159,7 @@ def derive_assets(
                     "partition": partition,
                     "status": entry_status,
                     "rows": row_counts.get((uid, partition)),
+                    "fingerprint": fingerprints.get((uid, partition)),
                     "execution_time_s": round(float(result["execution_time"]), 4)
                     if result.get("execution_time") is not None
                     else None,
@@ -180,6 +184,7 @@ def derive_assets(
                     "partition": partition,
                     "status": "not_available",
                     "rows": None,
+                    "fingerprint": None,
                     "execution_time_s": None,
                     "checksum": (node.get("checksum") or {}).get("checksum"),
                     "depends_on": [],

@@ -28,7 +28,9 @@ from data_factory.project.roles import roles_of
 from data_factory.runs.stages import StageHook, stage
 from data_factory.state.index import record_run_evidence
 from data_factory.warehouse.connect import adapter_type, open_engine
-from data_factory.warehouse.counts import count_rows, reconcile, reconciliation_entry
+from data_factory.warehouse.counts import reconcile, reconciliation_entry
+from data_factory.warehouse.fingerprint import fingerprint_assets
+from data_factory.warehouse.identity import ensure_identity
 
 
 def new_run_id(label: str) -> str:
@@ -85,9 +87,10 @@ def _failed_input(partition: str, error: FactoryError, run_id: str) -> dict:
 
 def _count_and_reconcile(
     project: DbtProject, manifest: dict, partitions: list[str], run_results: dict
-) -> tuple[dict, list[dict]]:
-    """Rows per built asset and day, and the day's reconciliation, counted in
-    the warehouse the manifest's target builds into."""
+) -> tuple[dict, list[dict], dict]:
+    """Fingerprints (rows and content hash) per built asset and day, the
+    day's reconciliation, and the warehouse's identity, from the warehouse
+    the manifest's target builds into."""
     results = run_results.get("results", [])
     executed = [r["unique_id"] for r in results if r.get("status") == "success"]
     passed = {r["unique_id"] for r in results if r.get("status") == "pass"}
@@ -95,7 +98,10 @@ def _count_and_reconcile(
     check = roles.reconciliations[0] if roles.reconciliations else None
     manifests = roles.landing_table("manifests")
     with open_engine(project.paths, manifest, project.target) as engine:
-        row_counts = count_rows(engine, manifest, partitions, executed) if executed else {}
+        warehouse = {"id": ensure_identity(engine), "engine": adapter_type(manifest) or "duckdb"}
+        fingerprints = (
+            fingerprint_assets(engine, manifest, partitions, executed) if executed else {}
+        )
         reconciliation = reconcile(
             engine,
             partitions,
@@ -104,7 +110,7 @@ def _count_and_reconcile(
             fact_built=check is not None and check.model in executed,
             check_passed=check is not None and check.check in passed,
         )
-    return row_counts, reconciliation
+    return fingerprints, reconciliation, warehouse
 
 
 def run_partition(
@@ -276,10 +282,12 @@ def _record_days(
     ]
     if executed or reconciliation is None:
         with stage(stages, "counts"):
-            row_counts, counted = _count_and_reconcile(project, manifest, partitions, run_results)
+            fingerprints, counted, warehouse = _count_and_reconcile(
+                project, manifest, partitions, run_results
+            )
         reconciliation = counted if reconciliation is None else reconciliation
     else:
-        row_counts = {}
+        fingerprints, warehouse = {}, None
     # the landed rows' asset, as the project names it, on every input
     landing_asset = roles_of(manifest).landing_rows_asset
     inputs_by_day = {
@@ -299,8 +307,8 @@ def _record_days(
                 manifest=manifest,
                 partitions=[partition],
                 inputs=inputs_by_day.get(partition, []),
-                row_counts={
-                    key: rows for key, rows in row_counts.items() if key[1] in (partition, None)
+                fingerprints={
+                    key: value for key, value in fingerprints.items() if key[1] in (partition, None)
                 },
                 reconciliation=[r for r in reconciliation if r["partition"] == partition],
                 selection=select,
@@ -308,6 +316,7 @@ def _record_days(
                 not_attempted_reason=not_attempted,
                 dbt_args=dbt_args,
                 approvals=approvals,
+                warehouse=warehouse,
             )
             path = write_evidence(evidence, paths.evidence / f"{run_id}.json")
         outcomes.append(

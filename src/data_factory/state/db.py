@@ -9,7 +9,9 @@ from contextlib import contextmanager
 from data_factory.core.errors import FactoryError
 from data_factory.core.paths import FactoryPaths
 
-STATE_SCHEMA_VERSION = "3"  # 2: no decisions table; 3: reason details are facts, no text
+# 2: no decisions table; 3: reason details are facts, no text; 4: fingerprints
+# and warehouse ids of builds
+STATE_SCHEMA_VERSION = "4"
 
 
 WRITE_BUSY_TIMEOUT_S = 10.0
@@ -59,6 +61,8 @@ create table if not exists asset_records (
     upstream_checksums_json text not null,
     window_days integer not null,
     message text,
+    fingerprint_json text,
+    warehouse_id text,
     primary key (run_id, unique_id, partition)
 );
 create index if not exists asset_records_cell on asset_records (unique_id, partition);
@@ -97,6 +101,8 @@ create table if not exists asset_state (
     checksum text,
     materialized_at text,
     window_days integer,
+    fingerprint_json text,
+    warehouse_id text,
     primary key (unique_id, partition)
 );
 """

@@ -352,6 +352,8 @@ def derive_state(connection: sqlite3.Connection, applied_runs: list[str] | None 
     rows = []
     for uid, partition in cells if targets is None else sorted(targets):
         cell = derivation.cell(uid, partition)
+        # what the warehouse held after the build the cell shows (the gate re-checks it)
+        built = derivation.by_run.get((cell["run_id"], uid, partition))
         rows.append(
             [
                 uid,
@@ -370,6 +372,8 @@ def derive_state(connection: sqlite3.Connection, applied_runs: list[str] | None 
                 cell["checksum"],
                 cell["materialized_at"],
                 cell["window_days"],
+                built["fingerprint_json"] if built is not None else None,
+                built["warehouse_id"] if built is not None else None,
             ]
         )
     if targets is None:
@@ -379,5 +383,6 @@ def derive_state(connection: sqlite3.Connection, applied_runs: list[str] | None 
             "delete from asset_state where unique_id = ? and partition = ?", sorted(targets)
         )
     connection.executemany(
-        "insert into asset_state values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+        "insert into asset_state values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
     )

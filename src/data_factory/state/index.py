@@ -88,6 +88,7 @@ def _apply_run(
     run_id = document["run_id"]
     checksums = document["code"]["node_checksums"]
     run_vars = document["invocation"].get("vars") or {}
+    warehouse_id = (document.get("warehouse") or {}).get("id")
     for uid, checksum in checksums.items():
         connection.execute(
             "insert or replace into node_checksums values (?, ?, ?, ?)",
@@ -98,7 +99,7 @@ def _apply_run(
         upstream_checksums = {u: checksums[u] for u in entry["depends_on"] if u in checksums}
         connection.execute(
             "insert or replace into asset_records values "
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 run_id,
                 entry["unique_id"],
@@ -116,6 +117,10 @@ def _apply_run(
                 json.dumps(upstream_checksums, sort_keys=True),
                 rules.window_days(entry["unique_id"], run_vars) if partition else 0,
                 entry["message"],
+                json.dumps(entry["fingerprint"], sort_keys=True)
+                if entry.get("fingerprint")
+                else None,
+                warehouse_id,
             ],
         )
 

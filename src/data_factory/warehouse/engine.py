@@ -22,6 +22,13 @@ class Engine(ABC):
     def rows(self, sql: str, parameters: dict | None = None) -> list[tuple]:
         """The rows of one query, as tuples."""
 
+    @abstractmethod
+    def columns(self, relation: str) -> list[tuple[str, str]]:
+        """(name, type) of each column of a relation, the type in the
+        engine's own spelling, lower case (`varchar`, `timestamp`, ...)."""
+
+    dialect = "duckdb"  # what fingerprint.py writes engine-specific SQL for
+
     def close(self) -> None:  # noqa: B027 - an engine without a connection has nothing to close
         """Release the connection."""
 
