@@ -3,6 +3,7 @@ in build evidence; the gate re-checks them; staleness follows content."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
@@ -17,6 +18,7 @@ from test_state_support import (
     status_json,
 )
 
+from data_factory.core.errors import EXIT_BLOCKED, EXIT_OK
 from data_factory.warehouse.fingerprint import ALGORITHM
 
 
@@ -69,3 +71,95 @@ def test_a_rerun_of_an_unchanged_day_gives_the_same_fingerprint(home):
     after = _fact(evidence_documents(home)[-1][1])
     assert after["fingerprint"] == before["fingerprint"]
     assert cells_by_key(status_json(home))[("ticket_fact", WEEK[-1])]["consumable"]
+
+
+# --------------------------------------------------------------------------
+# the gate re-checks what it releases
+
+
+def _gate(home: Path, consumer: str, day: str, expect: int) -> dict:
+    result = factory(home, "gate", consumer, "--partition", day, "--format", "json", expect=expect)
+    return json.loads(result.stdout)
+
+
+def _plan(home: Path) -> list[dict]:
+    return json.loads(factory(home, "plan", "--format", "json", expect=None).stdout)
+
+
+def test_a_table_changed_outside_the_factory_blocks_the_gate_and_plan_rebuilds_it(home):
+    day = WEEK[-1]
+    assert _gate(home, "ticket_chunking_job", day, EXIT_OK)["decision"] == "release"
+    with duckdb.connect(str(home / "warehouse.duckdb")) as connection:
+        connection.execute(
+            "update marts.ticket_fact set channel = 'fax' "
+            "where event_id = (select min(event_id) from marts.ticket_fact where event_date = ?)",
+            [day],
+        )
+    decision = _gate(home, "ticket_chunking_job", day, EXIT_BLOCKED)
+    assert decision["decision"] == "block"
+    (reason,) = decision["reasons"]
+    assert reason["code"] == "WAREHOUSE_CONTENT_CHANGED"
+    assert (reason["asset"], reason["partition"]) == ("ticket_fact", day)
+    expected, found = reason["detail"]["expected"], reason["detail"]["found"]
+    assert expected["rows"] == found["rows"] and expected["hash"] != found["hash"]
+    assert "no longer holds what the evidence of ticket_fact" in reason["text"]
+    # another day of the same table is untouched
+    assert _gate(home, "ticket_chunking_job", WEEK[-2], EXIT_OK)["decision"] == "release"
+    # status says so with --verify (a fingerprint per cell), not by default
+    assert cells_by_key(status_json(home))[("ticket_fact", day)]["consumable"]
+    verified = cells_by_key(status_json(home, "--verify"))[("ticket_fact", day)]
+    assert not verified["consumable"] and "WAREHOUSE_CONTENT_CHANGED" in verified["reasons"]
+    (item,) = _plan(home)
+    assert (item["action"], item["asset"], item["start"]) == ("backfill", "ticket_fact", day)
+    assert item["reasons"] == ["WAREHOUSE_CONTENT_CHANGED"]
+    factory(home, "plan", "--apply")
+    assert _gate(home, "ticket_chunking_job", day, EXIT_OK)["decision"] == "release"
+    assert _plan(home) == []
+
+
+def _replace_warehouse(path: Path) -> None:
+    path.unlink()
+    with duckdb.connect(str(path)) as connection:
+        connection.execute("create table factory_meta (key varchar, value varchar)")
+        connection.execute("insert into factory_meta values ('warehouse_id', 'wh-someone-else')")
+
+
+LOSSES = {
+    "truncated": lambda path: path.write_bytes(b""),
+    "deleted": lambda path: path.unlink(),
+    "replaced": _replace_warehouse,
+}
+
+
+@pytest.mark.parametrize("loss", sorted(LOSSES))
+def test_a_lost_warehouse_blocks_every_day_and_plan_apply_rebuilds_it(home, loss):
+    warehouse = home / "warehouse.duckdb"
+    LOSSES[loss](warehouse)
+    decision = _gate(home, "retrieval_index", WEEK[2], EXIT_BLOCKED)
+    codes = {(r["code"], r["asset"]) for r in decision["reasons"]}
+    assert codes == {
+        ("WAREHOUSE_MISSING", "ticket_fact"),
+        ("WAREHOUSE_MISSING", "ticket_kpi_daily"),
+    }
+    found = {"truncated": "empty", "deleted": "gone", "replaced": "replaced"}[loss]
+    assert {r["detail"]["found"] for r in decision["reasons"]} == {found}
+    grid = cells_by_key(status_json(home))
+    for day in WEEK:
+        cell = grid[("ticket_fact", day)]
+        assert not cell["consumable"] and "WAREHOUSE_MISSING" in cell["reasons"], day
+    assert not warehouse.exists() or loss != "deleted"  # status and gate never create it
+    (item,) = _plan(home)
+    assert (item["action"], item["asset"]) == ("backfill", "ticket_events")
+    assert (item["start"], item["end"], item["reasons"]) == (
+        WEEK[0],
+        WEEK[-1],
+        ["WAREHOUSE_MISSING"],
+    )
+    assert "--ingest" in item["command"]
+    if loss != "truncated":
+        return  # one rebuild is enough to show it (a week takes a while)
+    factory(home, "plan", "--apply")
+    assert _plan(home) == []
+    for consumer in ("retrieval_index", "ticket_chunking_job"):
+        assert _gate(home, consumer, WEEK[2], EXIT_OK)["decision"] == "release"
+    assert all(c["consumable"] for c in status_json(home) if c["asset"] == "ticket_fact")

@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from data_factory.core.partitions import day_range
 from data_factory.core.paths import FactoryPaths
+from data_factory.decisions.recheck import with_warehouse_problems
 from data_factory.landing.landed import landed_days
 from data_factory.project.parsed import load_manifest
 from data_factory.project.roles import ProjectRoles, roles_of
 from data_factory.state.read import read_cells
+from data_factory.warehouse.connect import open_reader
 
 REPLAY_REASONS = {
     "MANIFEST_CHECKSUM_MISMATCH",
@@ -77,6 +80,14 @@ def classify(cell: dict, roles: ProjectRoles) -> tuple[str, list[str]] | None:
     reasons = set(cell["reasons"])
     status = cell["status"]
     blocking = set((cell.get("checks") or {}).get("blocking") or [])
+    if "WAREHOUSE_MISSING" in reasons:
+        # the raw tables went with the warehouse: rebuild from the landing files,
+        # starting at the landing cell (the models of that day are covered by it)
+        return (
+            ("backfill", ["WAREHOUSE_MISSING"]) if cell["asset"] in roles.landing_assets else None
+        )
+    if "WAREHOUSE_CONTENT_CHANGED" in reasons:
+        return "backfill", ["WAREHOUSE_CONTENT_CHANGED"]
     if cell["asset"] in roles.landing_assets and status == "failed":
         return "replay", sorted(_landing_reasons(cell) & REPLAY_REASONS or {"LANDING_MISSING"})
     if reasons & REPLAY_REASONS:
@@ -186,10 +197,12 @@ def make_plan(
 ) -> list[PlanItem]:
     """One action per cell that is not consumable, upstream first (the
     manifest's DAG orders them)."""
-    roles = roles_of(
-        manifest if manifest is not None else load_manifest(paths, parse_if_missing=False)
+    manifest = manifest if manifest is not None else load_manifest(paths, parse_if_missing=False)
+    roles = roles_of(manifest)
+    # the warehouse must still hold what the evidence says (decisions.recheck)
+    everything = with_warehouse_problems(
+        paths, manifest, read_cells(paths, since=start, until=end), content=True
     )
-    everything = read_cells(paths, since=start, until=end)
     cells = [
         c
         for c in everything
@@ -256,3 +269,33 @@ def make_plan(
         item.runbook = RUNBOOKS[item.action]
     items.sort(key=lambda i: (roles.order(i.asset), i.start, ACTION_ORDER[i.action]))
     return items
+
+
+def set_aside_lost_warehouse(paths: FactoryPaths, items: list[PlanItem], manifest: dict) -> str:
+    """Before a plan rebuilds a lost warehouse from the landing: a warehouse
+    file of 0 bytes holds nothing and is removed; one that is not a database
+    is renamed `<name>.unreadable-<stamp>` (kept for investigation), so the
+    rebuild starts a new warehouse. A readable one (replaced by another) is
+    left alone and rebuilt into. Says what it did ("" when nothing)."""
+    if not any("WAREHOUSE_MISSING" in item.reasons for item in items):
+        return ""
+    warehouse = paths.warehouse
+    if not warehouse.exists():
+        return ""
+    wal = Path(f"{warehouse}.wal")
+    if warehouse.stat().st_size == 0:
+        warehouse.unlink()
+        wal.unlink(missing_ok=True)
+        return f"removed the empty warehouse file {warehouse}"
+    engine, why = open_reader(paths, manifest)
+    if engine is not None:
+        engine.close()
+        return ""
+    if why != "unreadable":
+        return ""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    kept = warehouse.with_name(f"{warehouse.name}.unreadable-{stamp}")
+    warehouse.rename(kept)
+    if wal.exists():
+        wal.rename(Path(f"{kept}.wal"))
+    return f"moved the unreadable warehouse file aside to {kept}"

@@ -1,0 +1,58 @@
+"""Which builds changed what a cell holds: staleness from facts, not from
+attempts.
+
+A build changes a cell's content when it recorded a fingerprint
+(warehouse.fingerprint) that differs from the one the previous build of the
+cell recorded. Without fingerprints (evidence of older layouts), a
+materialized build with a row count counts as a change, as before. Builds
+that wrote nothing the factory knows of change nothing: a refused ingest
+(its landing cell `failed`, nothing committed), a model that errored (dbt
+rolls it back), a run whose models were blocked. A landing cell changes
+with every accepted ingest (the raw rows are not fingerprinted). A view is
+its inputs' rows: its own build changes nothing, and the changes of its
+inputs reach its readers through it."""
+
+from __future__ import annotations
+
+import sqlite3
+
+BUILT_STATUSES = ("materialized", "failed")  # the build ran and may have changed data
+
+
+def changes_content(row: sqlite3.Row, previous_fingerprint: str | None) -> bool:
+    if row["status"] not in BUILT_STATUSES:
+        return False
+    if row["fingerprint_json"] is not None:
+        return row["fingerprint_json"] != previous_fingerprint
+    if row["resource_type"] == "source":
+        return row["status"] == "materialized"
+    return row["rows"] is not None
+
+
+def is_view(row: sqlite3.Row | None) -> bool:
+    """A model build with neither rows nor fingerprint: a view, whose rows
+    are its inputs' (warehouse.fingerprint skips views)."""
+    return (
+        row is not None
+        and row["resource_type"] == "model"
+        and row["status"] == "materialized"
+        and row["rows"] is None
+        and row["fingerprint_json"] is None
+    )
+
+
+def content_changes(
+    records: dict[tuple[str, str], list[sqlite3.Row]],
+) -> dict[tuple[str, str], sqlite3.Row]:
+    """Per cell, the latest build that changed its content (records oldest first)."""
+    found: dict[tuple[str, str], sqlite3.Row] = {}
+    for cell, rows in records.items():
+        previous = None
+        for row in rows:
+            if row["status"] not in BUILT_STATUSES:
+                continue
+            if changes_content(row, previous):
+                found[cell] = row
+            if row["fingerprint_json"] is not None:
+                previous = row["fingerprint_json"]
+    return found
