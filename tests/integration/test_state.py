@@ -323,10 +323,12 @@ def test_a_crash_between_build_and_evidence_never_marks_a_day_materialized(home,
     result = CliRunner().invoke(main, ["--home", str(home), "run", "--partition", "2026-11-08"])
     assert result.exit_code != 0
     assert sorted((home / "evidence").glob("*.json")) == written_before
-    cells = status_json(home)
-    assert not [c for c in cells if c["partition"] == "2026-11-08" and c["status"] != "missing"]
-    factory(home, "state", "rebuild")
-    assert "2026-11-08" not in {c["partition"] for c in status_json(home)}
+    # the build's intent stands in for the evidence: failed, never materialized
+    for cells in (status_json(home), (factory(home, "state", "rebuild"), status_json(home))[1]):
+        day = [c for c in cells if c["partition"] == "2026-11-08"]
+        assert day and not [c for c in day if c["status"] == "materialized" or c["consumable"]]
+        fact = next(c for c in day if c["asset"] == "ticket_fact")
+        assert (fact["status"], fact["reasons"]) == ("failed", ["EVIDENCE_NOT_WRITTEN"])
 
 
 HOLD_WRITE_LOCK = """

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from click.testing import CliRunner
 from test_state_support import (
     WEEK,
     cells_by_key,
@@ -18,6 +19,7 @@ from test_state_support import (
     status_json,
 )
 
+from data_factory.cli.main import main
 from data_factory.core.errors import EXIT_BLOCKED, EXIT_OK
 from data_factory.warehouse.fingerprint import ALGORITHM
 
@@ -163,3 +165,68 @@ def test_a_lost_warehouse_blocks_every_day_and_plan_apply_rebuilds_it(home, loss
     for consumer in ("retrieval_index", "ticket_chunking_job"):
         assert _gate(home, consumer, WEEK[2], EXIT_OK)["decision"] == "release"
     assert all(c["consumable"] for c in status_json(home) if c["asset"] == "ticket_fact")
+
+
+# --------------------------------------------------------------------------
+# nothing becomes visible without its evidence
+
+
+def _run_killed_before_evidence(home: Path, day: str) -> None:
+    """`factory run --partition DAY`, the process dying as it writes the
+    evidence (after dbt built the day)."""
+
+    def crash(*args, **kwargs):
+        raise OSError("killed: the evidence could not be written")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("data_factory.runs.build.write_evidence", crash)
+        result = CliRunner().invoke(main, ["--home", str(home), "run", "--partition", day])
+    assert result.exit_code != 0
+
+
+def test_a_rebuild_whose_evidence_is_not_written_is_failed_not_the_old_numbers(home):
+    day = WEEK[-1]
+    before = cells_by_key(status_json(home))[("ticket_fact", day)]
+    assert before["consumable"]
+    _run_killed_before_evidence(home, day)
+    grid = cells_by_key(status_json(home))
+    for asset in ("ticket_events", "ticket_fact", "ticket_kpi_daily"):
+        cell = grid[(asset, day)]
+        assert (cell["status"], cell["consumable"]) == ("failed", False), asset
+        assert cell["reasons"] == ["EVIDENCE_NOT_WRITTEN"], asset
+    assert grid[("ticket_fact", WEEK[-2])]["consumable"]  # other days are untouched
+    decision = _gate(home, "ticket_chunking_job", day, EXIT_BLOCKED)
+    assert {r["code"] for r in decision["reasons"]} == {"EVIDENCE_NOT_WRITTEN"}
+    # the state store rebuilt from the evidence (and the intent left behind) says the same
+    factory(home, "state", "rebuild")
+    assert cells_by_key(status_json(home))[("ticket_fact", day)]["status"] == "failed"
+    # the planner rebuilds the day; its evidence supersedes the intent
+    items = _plan(home)
+    assert {(i["action"], i["reasons"][0]) for i in items} == {("backfill", "EVIDENCE_NOT_WRITTEN")}
+    factory(home, "plan", "--apply")
+    assert _plan(home) == []
+    assert _gate(home, "ticket_chunking_job", day, EXIT_OK)["decision"] == "release"
+
+
+def test_a_new_day_whose_evidence_is_not_written_is_failed(home):
+    factory(home, "generate", "--start", "2026-11-08", "--days", "1", "--tickets-per-day", "100")
+    _run_killed_before_evidence(home, "2026-11-08")
+    cell = cells_by_key(status_json(home))[("ticket_fact", "2026-11-08")]
+    assert (cell["status"], cell["reasons"]) == ("failed", ["EVIDENCE_NOT_WRITTEN"])
+
+
+def test_a_refused_export_changes_nothing_in_the_warehouse(home):
+    """A corrected export with `export_version: 1.5` is refused before any
+    write (the manifest is validated whole first): the day's rows and
+    fingerprint stay what the evidence says, and the KPI days stay fresh."""
+    day = WEEK[2]
+    manifest_path = home / "landing" / "tickets" / f"dt={day}" / "_manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["export_version"] = 1.5
+    manifest_path.write_text(json.dumps(manifest))
+    factory(home, "run", "--partition", day, expect=None)
+    grid = cells_by_key(status_json(home, "--verify"))
+    assert not any("WAREHOUSE_CONTENT_CHANGED" in c["reasons"] for c in grid.values())
+    assert not any("EVIDENCE_NOT_WRITTEN" in c["reasons"] for c in grid.values())
+    for later in WEEK[3:]:
+        assert grid[("ticket_kpi_daily", later)]["status"] == "materialized", later

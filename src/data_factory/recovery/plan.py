@@ -88,6 +88,8 @@ def classify(cell: dict, roles: ProjectRoles) -> tuple[str, list[str]] | None:
         )
     if "WAREHOUSE_CONTENT_CHANGED" in reasons:
         return "backfill", ["WAREHOUSE_CONTENT_CHANGED"]
+    if "EVIDENCE_NOT_WRITTEN" in reasons:  # rebuild what the unrecorded build touched
+        return "backfill", ["EVIDENCE_NOT_WRITTEN"]
     if cell["asset"] in roles.landing_assets and status == "failed":
         return "replay", sorted(_landing_reasons(cell) & REPLAY_REASONS or {"LANDING_MISSING"})
     if reasons & REPLAY_REASONS:

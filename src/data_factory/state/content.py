@@ -7,7 +7,8 @@ cell recorded. Without fingerprints (evidence of older layouts), a
 materialized build with a row count counts as a change, as before. Builds
 that wrote nothing the factory knows of change nothing: a refused ingest
 (its landing cell `failed`, nothing committed), a model that errored (dbt
-rolls it back), a run whose models were blocked. A landing cell changes
+rolls it back), a run whose models were blocked. A build whose evidence was
+never written (state.intents) may have changed anything it named. A landing cell changes
 with every accepted ingest (the raw rows are not fingerprinted). A view is
 its inputs' rows: its own build changes nothing, and the changes of its
 inputs reach its readers through it."""
@@ -22,6 +23,8 @@ BUILT_STATUSES = ("materialized", "failed")  # the build ran and may have change
 def changes_content(row: sqlite3.Row, previous_fingerprint: str | None) -> bool:
     if row["status"] not in BUILT_STATUSES:
         return False
+    if "EVIDENCE_NOT_WRITTEN" in row["reasons_json"]:
+        return True  # the build may have changed anything it named
     if row["fingerprint_json"] is not None:
         return row["fingerprint_json"] != previous_fingerprint
     if row["resource_type"] == "source":

@@ -24,6 +24,7 @@ from data_factory.project.parsed import load_manifest
 from data_factory.project.windows import WindowRules
 from data_factory.state.db import STATE_TABLES, UNPARTITIONED, write_transaction
 from data_factory.state.derive import derive_state
+from data_factory.state.intents import index_intents
 
 APPLIED_KINDS = ("factory_run", "approval", "decision")
 
@@ -248,6 +249,10 @@ def apply_evidence_file(
                 candidates.append(path)
         if candidates or fresh:
             _apply_files(connection, paths, candidates, rules, report)
+        # builds whose evidence was never written (state.intents)
+        unwritten = index_intents(connection, paths, rules)
+        report.run_ids += unwritten
+        if candidates or fresh or unwritten:
             derive_state(connection, None if fresh or report.reapplied else report.run_ids)
     _report_rejected(report, warn)
     return report
@@ -293,6 +298,7 @@ def rebuild(paths: FactoryPaths, *, manifest: dict | None = None, warn: Warn = s
         for table in STATE_TABLES:
             connection.execute(f"delete from {table}")
         _apply_files(connection, paths, evidence_files(paths), rules, report)
+        report.run_ids += index_intents(connection, paths, rules)
         derive_state(connection)
     _report_rejected(report, warn)
     return report
