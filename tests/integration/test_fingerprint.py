@@ -11,6 +11,7 @@ from data_factory.warehouse.fingerprint import (
     ALGORITHM,
     python_fingerprint,
     relation_fingerprints,
+    same_content,
 )
 
 
@@ -48,8 +49,14 @@ def engine():
     engine.close()
 
 
+def _md5(found: dict) -> dict:
+    return {key: {k: v for k, v in value.items() if k != "quick"} for key, value in found.items()}
+
+
 def test_duckdb_fingerprints_equal_the_python_definition(engine):
-    found = relation_fingerprints(engine, "t", "d", ["2026-11-03", "2026-11-04", "2026-11-05"])
+    found = _md5(
+        relation_fingerprints(engine, "t", "d", ["2026-11-03", "2026-11-04", "2026-11-05"])
+    )
     assert found == {
         "2026-11-03": python_fingerprint(TEXTS["2026-11-03"]),
         "2026-11-04": python_fingerprint(TEXTS["2026-11-04"]),
@@ -57,7 +64,7 @@ def test_duckdb_fingerprints_equal_the_python_definition(engine):
     }
     assert found["2026-11-03"]["rows"] == 2
     assert len(found["2026-11-03"]["hash"]) == 16
-    whole = relation_fingerprints(engine, "t", None, [])
+    whole = _md5(relation_fingerprints(engine, "t", None, []))
     assert whole == {None: python_fingerprint(TEXTS["2026-11-03"] + TEXTS["2026-11-04"])}
 
 
@@ -76,3 +83,14 @@ def test_ignored_columns_do_not_change_the_fingerprint(engine):
     engine.connection.execute("update t set run = 99")
     assert relation_fingerprints(engine, "t", "d", ["2026-11-03"], ignore=["run"]) == before
     assert relation_fingerprints(engine, "t", "d", ["2026-11-03"]) != before
+
+
+def test_the_quick_check_sees_the_same_content_and_any_change(engine):
+    full = relation_fingerprints(engine, "t", "d", ["2026-11-03"])["2026-11-03"]
+    quick = relation_fingerprints(engine, "t", "d", ["2026-11-03"], mode="quick")["2026-11-03"]
+    assert quick["hash"] is None and quick["quick"] == full["quick"]
+    assert full["quick"]["algorithm"].startswith("duckdb-hash-sum64/")
+    assert same_content(full, quick)
+    engine.connection.execute("update t set flag = not flag where id = 1")
+    changed = relation_fingerprints(engine, "t", "d", ["2026-11-03"], mode="quick")["2026-11-03"]
+    assert not same_content(full, changed)

@@ -73,7 +73,10 @@ def _evidence(detail: dict) -> str:
 
 
 def _fingerprint(found: dict | None) -> str:
-    return "no table" if found is None else f"{found['rows']} rows, hash {found['hash']}"
+    if found is None:
+        return "no table"
+    digest = found.get("hash") or (found.get("quick") or {}).get("hash")
+    return f"{found['rows']} rows, hash {digest}"
 
 
 def _warehouse(detail: dict) -> str:

@@ -15,18 +15,26 @@ inputs reach its readers through it."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
+
+from data_factory.warehouse.fingerprint import content_key
 
 BUILT_STATUSES = ("materialized", "failed")  # the build ran and may have changed data
 
 
-def changes_content(row: sqlite3.Row, previous_fingerprint: str | None) -> bool:
+def _key(row: sqlite3.Row) -> tuple | None:
+    text = row["fingerprint_json"]
+    return content_key(json.loads(text)) if text is not None else None
+
+
+def changes_content(row: sqlite3.Row, previous_fingerprint: tuple | None) -> bool:
     if row["status"] not in BUILT_STATUSES:
         return False
     if "EVIDENCE_NOT_WRITTEN" in row["reasons_json"]:
         return True  # the build may have changed anything it named
     if row["fingerprint_json"] is not None:
-        return row["fingerprint_json"] != previous_fingerprint
+        return _key(row) != previous_fingerprint
     if row["resource_type"] == "source":
         return row["status"] == "materialized"
     return row["rows"] is not None
@@ -57,5 +65,5 @@ def content_changes(
             if changes_content(row, previous):
                 found[cell] = row
             if row["fingerprint_json"] is not None:
-                previous = row["fingerprint_json"]
+                previous = _key(row)
     return found

@@ -29,6 +29,10 @@ class Engine(ABC):
 
     dialect = "duckdb"  # what fingerprint.py writes engine-specific SQL for
 
+    # the engine's own row hash that fingerprint.py records beside md5-sum64/v1
+    # for fast re-checks, named with the engine version (None: none)
+    quick_algorithm: str | None = None
+
     def close(self) -> None:  # noqa: B027 - an engine without a connection has nothing to close
         """Release the connection."""
 
