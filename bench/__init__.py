@@ -17,6 +17,9 @@ reports a ratio.
 4. evidence  `factory evidence --target-dir` on a synthetic 5,000-node project,
              against dbt-artifacts-parser reading the same two files.
 5. status    `factory status --format json` over 10 assets x 365 days.
+6. gate      the gate's fingerprint re-check of one consumer-day (the cells
+             it releases, recomputed in the warehouse) at 20,000 tickets/day,
+             against the rest of its decision and the whole `factory gate`.
 
 Results: a table on stdout and <data>/bench/results.json (--out to change;
 <data> is $FACTORY_HOME, else data/ beside the project). `--update-readme`
@@ -27,7 +30,7 @@ Exit codes: 0 every figure measured (targets met or not); 1 a figure failed,
 for example the sides' tables differ; 2 bad usage.
 
 Modules: one per figure (ingest_vs_read_json, history_growth, backfill,
-evidence_scale, status_scale), each with a `measure(bench, figure)` and the
+evidence_scale, status_scale, gate_recheck), each with a `measure(bench, figure)` and the
 workers it runs in their own process (`python -m bench _worker NAME ...`);
 and what they share: processes (running and measuring a child process),
 figure (interleaved samples, medians, targets), sizes, homes (factory homes

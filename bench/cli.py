@@ -15,6 +15,7 @@ from pathlib import Path
 from bench import (
     backfill,
     evidence_scale,
+    gate_recheck,
     history_growth,
     ingest_vs_read_json,
     status_scale,
@@ -32,6 +33,7 @@ FIGURES = {
     3: backfill,
     4: evidence_scale,
     5: status_scale,
+    6: gate_recheck,
 }
 WORKERS = {name: work for module in FIGURES.values() for name, work in module.WORKERS.items()}
 

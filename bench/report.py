@@ -45,6 +45,11 @@ def describe_inputs(figure: dict) -> str:
         return f"{inputs['nodes']:,} nodes, {inputs['results']:,} results"
     if key == "status":
         return f"{inputs['assets']} assets x {inputs['days']} days = {inputs['cells']:,} cells"
+    if key == "gate":
+        return (
+            f"{inputs['consumer']} on {inputs['partition']}: {inputs['cells']} cells, "
+            f"{inputs['rows']:,} rows ({inputs['tickets_per_day']:,} tickets/day)"
+        )
     return json.dumps(inputs)
 
 
@@ -180,7 +185,7 @@ def update_readme(results: dict, readme: Path, figures: list[int]) -> None:
         figures
     ):
         raise BenchError(
-            "the README shows the last full run of all five figures; these "
+            "the README shows the last full run of all the figures; these "
             f"results are a {results['mode']} run of figures "
             f"{[f['number'] for f in results['figures']]}"
         )

@@ -18,6 +18,7 @@ class Sizes:
     evidence_nodes: int
     status_days: int
     template_tickets: int
+    gate_tickets: int
 
 
 # Issue 5's sizes: ~1M events for figure 1 (a day of 20,000 tickets holds
@@ -34,6 +35,7 @@ FULL = Sizes(
     evidence_nodes=5_000,
     status_days=365,
     template_tickets=200,
+    gate_tickets=20_000,
 )
 QUICK = Sizes(
     ingest_days=2,
@@ -46,6 +48,7 @@ QUICK = Sizes(
     evidence_nodes=400,
     status_days=20,
     template_tickets=50,
+    gate_tickets=300,
 )
 
 INGEST_START = "2025-03-03"
@@ -53,6 +56,7 @@ HISTORY_END = "2025-12-31"
 BACKFILL_START = "2025-06-02"  # the day before it is built first, untimed
 STATUS_END = "2025-12-31"
 TEMPLATE_DAY = "2025-01-06"
+GATE_DAY = "2025-02-03"
 
 
 def shift(day: str, days: int) -> str:

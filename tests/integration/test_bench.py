@@ -49,7 +49,7 @@ def test_results_hold_every_figure_with_inputs_sides_medians_and_ratio(quick_run
     results = json.loads((home / "bench" / "results.json").read_text())
     assert results["mode"] == "quick"
     assert results["machine"]["cores"] >= 1 and results["machine"]["memory_gib"] > 0
-    assert [f["number"] for f in results["figures"]] == [1, 2, 3, 4, 5]
+    assert [f["number"] for f in results["figures"]] == [1, 2, 3, 4, 5, 6]
     for figure in results["figures"]:
         assert figure["status"] == "measured", (figure["number"], figure["status"], figure["error"])
         assert figure["error"] is None
@@ -141,7 +141,7 @@ def test_readme_block_replaces_only_the_text_between_markers(quick_run):
     assert "first table" not in replaced
     assert replaced.count(report.README_START) == 1 and replaced.count("## Benchmarks") == 1
     assert replaced.replace(report.markdown_block(results), "first table") == added
-    for number in range(1, 6):
+    for number in range(1, 7):
         assert f"\n| {number} | " in replaced
 
 

@@ -3,6 +3,7 @@ from evidence only, rebuilt from it, readable during a run."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
@@ -50,12 +51,31 @@ def home(clean_home, tmp_path, monkeypatch) -> Path:
     return copied
 
 
+def correct_one_event(home: Path, day: str) -> None:
+    """A corrected export of `day`: one event's channel changed, the
+    manifest rewritten to match."""
+    folder = home / "landing" / "tickets" / f"dt={day}"
+    manifest = json.loads((folder / "_manifest.json").read_text())
+    entry = manifest["files"][0]
+    path = folder / entry["name"]
+    lines = path.read_text().splitlines(keepends=True)
+    events = [json.loads(line) for line in lines]
+    other = next(e["channel"] for e in events if e["channel"] != events[0]["channel"])
+    lines[0] = json.dumps({**events[0], "channel": other}) + "\n"
+    body = "".join(lines).encode()
+    path.write_bytes(body)
+    entry.update(sha256=hashlib.sha256(body).hexdigest(), bytes=len(body))
+    (folder / "_manifest.json").write_text(json.dumps(manifest))
+
+
 @pytest.fixture(scope="module")
 def replayed_home(clean_home, tmp_path_factory) -> Path:
-    """The clean week, then day 3 run again (re-ingested and rebuilt)."""
+    """The clean week, then day 3 corrected (one event changed) and run
+    again (re-ingested and rebuilt)."""
     home = copy_home(clean_home, tmp_path_factory.mktemp("replayed") / "home")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("FACTORY_HOME", str(home))
+        correct_one_event(home, "2026-11-03")
         factory(home, "run", "--partition", "2026-11-03")
     return home
 
@@ -145,7 +165,19 @@ def test_table_stays_one_line_per_asset_at_sixty_days():
 # stale, skipped
 
 
-def test_replaying_day_3_makes_exactly_the_kpi_days_reading_it_stale(replayed_home):
+def test_running_an_unchanged_day_again_leaves_its_readers_fresh(home):
+    """Day 3 re-ingested and rebuilt from the same export: the same content
+    (fingerprint), so the KPI days reading it stay fresh and released."""
+    factory(home, "run", "--partition", "2026-11-03")
+    grid = cells_by_key(status_json(home))
+    for day in WEEK:
+        assert grid[("ticket_kpi_daily", day)]["status"] == "materialized", day
+        assert grid[("ticket_kpi_daily", day)]["consumable"], day
+    for day in WEEK[3:]:
+        factory(home, "gate", "retrieval_index", "--partition", day)
+
+
+def test_replaying_a_changed_day_3_makes_exactly_the_kpi_days_reading_it_stale(replayed_home):
     grid = cells_by_key(status_json(replayed_home))
     for day in WEEK:
         assert grid[("ticket_fact", day)]["consumable"], day
@@ -293,10 +325,12 @@ def test_a_crash_between_build_and_evidence_never_marks_a_day_materialized(home,
     result = CliRunner().invoke(main, ["--home", str(home), "run", "--partition", "2026-11-08"])
     assert result.exit_code != 0
     assert sorted((home / "evidence").glob("*.json")) == written_before
-    cells = status_json(home)
-    assert not [c for c in cells if c["partition"] == "2026-11-08" and c["status"] != "missing"]
-    factory(home, "state", "rebuild")
-    assert "2026-11-08" not in {c["partition"] for c in status_json(home)}
+    # the build's intent stands in for the evidence: failed, never materialized
+    for cells in (status_json(home), (factory(home, "state", "rebuild"), status_json(home))[1]):
+        day = [c for c in cells if c["partition"] == "2026-11-08"]
+        assert day and not [c for c in day if c["status"] == "materialized" or c["consumable"]]
+        fact = next(c for c in day if c["asset"] == "ticket_fact")
+        assert (fact["status"], fact["reasons"]) == ("failed", ["EVIDENCE_NOT_WRITTEN"])
 
 
 HOLD_WRITE_LOCK = """
@@ -358,10 +392,11 @@ def _headless(*args: str, profile: Path) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def faulty_page(clean_home, tmp_path_factory) -> tuple[Path, Path]:
-    """The clean week with day 3 replayed, as an HTML page."""
+    """The clean week with day 3 corrected and replayed, as an HTML page."""
     home = copy_home(clean_home, tmp_path_factory.mktemp("html") / "home")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("FACTORY_HOME", str(home))
+        correct_one_event(home, "2026-11-03")
         factory(home, "run", "--partition", "2026-11-03")
         page = home / "status.html"
         factory(home, "status", "--format", "html", "--out", str(page))

@@ -27,6 +27,7 @@ DAYS = ("2026-11-01", "2026-11-02", "2026-11-03", "2026-11-04")
 
 # unique_id -> (asset, resource_type, depends_on), as derive_assets writes them
 NODES = {
+    SOURCE: ("orders", "source", []),
     SEED: ("regions", "seed", []),
     STAGING: ("stg_orders", "model", [SOURCE]),
     FACT: ("order_fact", "model", [SEED, STAGING]),

@@ -13,6 +13,8 @@ from evidence_fixture import (
     FACT,
     KPI,
     SEED,
+    SOURCE,
+    STAGING,
     Home,
     asset_entry,
     cells_of,
@@ -248,3 +250,71 @@ def test_a_store_of_an_older_layout_is_emptied_and_rebuilt(week):
     version = connection.execute("select value from state_meta").fetchone()[0]
     connection.close()
     assert version == STATE_SCHEMA_VERSION
+
+
+# --------------------------------------------------------------------------
+# staleness from content (fingerprints), not from attempts
+
+
+def _print(content: str) -> dict:
+    return {"algorithm": "md5-sum64/v1", "rows": 10, "hash": content.rjust(16, "0")}
+
+
+@pytest.fixture
+def printed_week(tmp_path) -> Home:
+    """As `week`, with a fingerprint recorded for every table cell."""
+    home = Home(tmp_path / "home")
+    entries = cells_of(SEED, FACT, KPI)
+    for entry in entries:
+        entry["fingerprint"] = _print(f"{entry['asset']}{entry['partition']}".encode().hex()[:16])
+    home.build("run-1", entries)
+    return home
+
+
+def _fact_print(home: Home, day: str) -> dict:
+    cell = home.grid()[("order_fact", day)]
+    assert cell["fingerprint"] is not None
+    return cell["fingerprint"]
+
+
+def test_a_rebuild_with_the_same_fingerprint_stales_nothing(printed_week):
+    same = _fact_print(printed_week, D2)
+    printed_week.build("run-2", [asset_entry(FACT, D2, fingerprint=same)])
+    assert set(printed_week.statuses("order_kpi").values()) == {"materialized"}
+    assert all(c["consumable"] for c in printed_week.grid().values())
+
+
+def test_a_rebuild_that_changed_the_content_stales_exactly_its_readers(printed_week):
+    printed_week.build("run-2", [asset_entry(FACT, D2, fingerprint=_print("beef"))])
+    assert printed_week.statuses("order_kpi") == by_day(
+        "materialized", "stale", "stale", "materialized"
+    )
+    (detail,) = stale_details(printed_week.grid()[("order_kpi", D3)])
+    assert detail["cause"]["run_id"] == "run-2"
+    # the same new content once more: the change is still run-2's
+    printed_week.build("run-3", [asset_entry(FACT, D2, fingerprint=_print("beef"))])
+    (detail,) = stale_details(printed_week.grid()[("order_kpi", D3)])
+    assert detail["cause"]["run_id"] == "run-2"
+
+
+def test_a_refused_run_changes_nothing_downstream(printed_week):
+    """The day's export was refused: its landing cell failed (nothing was
+    committed), the models after it were blocked."""
+    printed_week.build("run-2", [asset_entry(SOURCE, D2, rows=None)])
+    printed_week.build("run-3", [asset_entry(FACT, D2, fingerprint=_fact_print(printed_week, D2))])
+    assert set(printed_week.statuses("order_kpi").values()) == {"materialized"}
+    refused = [
+        asset_entry(SOURCE, D2, status="failed", rows=None, reason_codes=["MANIFEST_INVALID"]),
+        asset_entry(STAGING, D2, status="blocked", rows=None, reason_codes=["UPSTREAM_FAILED"]),
+        asset_entry(FACT, D2, status="blocked", rows=None, reason_codes=["UPSTREAM_FAILED"]),
+    ]
+    printed_week.build("run-4", refused)
+    assert set(printed_week.statuses("order_kpi").values()) == {"materialized"}
+    kpi = printed_week.grid()[("order_kpi", D3)]
+    assert kpi["consumable"] and not stale_details(kpi)
+
+
+def test_a_failed_build_that_wrote_nothing_stales_nothing(printed_week):
+    errored = asset_entry(FACT, D2, status="failed", rows=None, reason_codes=["BUILD_ERROR"])
+    printed_week.build("run-2", [errored])
+    assert set(printed_week.statuses("order_kpi").values()) == {"materialized"}

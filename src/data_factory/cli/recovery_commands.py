@@ -171,6 +171,13 @@ def plan(ctx, start, end, apply_plan, output):
         if items:
             click.echo("dry run: nothing was changed (use --apply to run it)", err=True)
         ctx.exit(errors.EXIT_OK if not items else errors.EXIT_BLOCKED)
+    from data_factory.recovery.plan import set_aside_lost_warehouse
+
+    done_aside = set_aside_lost_warehouse(
+        paths, items, load_manifest(paths, parse_if_missing=False)
+    )
+    if done_aside:
+        click.echo(done_aside, err=True)
     worst = errors.EXIT_OK
     for item in items:
         if item.action == "investigate" or not item.command:

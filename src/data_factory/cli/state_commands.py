@@ -21,6 +21,7 @@ from data_factory.core.partitions import parse_partition
 from data_factory.core.paths import FactoryPaths
 from data_factory.decisions.approvals import approve
 from data_factory.decisions.gate import consumer_grid, gate
+from data_factory.decisions.recheck import with_warehouse_problems
 from data_factory.project.parsed import load_manifest
 from data_factory.render.explain import cells_with_text, explain, with_text
 from data_factory.render.status_table import render_table
@@ -69,8 +70,16 @@ def _attach_approvals(cells: list[dict], approvals: list[dict], consumer_rows: l
         cell["approvals"] = by_cell.get((cell["asset"], cell["partition"]), [])
 
 
-def collect_status(paths: FactoryPaths, assets: tuple[str, ...], since: str | None) -> dict:
-    everything = read_cells(paths)
+def collect_status(
+    paths: FactoryPaths, assets: tuple[str, ...], since: str | None, verify: bool = False
+) -> dict:
+    try:
+        manifest = load_manifest(paths, parse_if_missing=False)
+    except FactoryError:
+        manifest = None
+        click.echo("note: no parsed dbt manifest yet, so consumers are not shown", err=True)
+    # the warehouse's id on every call; with --verify, every cell's fingerprint
+    everything = with_warehouse_problems(paths, manifest or {}, read_cells(paths), content=verify)
     known = {c["asset"] for c in everything}
     unknown = sorted(set(assets) - known)
     if unknown:
@@ -95,11 +104,6 @@ def collect_status(paths: FactoryPaths, assets: tuple[str, ...], since: str | No
             err=True,
         )
     partitions = sorted({c["partition"] for c in cells if c["partition"]})
-    try:
-        manifest = load_manifest(paths, parse_if_missing=False)
-    except FactoryError:
-        manifest = None
-        click.echo("note: no parsed dbt manifest yet, so consumers are not shown", err=True)
     consumer_rows = consumer_grid(paths, manifest, recent, partitions) if manifest else []
     _attach_approvals(cells, recorded_approvals(paths), consumer_rows)
     return {"cells": cells, "partitions": partitions, "consumers": consumer_rows}
@@ -122,8 +126,14 @@ def collect_status(paths: FactoryPaths, assets: tuple[str, ...], since: str | No
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the output to this file instead of stdout.",
 )
+@click.option(
+    "--verify",
+    is_flag=True,
+    help="Recompute every shown cell's fingerprint in the warehouse and compare it with "
+    "its evidence (WAREHOUSE_CONTENT_CHANGED); without it only the warehouse's id is checked.",
+)
 @click.pass_context
-def status(ctx, assets, since, output, out):
+def status(ctx, assets, since, output, out, verify):
     """The asset x partition grid: status, checks and whether each cell is
     consumable, from the state store (it never waits for a running build).
 
@@ -137,7 +147,7 @@ def status(ctx, assets, since, output, out):
     """
     paths = home_paths(ctx)
     since = _day(since, "--since")
-    report = collect_status(paths, assets, since)
+    report = collect_status(paths, assets, since, verify)
     if output == "json":
         text = json.dumps(cells_with_text(report["cells"]), indent=2, sort_keys=True) + "\n"
     elif output == "html":

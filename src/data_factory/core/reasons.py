@@ -53,6 +53,14 @@ REASON_CODES: dict[str, str] = {
     "WAREHOUSE_UNREADABLE": (
         "The warehouse file cannot be opened: it is damaged or not a DuckDB database."
     ),
+    "WAREHOUSE_MISSING": (
+        "The warehouse the evidence was built into is gone: the file was deleted, truncated, "
+        "cannot be opened, or was replaced by another (another warehouse id)."
+    ),
+    "WAREHOUSE_CONTENT_CHANGED": (
+        "The warehouse no longer holds what the evidence recorded: the cell's fingerprint "
+        "(rows and content hash) computed again differs."
+    ),
     "HOME_NOT_WRITABLE": (
         "The factory home (data directory) cannot be written: read-only, full or not permitted."
     ),
@@ -118,6 +126,10 @@ REASON_CODES: dict[str, str] = {
     "ARTIFACT_VERSION_UNSUPPORTED": "A dbt artifact has a schema version the factory cannot read.",
     "EVIDENCE_INVALID": "An evidence file does not validate against its JSON Schema.",
     "EVIDENCE_HASH_MISMATCH": "An evidence file's content does not match its recorded sha256.",
+    "EVIDENCE_NOT_WRITTEN": (
+        "A build changed the warehouse but its evidence was never written (refused or "
+        "interrupted); its cells are failed until the day is built again."
+    ),
 }
 
 

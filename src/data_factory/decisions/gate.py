@@ -45,6 +45,7 @@ from data_factory.decisions.documents import (
     record,
 )
 from data_factory.decisions.reasons import covers, evidence_reason, make_reason
+from data_factory.decisions.recheck import release_problems
 from data_factory.project.consumers import Consumer, asset_index, consumers, find_consumer
 from data_factory.project.manifest import asset_key
 from data_factory.project.parsed import load_manifest
@@ -187,6 +188,40 @@ def _release_on_approval(decision: Decision, approval: dict) -> None:
     ]
 
 
+def required_cells(
+    paths: FactoryPaths, consumer: Consumer, partition: str, manifest: dict
+) -> list[dict]:
+    """The state's cells of the assets `consumer` needs, on `partition` (and
+    the unpartitioned ones); none when there is no state store yet."""
+    enabled, disabled, _ = asset_index(manifest)
+    keys = [
+        asset_key(enabled.get(uid) or disabled.get(uid) or {"unique_id": uid, "name": uid})
+        for uid in consumer.requires
+    ]
+    try:
+        return read_cells(
+            paths, assets=list(consumer.requires) + keys, since=partition, until=partition
+        )
+    except FactoryError as exc:
+        if exc.reason_code != "STATE_MISSING":
+            raise
+        return []
+
+
+def _recheck(
+    paths: FactoryPaths, decision: Decision, consumer: Consumer, manifest: dict, cells: list[dict]
+) -> None:
+    """Before a release, the warehouse must still hold what the evidence of
+    the released cells says (decisions.recheck); an approval never covers it."""
+    if decision.blocked:
+        return
+    found = release_problems(paths, manifest, consumer, decision.partition, cells)
+    if found:
+        decision.decision = "block"
+        decision.reasons = [*decision.overridden, *found]
+        decision.overridden, decision.approval = [], None
+
+
 def evaluate(
     paths: FactoryPaths,
     consumer: Consumer,
@@ -204,17 +239,7 @@ def evaluate(
         for uid in consumer.requires
     }
     if cells is None:
-        try:
-            cells = read_cells(
-                paths,
-                assets=list(consumer.requires) + list(keys.values()),
-                since=partition,
-                until=partition,
-            )
-        except FactoryError as exc:
-            if exc.reason_code != "STATE_MISSING":
-                raise
-            cells = []
+        cells = required_cells(paths, consumer, partition, manifest)
     index = {(c["unique_id"], c["partition"]): c for c in cells}
     decision = Decision(
         consumer=consumer.name,
@@ -315,7 +340,9 @@ def gate(paths: FactoryPaths, name: str, partition: str, *, words: Words) -> Dec
     """Decide release or block for a consumer on a day, and record it (each
     reason with `words` for it, as the evidence schema keeps a text)."""
     manifest, consumer, partition = prepare(paths, name, partition)
-    decision = evaluate(paths, consumer, partition, manifest)
+    cells = required_cells(paths, consumer, partition, manifest)
+    decision = evaluate(paths, consumer, partition, manifest, cells=cells)
+    _recheck(paths, decision, consumer, manifest, cells)
     codes = {r["code"] for r in decision.reasons + decision.overridden}
     written = document(
         kind="decision",

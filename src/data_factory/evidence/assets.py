@@ -75,6 +75,7 @@ def derive_assets(
     run_results: dict,
     partitions: list[str],
     row_counts: dict[tuple[str, str | None], int] | None = None,
+    fingerprints: dict[tuple[str, str | None], dict] | None = None,
     input_status: dict[str, str] | None = None,
     not_attempted_reason: str | None = None,
     input_reasons: dict[str, list[str]] | None = None,
@@ -85,8 +86,11 @@ def derive_assets(
     ingest's reason codes, which the source cells of that day carry (the
     root cause, on the cell it belongs to). When the build was not attempted
     (`not_attempted_reason`), only the assets that read a landing source are
-    blocked; the others (seeds) were not touched and keep their state."""
-    row_counts = row_counts or {}
+    blocked; the others (seeds) were not touched and keep their state.
+    `fingerprints` (rows and content hash, warehouse.fingerprint) give the
+    rows where `row_counts` does not."""
+    fingerprints = fingerprints or {}
+    row_counts = {**{key: f["rows"] for key, f in fingerprints.items()}, **(row_counts or {})}
     input_status = input_status or {}
     input_reasons = input_reasons or {}
     results = {r["unique_id"]: r for r in run_results.get("results", [])}
@@ -175,6 +179,7 @@ def derive_assets(
                     "partition": partition,
                     "status": entry_status,
                     "rows": row_counts.get((uid, partition)),
+                    "fingerprint": fingerprints.get((uid, partition)),
                     "execution_time_s": round(float(result["execution_time"]), 4)
                     if result.get("execution_time") is not None
                     else None,
@@ -199,6 +204,7 @@ def derive_assets(
                     "partition": partition,
                     "status": "not_available",
                     "rows": None,
+                    "fingerprint": None,
                     "execution_time_s": None,
                     "checksum": (node.get("checksum") or {}).get("checksum"),
                     "depends_on": [],

@@ -119,12 +119,14 @@ def build_evidence(
     partitions: list[str],
     inputs: list[dict] | None = None,
     row_counts: dict | None = None,
+    fingerprints: dict | None = None,
     reconciliation: list[dict] | None = None,
     selection: list[str] | None = None,
     target: str | None = None,
     not_attempted_reason: str | None = None,
     approvals: list[dict] | None = None,
     dbt_args: list[str] | None = None,
+    warehouse: dict | None = None,
 ) -> dict:
     inputs = inputs or []
     metadata = manifest.get("metadata") or {}
@@ -134,6 +136,7 @@ def build_evidence(
         run_results,
         partitions,
         row_counts=row_counts,
+        fingerprints=fingerprints,
         input_status={i["partition"]: i["status"] for i in inputs if i["status"] != "not_ingested"},
         not_attempted_reason=not_attempted_reason,
         input_reasons={i["partition"]: i["reason_codes"] for i in inputs},
@@ -173,6 +176,7 @@ def build_evidence(
         reconciliation=reconciliation or [],
         reason_codes=sorted(reasons),
         approvals=approvals or [],
+        warehouse=warehouse,
     )
     evidence["status"] = run_status(evidence)
     return evidence

@@ -15,16 +15,19 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from data_factory.core.partitions import day_range
 from data_factory.core.paths import FactoryPaths
+from data_factory.decisions.recheck import with_warehouse_problems
 from data_factory.landing.landed import landed_days
 from data_factory.landing.manifest import MANIFEST_NAME
 from data_factory.project.parsed import load_manifest
 from data_factory.project.roles import ProjectRoles, roles_of
 from data_factory.project.windows import history_start
 from data_factory.state.read import read_cells
+from data_factory.warehouse.connect import open_reader
 
 REPLAY_REASONS = {
     "MANIFEST_CHECKSUM_MISMATCH",
@@ -107,6 +110,16 @@ def classify(
     reasons = set(cell["reasons"])
     status = cell["status"]
     blocking = set((cell.get("checks") or {}).get("blocking") or [])
+    if "WAREHOUSE_MISSING" in reasons:
+        # the raw tables went with the warehouse: rebuild from the landing files,
+        # starting at the landing cell (the models of that day are covered by it)
+        return (
+            ("backfill", ["WAREHOUSE_MISSING"]) if cell["asset"] in roles.landing_assets else None
+        )
+    if "WAREHOUSE_CONTENT_CHANGED" in reasons:
+        return "backfill", ["WAREHOUSE_CONTENT_CHANGED"]
+    if "EVIDENCE_NOT_WRITTEN" in reasons:  # rebuild what the unrecorded build touched
+        return "backfill", ["EVIDENCE_NOT_WRITTEN"]
     if cell["asset"] in roles.landing_assets and status in ("failed", "missing"):
         if paths is not None:
             return _landing_action(cell, paths)
@@ -241,12 +254,18 @@ def make_plan(
         manifest = load_manifest(paths, parse_if_missing=False)
     roles = roles_of(manifest)
     grid = read_cells(paths)
-    everything = [
-        c
-        for c in grid
-        if not c["partition"]
-        or ((not start or c["partition"] >= start) and (not end or c["partition"] <= end))
-    ]
+    # the warehouse must still hold what the evidence says (decisions.recheck)
+    everything = with_warehouse_problems(
+        paths,
+        manifest,
+        [
+            c
+            for c in grid
+            if not c["partition"]
+            or ((not start or c["partition"] >= start) and (not end or c["partition"] <= end))
+        ],
+        content=True,
+    )
     cells = [
         c
         for c in everything
@@ -336,3 +355,33 @@ def make_plan(
         item.runbook = RUNBOOKS[item.action]
     items.sort(key=lambda i: (roles.order(i.asset), i.start, ACTION_ORDER[i.action]))
     return items
+
+
+def set_aside_lost_warehouse(paths: FactoryPaths, items: list[PlanItem], manifest: dict) -> str:
+    """Before a plan rebuilds a lost warehouse from the landing: a warehouse
+    file of 0 bytes holds nothing and is removed; one that is not a database
+    is renamed `<name>.unreadable-<stamp>` (kept for investigation), so the
+    rebuild starts a new warehouse. A readable one (replaced by another) is
+    left alone and rebuilt into. Says what it did ("" when nothing)."""
+    if not any("WAREHOUSE_MISSING" in item.reasons for item in items):
+        return ""
+    warehouse = paths.warehouse
+    if not warehouse.exists():
+        return ""
+    wal = Path(f"{warehouse}.wal")
+    if warehouse.stat().st_size == 0:
+        warehouse.unlink()
+        wal.unlink(missing_ok=True)
+        return f"removed the empty warehouse file {warehouse}"
+    engine, why = open_reader(paths, manifest)
+    if engine is not None:
+        engine.close()
+        return ""
+    if why != "unreadable":
+        return ""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    kept = warehouse.with_name(f"{warehouse.name}.unreadable-{stamp}")
+    warehouse.rename(kept)
+    if wal.exists():
+        wal.rename(Path(f"{kept}.wal"))
+    return f"moved the unreadable warehouse file aside to {kept}"

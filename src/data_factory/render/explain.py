@@ -102,6 +102,45 @@ def _evidence(detail: dict) -> str:
     )
 
 
+def _fingerprint(found: dict | None) -> str:
+    if found is None:
+        return "no table"
+    digest = found.get("hash") or (found.get("quick") or {}).get("hash")
+    return f"{found['rows']} rows, hash {digest}"
+
+
+def _warehouse(detail: dict) -> str:
+    code, where = detail["code"], detail.get("warehouse")
+    if code == "WAREHOUSE_CONTENT_CHANGED":
+        cell = _label(detail["cell"]["asset"], detail["cell"]["partition"])
+        return (
+            f"the warehouse no longer holds what the evidence of {cell} "
+            f"recorded: expected {_fingerprint(detail['expected'])}, "
+            f"found {_fingerprint(detail['found'])}"
+        )
+    if code == "WAREHOUSE_LOCKED":
+        return (
+            f"a run is writing the warehouse {where}: the fingerprints could not be re-checked; "
+            "ask again when it ends"
+        )
+    found = detail["found"]
+    if found == "replaced":
+        return (
+            f"the warehouse {where} was replaced: it holds id {detail['found_id'] or 'none'}, "
+            f"this day was built into {detail['expected_id']}"
+        )
+    state = {"gone": "is gone", "empty": "is empty (0 bytes)"}.get(found, "cannot be opened")
+    return f"the warehouse {where} {state}: the rows this evidence describes are not there"
+
+
+def _not_written(detail: dict) -> str:
+    return (
+        f"run {detail['run_id']} ({detail['command']}) started building this day at "
+        f"{detail['started_at']}, but its evidence was never written (refused or interrupted); "
+        "the warehouse may hold rows no evidence describes"
+    )
+
+
 def explain_detail(detail: dict) -> str:
     """One reason detail of a cell (status JSON `reason_details`) in words."""
     code = detail["code"]
@@ -133,6 +172,10 @@ def explain_detail(detail: dict) -> str:
         return _stale(detail)
     if code.startswith("EVIDENCE_") and "file" in detail:
         return _evidence(detail)
+    if code.startswith("WAREHOUSE_") and ("found" in detail or "warehouse" in detail):
+        return _warehouse(detail)
+    if code == "EVIDENCE_NOT_WRITTEN" and "run_id" in detail:
+        return _not_written(detail)
     return _landing(detail) or describe(code)
 
 

@@ -8,7 +8,6 @@ with it."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from data_factory.core.console import say
 from data_factory.core.errors import BuildFailed, FactoryError, HomeError
 from data_factory.decisions.gate import active_approvals
 from data_factory.evidence.document import build_evidence
+from data_factory.evidence.intents import clear_intent, intent_cells, write_intent
 from data_factory.evidence.store import write_evidence
 from data_factory.landing import spark_export as spark_landing
 from data_factory.landing.ingest import ingest_partition
@@ -27,10 +27,13 @@ from data_factory.landing.landed import landed_inputs
 from data_factory.landing.manifest import MANIFEST_NAME
 from data_factory.project.dbt_runner import DbtProject
 from data_factory.project.roles import roles_of
+from data_factory.runs.inputs import failed_input, input_from_report
 from data_factory.runs.stages import StageHook, stage
 from data_factory.state.index import record_run_evidence
 from data_factory.warehouse.connect import adapter_type, open_engine
-from data_factory.warehouse.counts import count_rows, reconcile, reconciliation_entry
+from data_factory.warehouse.counts import reconcile, reconciliation_entry
+from data_factory.warehouse.fingerprint import fingerprint_assets
+from data_factory.warehouse.identity import ensure_identity
 
 
 def new_run_id(label: str) -> str:
@@ -47,58 +50,12 @@ class RunOutcome:
     evidence: dict = field(repr=False)
 
 
-def _input_from_report(report) -> dict:
-    return {
-        "partition": report.partition,
-        "status": report.status,
-        "manifest_path": report.manifest_path,
-        "manifest_sha256": report.manifest_sha256,
-        "export_version": report.export_version,
-        "files": report.files,
-        "manifest_lines": report.manifest_lines,
-        "landed_rows": report.landed_rows,
-        "rejected_rows": report.rejected_rows,
-        "rejected_by_reason": report.rejected_by_reason,
-        "unknown_fields": report.unknown_fields,
-        "ingest_run_id": report.run_id,
-        "reason_codes": sorted(set(report.reason_codes)),
-        "message": None,
-    }
-
-
-def _failed_input(
-    partition: str, error: FactoryError, run_id: str, manifest: Path | None = None
-) -> dict:
-    """The input entry of a refused day. It keeps the sha256 of the manifest
-    it refused, when there is one: the planner waits for another export while
-    the manifest is still that one (recovery.plan, await_export)."""
-    try:
-        sha = hashlib.sha256(manifest.read_bytes()).hexdigest() if manifest else None
-    except OSError:
-        sha = None
-    return {
-        "partition": partition,
-        "status": "failed",
-        "manifest_path": str(manifest) if sha else None,
-        "manifest_sha256": sha,
-        "export_version": None,
-        "files": [],
-        "manifest_lines": None,
-        "landed_rows": None,
-        "rejected_rows": None,
-        "rejected_by_reason": {},
-        "unknown_fields": [],
-        "ingest_run_id": run_id,
-        "reason_codes": [error.reason_code],
-        "message": error.message,
-    }
-
-
 def _count_and_reconcile(
     project: DbtProject, manifest: dict, partitions: list[str], run_results: dict
-) -> tuple[dict, list[dict]]:
-    """Rows per built asset and day, and the day's reconciliation, counted in
-    the warehouse the manifest's target builds into."""
+) -> tuple[dict, list[dict], dict]:
+    """Fingerprints (rows and content hash) per built asset and day, the
+    day's reconciliation, and the warehouse's identity, from the warehouse
+    the manifest's target builds into."""
     results = run_results.get("results", [])
     executed = [r["unique_id"] for r in results if r.get("status") == "success"]
     passed = {r["unique_id"] for r in results if r.get("status") == "pass"}
@@ -106,7 +63,10 @@ def _count_and_reconcile(
     check = roles.reconciliations[0] if roles.reconciliations else None
     manifests = roles.landing_table("manifests")
     with open_engine(project.paths, manifest, project.target) as engine:
-        row_counts = count_rows(engine, manifest, partitions, executed) if executed else {}
+        warehouse = {"id": ensure_identity(engine), "engine": adapter_type(manifest) or "duckdb"}
+        fingerprints = (
+            fingerprint_assets(engine, manifest, partitions, executed) if executed else {}
+        )
         reconciliation = reconcile(
             engine,
             partitions,
@@ -115,7 +75,7 @@ def _count_and_reconcile(
             fact_built=check is not None and check.model in executed,
             check_passed=check is not None and check.check in passed,
         )
-    return row_counts, reconciliation
+    return fingerprints, reconciliation, warehouse
 
 
 def run_partition(
@@ -139,11 +99,22 @@ def run_partition(
     on_spark = project.target is not None and adapter_type(project.manifest_dict()) == "spark"
     if on_spark:
         spark_landing.enable(paths)
+    vars_ = {"partition": partition, **(extra_vars or {})}
+    # before the warehouse changes: what this run may change (evidence.intents)
+    write_intent(
+        paths,
+        run_id=run_id,
+        command=command,
+        started_at=started_at,
+        partitions=[partition],
+        vars_=vars_,
+        cells=intent_cells(project.manifest_dict(), select, ingest),
+    )
 
     if ingest:
         try:
             report = ingest_partition(paths, partition, run_id)
-            inputs.append(_input_from_report(report))
+            inputs.append(input_from_report(report))
             say(
                 f"  ingest  {report.manifest_lines} lines -> {report.landed_rows} landed, "
                 f"{report.rejected_rows} rejected"
@@ -155,7 +126,7 @@ def run_partition(
         except HomeError:  # the home, not the day's input: the command stops
             raise
         except FactoryError as exc:
-            inputs.append(_failed_input(partition, exc, run_id, _manifest_file(paths, partition)))
+            inputs.append(failed_input(partition, exc, run_id, _manifest_file(paths, partition)))
             not_attempted = "UPSTREAM_FAILED"
             say(f"  ingest  refused: {exc}")
     else:
@@ -172,12 +143,11 @@ def run_partition(
                 f"nothing is landed for {partition}: ingest its export first "
                 f"(`factory ingest --partition {partition}`, or `factory run`)",
             )
-            inputs.append(_failed_input(partition, missing, run_id))
+            inputs.append(failed_input(partition, missing, run_id))
             not_attempted = "UPSTREAM_FAILED"
             say(f"  build   refused: {missing}")
 
     target_dir = paths.runs / run_id
-    vars_ = {"partition": partition, **(extra_vars or {})}
     if not_attempted:
         run_results = {"results": [], "args": {"which": "build", "vars": vars_}}
         dbt_args: list[str] = []
@@ -197,6 +167,7 @@ def run_partition(
         not_attempted=not_attempted,
         run_ids=[run_id],
         stages=stages,
+        intent=run_id,
     )
     return outcome
 
@@ -217,9 +188,9 @@ def record_ingest(
     materialized (or failed), the models are recorded as not selected."""
     started_at = utc_now_iso()
     inputs = [
-        _input_from_report(report)
+        input_from_report(report)
         if report
-        else _failed_input(partition, error, run_id, _manifest_file(project.paths, partition))
+        else failed_input(partition, error, run_id, _manifest_file(project.paths, partition))
     ]
     run_results = {"results": [], "args": {"which": "ingest", "vars": {"partition": partition}}}
     # the ingest has just reconciled its day; a refused day shows what was landed before
@@ -295,10 +266,14 @@ def _record_days(
     reuse_last_parse: bool = False,
     reconciliation: list[dict] | None = None,
     stages: StageHook | None = None,
+    intent: str | None = None,
 ) -> list[RunOutcome]:
     """Count, reconcile and write one validated evidence file per day, then
     update the state from it. A day's state changes only once its evidence
-    is on disk. `stages` is told the seconds of counts, evidence and state."""
+    is on disk. The run's intent (evidence.intents) is cleared once every
+    day's evidence is written; if one cannot be, the state is told at once
+    (its cells: failed, EVIDENCE_NOT_WRITTEN) and the error goes on.
+    `stages` is told the seconds of counts, evidence and state."""
     paths = project.paths
     manifest = project.manifest_dict(reuse_last_parse)
     executed = [
@@ -306,49 +281,53 @@ def _record_days(
     ]
     if executed or reconciliation is None:
         with stage(stages, "counts"):
-            row_counts, counted = _count_and_reconcile(project, manifest, partitions, run_results)
+            fingerprints, counted, warehouse = _count_and_reconcile(
+                project, manifest, partitions, run_results
+            )
         reconciliation = counted if reconciliation is None else reconciliation
     else:
-        row_counts = {}
+        fingerprints, warehouse = {}, None
     # the landed rows' asset, as the project names it, on every input
     landing_asset = roles_of(manifest).landing_rows_asset
     inputs_by_day = {
         day: [{**item, "asset": landing_asset} for item in items]
         for day, items in inputs_by_day.items()
     }
-    outcomes = []
-    for partition, run_id in zip(partitions, run_ids, strict=True):
-        approvals = active_approvals(paths, partition, manifest)
-        with stage(stages, "evidence"):
-            evidence = build_evidence(
-                run_id=run_id,
-                kind="factory_run",
-                command=command,
-                started_at=started_at,
-                run_results=run_results,
-                manifest=manifest,
-                partitions=[partition],
-                inputs=inputs_by_day.get(partition, []),
-                row_counts={
-                    key: rows for key, rows in row_counts.items() if key[1] in (partition, None)
-                },
-                reconciliation=[r for r in reconciliation if r["partition"] == partition],
-                selection=select,
-                target=project.target or "duckdb",
-                not_attempted_reason=not_attempted,
-                dbt_args=dbt_args,
-                approvals=approvals,
-            )
-            path = write_evidence(evidence, paths.evidence / f"{run_id}.json")
-        outcomes.append(
-            RunOutcome(
-                run_id=run_id,
-                partition=partition,
-                status=evidence["status"],
-                evidence_path=path,
-                evidence=evidence,
-            )
-        )
+    outcomes: list[RunOutcome] = []
+    try:
+        for partition, run_id in zip(partitions, run_ids, strict=True):
+            approvals = active_approvals(paths, partition, manifest)
+            with stage(stages, "evidence"):
+                evidence = build_evidence(
+                    run_id=run_id,
+                    kind="factory_run",
+                    command=command,
+                    started_at=started_at,
+                    run_results=run_results,
+                    manifest=manifest,
+                    partitions=[partition],
+                    inputs=inputs_by_day.get(partition, []),
+                    fingerprints={
+                        key: value
+                        for key, value in fingerprints.items()
+                        if key[1] in (partition, None)
+                    },
+                    reconciliation=[r for r in reconciliation if r["partition"] == partition],
+                    selection=select,
+                    target=project.target or "duckdb",
+                    not_attempted_reason=not_attempted,
+                    dbt_args=dbt_args,
+                    approvals=approvals,
+                    warehouse=warehouse,
+                )
+                path = write_evidence(evidence, paths.evidence / f"{run_id}.json")
+            outcomes.append(RunOutcome(run_id, partition, evidence["status"], path, evidence))
+    except BaseException:
+        # the intent stays: the state marks its cells failed, EVIDENCE_NOT_WRITTEN, now
+        record_run_evidence(paths, [outcome.evidence_path for outcome in outcomes], manifest)
+        raise
+    if intent:
+        clear_intent(paths, intent)
     # only now, with every day's evidence validated and on disk, does the state
     # change, in one transaction (a crash before it: the next apply indexes them)
     with stage(stages, "state"):
@@ -400,15 +379,26 @@ def run_chunk(
         for partition in partitions:
             spark_landing.export_from_warehouse(paths, partition)
     vars_ = {"partition_start": partitions[0], "partition_end": partitions[-1]}
+    write_intent(
+        paths,
+        run_id=chunk_dir.name,
+        command=command,
+        started_at=started_at,
+        partitions=partitions,
+        vars_=vars_,
+        cells=intent_cells(project.manifest_dict(), select, ingest=False),
+    )
     run_results, dbt_args = _invoke_build(project, chunk_dir, vars_, select, exclude, label=label)
     if not _all_clean(run_results):
         say(f"  chunk {label} was not clean; rebuilding its days one by one to attribute it")
-        return [
+        outcomes = [
             run_partition(
                 project, partition, ingest=False, command=command, select=select, exclude=exclude
             )
             for partition in partitions
         ]
+        clear_intent(paths, chunk_dir.name)  # each day has its own evidence now
+        return outcomes
     inputs = {p: [i] for p, i in landed_inputs(paths, partitions).items()}
     return _record_days(
         project,
@@ -421,4 +411,5 @@ def run_chunk(
         select=select,
         not_attempted=None,
         run_ids=[new_run_id(p) for p in partitions],
+        intent=chunk_dir.name,
     )

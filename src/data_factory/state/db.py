@@ -9,7 +9,9 @@ from contextlib import contextmanager
 from data_factory.core.errors import FactoryError
 from data_factory.core.paths import FactoryPaths
 
-STATE_SCHEMA_VERSION = "4"  # 2: no decisions table; 3: reason details are facts; 4: inputs
+# 2: no decisions table; 3: reason details are facts, no text; 4: fingerprints
+# and warehouse ids of builds; 5: landing inputs, views
+STATE_SCHEMA_VERSION = "5"
 
 
 WRITE_BUSY_TIMEOUT_S = 10.0
@@ -60,6 +62,8 @@ create table if not exists asset_records (
     window_days integer not null,
     message text,
     is_view integer not null,
+    fingerprint_json text,
+    warehouse_id text,
     primary key (run_id, unique_id, partition)
 );
 create index if not exists asset_records_cell on asset_records (unique_id, partition);
@@ -111,6 +115,8 @@ create table if not exists asset_state (
     checksum text,
     materialized_at text,
     window_days integer,
+    fingerprint_json text,
+    warehouse_id text,
     primary key (unique_id, partition)
 );
 """

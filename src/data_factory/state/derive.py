@@ -13,10 +13,9 @@ import sqlite3
 
 from data_factory.core.partitions import day_range, shift
 from data_factory.state.chain import Chain
+from data_factory.state.content import BUILT_STATUSES, content_changes, is_view
 from data_factory.state.db import UNPARTITIONED
 from data_factory.state.facts import cell_ref, check_facts, check_summary, landing_facts
-
-BUILT_STATUSES = ("materialized", "failed")  # the build ran and may have changed data
 
 
 def _days(partition: str, window: int) -> list[str]:
@@ -69,6 +68,7 @@ class _Derivation:
         }
         self._newest: dict[tuple[str, str], sqlite3.Row | None] = {}
         self.chain = Chain(lambda key: self._own_cell(*key), self.chain_reads)
+        self.changed = content_changes(self.records)  # state.content
 
     def affected(
         self, connection: sqlite3.Connection, applied_runs: list[str], cells: list[tuple[str, str]]
@@ -149,20 +149,25 @@ class _Derivation:
         ]
 
     def newest_input(self, uid: str, partition: str) -> sqlite3.Row | None:
-        """The most recent build among everything (uid, partition) reads,
-        directly or further up."""
+        """The most recent content change that reached (uid, partition): its
+        own (state.content), or one of an input it reads (directly or further
+        up) after its last build. A table rebuilt after its input changed has
+        absorbed that change: only its own fingerprint says whether it moved.
+        A view absorbs nothing."""
         cell = (uid, partition)
         if cell in self._newest:
             return self._newest[cell]
         self._newest[cell] = None  # a dbt DAG has no cycles; this guards anyway
         row = self.latest.get(cell)
-        best = None
+        built = self.built.get(cell)
+        through = built is None or is_view(built)
+        best = self.changed.get(cell)
         for upstream in self._reads(row) if row is not None else []:
-            for candidate in (self.built.get(upstream), self.newest_input(*upstream)):
-                if candidate is not None and (
-                    best is None or candidate["order_key"] > best["order_key"]
-                ):
-                    best = candidate
+            candidate = self.newest_input(*upstream)
+            if candidate is None or not (through or candidate["order_key"] > built["order_key"]):
+                continue
+            if best is None or candidate["order_key"] > best["order_key"]:
+                best = candidate
         self._newest[cell] = best
         return best
 
@@ -204,15 +209,9 @@ class _Derivation:
                 )
         newer: dict[str, list[tuple[str, sqlite3.Row]]] = {}
         for upstream, day in [] if row["is_view"] else self._reads(row):
-            rebuilt = [
-                c
-                for c in (self.built.get((upstream, day)), self.newest_input(upstream, day))
-                if c is not None and c["order_key"] > row["order_key"]
-            ]
-            if rebuilt:
-                newer.setdefault(upstream, []).append(
-                    (day, max(rebuilt, key=lambda c: c["order_key"]))
-                )
+            changed = self.newest_input(upstream, day)  # content, not attempts
+            if changed is not None and changed["order_key"] > row["order_key"]:
+                newer.setdefault(upstream, []).append((day, changed))
         window = row["window_days"] or 0
         for upstream, hits in sorted(newer.items()):
             newest = max((c for _, c in hits), key=lambda c: c["order_key"])
@@ -360,6 +359,8 @@ def derive_state(connection: sqlite3.Connection, applied_runs: list[str] | None 
     rows = []
     for uid, partition in cells if targets is None else sorted(targets):
         cell = derivation.cell(uid, partition)
+        # what the warehouse held after the build the cell shows (the gate re-checks it)
+        built = derivation.by_run.get((cell["run_id"], uid, partition))
         rows.append(
             [
                 uid,
@@ -378,6 +379,8 @@ def derive_state(connection: sqlite3.Connection, applied_runs: list[str] | None 
                 cell["checksum"],
                 cell["materialized_at"],
                 cell["window_days"],
+                built["fingerprint_json"] if built is not None else None,
+                built["warehouse_id"] if built is not None else None,
             ]
         )
     if targets is None:
@@ -387,5 +390,6 @@ def derive_state(connection: sqlite3.Connection, applied_runs: list[str] | None 
             "delete from asset_state where unique_id = ? and partition = ?", sorted(targets)
         )
     connection.executemany(
-        "insert into asset_state values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+        "insert into asset_state values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
     )

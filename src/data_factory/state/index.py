@@ -24,6 +24,7 @@ from data_factory.project.parsed import load_manifest
 from data_factory.project.windows import WindowRules
 from data_factory.state.db import STATE_TABLES, UNPARTITIONED, write_transaction
 from data_factory.state.derive import derive_state
+from data_factory.state.intents import index_intents
 
 APPLIED_KINDS = ("factory_run", "approval", "decision")
 
@@ -88,6 +89,7 @@ def _apply_run(
     run_id = document["run_id"]
     checksums = document["code"]["node_checksums"]
     run_vars = document["invocation"].get("vars") or {}
+    warehouse_id = (document.get("warehouse") or {}).get("id")
     for uid, checksum in checksums.items():
         connection.execute(
             "insert or replace into node_checksums values (?, ?, ?, ?)",
@@ -114,7 +116,7 @@ def _apply_run(
         upstream_checksums = {u: checksums[u] for u in entry["depends_on"] if u in checksums}
         connection.execute(
             "insert or replace into asset_records values "
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 run_id,
                 entry["unique_id"],
@@ -133,6 +135,10 @@ def _apply_run(
                 rules.window_days(entry["unique_id"], run_vars) if partition else 0,
                 entry["message"],
                 int(entry["unique_id"] in rules.views),
+                json.dumps(entry["fingerprint"], sort_keys=True)
+                if entry.get("fingerprint")
+                else None,
+                warehouse_id,
             ],
         )
 
@@ -260,6 +266,10 @@ def apply_evidence_file(
                 candidates.append(path)
         if candidates or fresh:
             _apply_files(connection, paths, candidates, rules, report)
+        # builds whose evidence was never written (state.intents)
+        unwritten = index_intents(connection, paths, rules)
+        report.run_ids += unwritten
+        if candidates or fresh or unwritten:
             derive_state(connection, None if fresh or report.reapplied else report.run_ids)
     _report_rejected(report, warn)
     return report
@@ -305,6 +315,7 @@ def rebuild(paths: FactoryPaths, *, manifest: dict | None = None, warn: Warn = s
         for table in STATE_TABLES:
             connection.execute(f"delete from {table}")
         _apply_files(connection, paths, evidence_files(paths), rules, report)
+        report.run_ids += index_intents(connection, paths, rules)
         derive_state(connection)
     _report_rejected(report, warn)
     return report

@@ -78,6 +78,8 @@ def _public_cell(paths: FactoryPaths, row: sqlite3.Row, checker: _EvidenceCheck)
         "unique_id": row["unique_id"],
         "resource_type": row["resource_type"],
         "reads_window_days": row["window_days"],
+        "fingerprint": json.loads(row["fingerprint_json"]) if row["fingerprint_json"] else None,
+        "warehouse_id": row["warehouse_id"],
     }
 
 

@@ -4,7 +4,6 @@ manifest, landed rows and built rows."""
 
 from __future__ import annotations
 
-from data_factory.project.manifest import asset_nodes, partition_column
 from data_factory.project.roles import Reconciliation
 from data_factory.warehouse.engine import Engine
 
@@ -22,32 +21,6 @@ def rows_by_day(engine: Engine, relation: str, column: str, partitions: list[str
         _bounds(partitions),
     )
     return {str(day): int(rows) for day, rows in found}
-
-
-def count_rows(
-    engine: Engine, manifest: dict, partitions: list[str], asset_ids: list[str]
-) -> dict[tuple[str, str | None], int]:
-    """Rows per (asset, partition) for the given assets, as built now."""
-    counts: dict[tuple[str, str | None], int] = {}
-    nodes = asset_nodes(manifest)
-    for uid in asset_ids:
-        node = nodes.get(uid) or {}
-        # a view's rows are its query's: counting them re-runs the query
-        # (staging's deduplication) for a number the table below it gives
-        if (node.get("config") or {}).get("materialized") == "view":
-            continue
-        relation = node.get("relation_name")
-        if not relation or not engine.exists(relation):
-            continue
-        column = partition_column(node)
-        if column and partitions:
-            found = rows_by_day(engine, relation, column, partitions)
-            for partition in partitions:
-                counts[(uid, partition)] = found.get(partition, 0)
-        else:
-            ((total,),) = engine.rows(f"select count(*) from {relation}")
-            counts[(uid, None)] = int(total)
-    return counts
 
 
 def reconcile(

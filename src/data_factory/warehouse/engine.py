@@ -22,6 +22,17 @@ class Engine(ABC):
     def rows(self, sql: str, parameters: dict | None = None) -> list[tuple]:
         """The rows of one query, as tuples."""
 
+    @abstractmethod
+    def columns(self, relation: str) -> list[tuple[str, str]]:
+        """(name, type) of each column of a relation, the type in the
+        engine's own spelling, lower case (`varchar`, `timestamp`, ...)."""
+
+    dialect = "duckdb"  # what fingerprint.py writes engine-specific SQL for
+
+    # the engine's own row hash that fingerprint.py records beside md5-sum64/v1
+    # for fast re-checks, named with the engine version (None: none)
+    quick_algorithm: str | None = None
+
     def close(self) -> None:  # noqa: B027 - an engine without a connection has nothing to close
         """Release the connection."""
 

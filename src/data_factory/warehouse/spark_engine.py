@@ -63,6 +63,8 @@ def spark_session(paths: FactoryPaths, target: str | None):
 class SparkEngine(Engine):
     """The Spark warehouse of a dbt-spark `session` target, in this process."""
 
+    dialect = "spark"
+
     def __init__(self, paths: FactoryPaths, target: str | None):
         self.session = spark_session(paths, target)
 
@@ -71,3 +73,7 @@ class SparkEngine(Engine):
 
     def rows(self, sql: str, parameters: dict | None = None) -> list[tuple]:
         return [tuple(row) for row in self.session.sql(sql, args=parameters or {}).collect()]
+
+    def columns(self, relation: str) -> list[tuple[str, str]]:
+        table = self.session.table(relation.replace("`", ""))
+        return [(str(name), str(kind).lower()) for name, kind in table.dtypes]

@@ -1,0 +1,174 @@
+"""Does the warehouse still hold what the evidence says? The state store
+knows, for each built cell, the fingerprint its build recorded and the id of
+the warehouse it built into (warehouse.fingerprint, warehouse.identity).
+
+`warehouse_problems` answers for a list of cells, as reason details (facts,
+like the state's):
+
+* WAREHOUSE_MISSING: the warehouse file is gone, empty (0 bytes), cannot be
+  opened, or holds another id than the one the cell's build recorded (it was
+  replaced). Cheap (one file and one row), so `factory status` and `factory
+  plan` check it on every call.
+* WAREHOUSE_CONTENT_CHANGED (with `content=True`): the cell's fingerprint,
+  computed again in the warehouse, differs from the recorded one: the cell,
+  the expected and the found fingerprint. One aggregate over the cell's
+  partition (O(day)); the gate runs it for the cells it releases, `factory
+  status --verify` for every cell shown.
+
+A warehouse another process is writing (a run in progress) cannot be read:
+for the gate the cells are WAREHOUSE_LOCKED (it blocks until the run ends
+rather than release what it could not check); status and plan say nothing
+of the warehouse until then.
+"""
+
+from __future__ import annotations
+
+from data_factory.core.paths import FactoryPaths
+from data_factory.decisions.reasons import make_reason
+from data_factory.project.consumers import Consumer
+from data_factory.project.manifest import asset_nodes, partition_column
+from data_factory.warehouse.connect import open_reader
+from data_factory.warehouse.engine import Engine
+from data_factory.warehouse.fingerprint import (
+    ignored_columns,
+    relation_fingerprints,
+    same_content,
+)
+from data_factory.warehouse.identity import read_identity
+
+WAREHOUSE_CODES = ("WAREHOUSE_MISSING", "WAREHOUSE_CONTENT_CHANGED", "WAREHOUSE_LOCKED")
+
+
+def _ref(cell: dict) -> dict:
+    return {"asset": cell["asset"], "unique_id": cell["unique_id"], "partition": cell["partition"]}
+
+
+def warehouse_problems(
+    paths: FactoryPaths, manifest: dict, cells: list[dict], *, content: bool = False
+) -> dict[tuple[str, str | None], list[dict]]:
+    """Reason details per (unique_id, partition) of the cells whose build
+    the warehouse no longer backs; cells without a recorded warehouse id
+    (sources, views, evidence of older layouts) are not checked."""
+    bound = [c for c in cells if c.get("warehouse_id")]
+    if not bound:
+        return {}
+    found: dict[tuple[str, str | None], list[dict]] = {}
+
+    def add(cell: dict, detail: dict) -> None:
+        found.setdefault((cell["unique_id"], cell["partition"]), []).append(detail)
+
+    engine, why = open_reader(paths, manifest)
+    if engine is None:
+        if why == "locked" and not content:
+            return {}  # a run is writing it: nothing to say until it ends
+        code = "WAREHOUSE_LOCKED" if why == "locked" else "WAREHOUSE_MISSING"
+        for cell in bound:
+            add(cell, {"code": code, "warehouse": str(paths.warehouse), "found": why})
+        return found
+    with engine:
+        current = read_identity(engine)
+        checked = []
+        for cell in bound:
+            if cell["warehouse_id"] != current:
+                add(
+                    cell,
+                    {
+                        "code": "WAREHOUSE_MISSING",
+                        "warehouse": str(paths.warehouse),
+                        "found": "replaced",
+                        "expected_id": cell["warehouse_id"],
+                        "found_id": current,
+                    },
+                )
+            elif content and cell.get("fingerprint") and cell["consumable"]:
+                checked.append(cell)
+        for cell, now in _fingerprints_now(engine, manifest, checked):
+            if not same_content(cell["fingerprint"], now):
+                add(
+                    cell,
+                    {
+                        "code": "WAREHOUSE_CONTENT_CHANGED",
+                        "cell": _ref(cell),
+                        "expected": cell["fingerprint"],
+                        "found": now,
+                    },
+                )
+    return found
+
+
+def _fingerprints_now(engine: Engine, manifest: dict, cells: list[dict]):
+    """(cell, its fingerprint in the warehouse now, or None if its table is gone)."""
+    nodes = asset_nodes(manifest)
+    by_asset: dict[str, list[dict]] = {}
+    for cell in cells:
+        by_asset.setdefault(cell["unique_id"], []).append(cell)
+    for uid, group in by_asset.items():
+        node = nodes.get(uid) or {}
+        relation = node.get("relation_name")
+        if not relation or not engine.exists(relation):
+            for cell in group:
+                yield cell, None
+            continue
+        days = sorted(c["partition"] for c in group if c["partition"])
+        column = partition_column(node) if days else None
+        # the engine's own row hash when every cell recorded one of this engine
+        # and version (a fraction of md5's cost), else md5-sum64/v1 again
+        quick = engine.quick_algorithm is not None and all(
+            (c["fingerprint"].get("quick") or {}).get("algorithm") == engine.quick_algorithm
+            for c in group
+        )
+        now = relation_fingerprints(
+            engine, relation, column, days, ignored_columns(node), mode="quick" if quick else "full"
+        )
+        for cell in group:
+            yield cell, now.get(cell["partition"] if column else None)
+
+
+def with_warehouse_problems(
+    paths: FactoryPaths, manifest: dict, cells: list[dict], *, content: bool = False
+) -> list[dict]:
+    """The cells, each not consumable, with its reasons and details, where
+    the warehouse no longer backs it (see warehouse_problems)."""
+    problems = warehouse_problems(paths, manifest, cells, content=content)
+    if not problems:
+        return cells
+    updated = []
+    for cell in cells:
+        details = problems.get((cell["unique_id"], cell["partition"]))
+        if details:
+            cell = {
+                **cell,
+                "consumable": False,
+                "reasons": sorted({*cell["reasons"], *(d["code"] for d in details)}),
+                "reason_details": [*cell["reason_details"], *details],
+            }
+        updated.append(cell)
+    return updated
+
+
+def release_problems(
+    paths: FactoryPaths, manifest: dict, consumer: Consumer, partition: str, cells: list[dict]
+) -> list[dict]:
+    """Gate reasons (decisions.reasons) for the cells `consumer` takes on
+    `partition` (the assets it needs: that day's cells and the unpartitioned
+    ones) that the warehouse no longer backs, fingerprints recomputed."""
+    needed = [
+        c
+        for c in cells
+        if c["unique_id"] in consumer.requires and c["partition"] in (partition, None)
+    ]
+    problems = warehouse_problems(paths, manifest, needed, content=True)
+    return [
+        make_reason(
+            detail["code"],
+            consumer=consumer.name,
+            asset=cell["asset"],
+            partition=cell["partition"],
+            status=cell["status"],
+            run_id=cell["run_id"],
+            evidence=cell["evidence"],
+            detail=detail,
+        )
+        for cell in needed
+        for detail in problems.get((cell["unique_id"], cell["partition"]), [])
+    ]
