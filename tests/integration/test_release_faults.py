@@ -144,28 +144,28 @@ def test_a_day_without_a_landing_is_not_built_and_the_plan_awaits_its_export(hom
 
 
 def test_a_refused_export_names_its_reason_on_its_cells_and_only_blocks_its_readers(home):
-    _export(home, BROKEN, "bad_checksum")
-    factory(home, "run", "--partition", BROKEN, expect=EXIT_INPUT_REJECTED)
+    day = "2026-11-08"  # a new day whose first export is refused
+    _export(home, day, "bad_checksum", version=1)
+    factory(home, "run", "--partition", day, expect=EXIT_INPUT_REJECTED)
     grid = cells_by_key(status_json(home))
     for asset in LANDING:
-        cell = grid[(asset, BROKEN)]
+        cell = grid[(asset, day)]
         assert cell["status"] == "failed" and cell["reasons"] == ["MANIFEST_CHECKSUM_MISMATCH"]
         assert "events-0001.jsonl has sha256" in cell["reason_details"][0]["text"]
     for asset in SEEDS:
         assert grid[(asset, None)]["status"] == "materialized", asset
     text = factory(home, "status", "--since", WEEK[0]).stdout
-    assert (
-        f"ticket_events, ticket_events_rejected {BROKEN}: failed: MANIFEST_CHECKSUM_MISMATCH"
-        in (text.replace("landing_manifests, ", ""))
+    assert f"ticket_events, ticket_events_rejected {day}: failed: MANIFEST_CHECKSUM_MISMATCH" in (
+        text.replace("landing_manifests, ", "")
     )
     page = home / "status.html"
     factory(home, "status", "--format", "html", "--out", str(page))
     assert "MANIFEST_CHECKSUM_MISMATCH" in page.read_text()
 
-    decision = _gate(home, "ticket_chunking_job", BROKEN, expect=EXIT_BLOCKED)
+    decision = _gate(home, "ticket_chunking_job", day, expect=EXIT_BLOCKED)
     assert {r["asset"] for r in decision["reasons"]} == {"ticket_fact"}
     assert (
-        f"ticket_events {BROKEN} is failed (MANIFEST_CHECKSUM_MISMATCH)"
+        f"ticket_events {day} is failed (MANIFEST_CHECKSUM_MISMATCH)"
         in (decision["reasons"][0]["text"])
     )
 
@@ -173,19 +173,34 @@ def test_a_refused_export_names_its_reason_on_its_cells_and_only_blocks_its_read
     runs_before = len(evidence_documents(home))
     result = factory(home, "retry", expect=EXIT_INPUT_REJECTED)
     assert "INPUT_NOT_RETRIABLE" in result.stderr
-    assert f"factory replay --partition {BROKEN}" in result.stderr
+    assert f"factory replay --partition {day}" in result.stderr
     assert len(evidence_documents(home)) == runs_before
 
     # the same broken export: wait for another; a corrected one: replay it
     items, _ = _plan(home)
     assert [(i["action"], i["start"], i["reasons"]) for i in items] == [
-        ("await_export", BROKEN, ["MANIFEST_CHECKSUM_MISMATCH"])
+        ("await_export", day, ["MANIFEST_CHECKSUM_MISMATCH"])
     ]
-    _export(home, BROKEN, version=3)
+    _export(home, day, version=3)
     items, _ = _plan(home)
-    assert [(i["action"], i["start"]) for i in items] == [("replay", BROKEN)]
+    assert [(i["action"], i["start"]) for i in items] == [("replay", day)]
     factory(home, "plan", "--apply")
     assert _plan(home, expect=EXIT_OK)[0] == []
+
+
+def test_a_refused_later_export_keeps_the_day_and_says_so(home):
+    """Finding 6: a refused replay changed nothing, yet blocked the readers."""
+    _export(home, BROKEN, "bad_checksum", version=2)
+    factory(home, "replay", "--partition", BROKEN, expect=EXIT_INPUT_REJECTED)
+    grid = cells_by_key(status_json(home))
+    landing = grid[("ticket_events", BROKEN)]
+    assert landing["consumable"] and "EXPORT_REFUSED" in landing["reasons"]
+    (detail,) = [d for d in landing["reason_details"] if d["code"] == "EXPORT_REFUSED"]
+    assert detail["refused_for"] == ["MANIFEST_CHECKSUM_MISMATCH"]
+    assert "the day keeps what was landed before" in detail["text"]
+    assert grid[("ticket_fact", BROKEN)]["consumable"]
+    for day in WEEK[WEEK.index(BROKEN) :]:
+        assert _gate(home, "retrieval_index", day, expect=EXIT_OK)["decision"] == "release"
 
 
 def test_rejected_lines_and_drift_show_as_warnings_with_their_counts(home):

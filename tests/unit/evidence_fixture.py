@@ -79,7 +79,9 @@ def asset_entry(uid: str, partition: str | None, checksum: str | None = None, **
     }
 
 
-def run_document(run_id: str, minute: int, assets: list[dict]) -> dict:
+def run_document(
+    run_id: str, minute: int, assets: list[dict], inputs: list[dict] | None = None
+) -> dict:
     """A factory_run evidence document; runs are ordered by `minute`."""
     moment = f"2026-11-10T09:{minute:02d}:00Z"
     return {
@@ -110,12 +112,33 @@ def run_document(run_id: str, minute: int, assets: list[dict]) -> dict:
             "node_checksums": {a["unique_id"]: a["checksum"] for a in assets},
         },
         "partitions": sorted({a["partition"] for a in assets if a["partition"]}),
-        "inputs": [],
+        "inputs": inputs or [],
         "assets": assets,
         "reconciliation": [],
         "reason_codes": sorted({r for a in assets for r in a["reason_codes"]}),
         "approvals": [],
         "report": {"path": "", "sha256": ""},
+    }
+
+
+def refused_input(partition: str, code: str) -> dict:
+    """The input entry of an export the ingest refused (nothing was written)."""
+    return {
+        "asset": "orders",
+        "partition": partition,
+        "status": "failed",
+        "manifest_path": None,
+        "manifest_sha256": None,
+        "export_version": None,
+        "files": [],
+        "manifest_lines": None,
+        "landed_rows": None,
+        "rejected_rows": None,
+        "rejected_by_reason": {},
+        "unknown_fields": [],
+        "ingest_run_id": None,
+        "reason_codes": [code],
+        "message": "the export was refused",
     }
 
 
@@ -137,10 +160,10 @@ class Home:
     def write(self, document: dict) -> Path:
         return write_evidence(document, self.paths.evidence / f"{document['run_id']}.json")
 
-    def build(self, run_id: str, assets: list[dict]):
+    def build(self, run_id: str, assets: list[dict], inputs: list[dict] | None = None):
         """Write one run's evidence and apply it, as a run does."""
         self.minute += 1
-        path = self.write(run_document(run_id, self.minute, assets))
+        path = self.write(run_document(run_id, self.minute, assets, inputs))
         report = apply_evidence_file(self.paths, [path], manifest=self.manifest)
         self.assert_matches_a_full_derivation()
         return report

@@ -18,6 +18,7 @@ from evidence_fixture import (
     Home,
     asset_entry,
     cells_of,
+    refused_input,
     run_document,
     table_names,
 )
@@ -300,21 +301,38 @@ def test_a_rebuild_that_changed_the_content_stales_exactly_its_readers(printed_w
 def test_a_refused_run_changes_nothing_downstream(printed_week):
     """The day's export was refused: its landing cell failed (nothing was
     committed), the models after it were blocked."""
-    printed_week.build("run-2", [asset_entry(SOURCE, D2, rows=None)])
-    printed_week.build("run-3", [asset_entry(FACT, D2, fingerprint=_fact_print(printed_week, D2))])
+    landed = [asset_entry(uid, day, rows=None) for uid in (SOURCE, STAGING) for day in DAYS]
+    printed_week.build("run-2", landed)
+    facts = [asset_entry(FACT, day, fingerprint=_fact_print(printed_week, day)) for day in DAYS]
+    printed_week.build("run-3", facts)  # the same content: the KPI days stay fresh
     assert set(printed_week.statuses("order_kpi").values()) == {"materialized"}
     refused = [
         asset_entry(SOURCE, D2, status="failed", rows=None, reason_codes=["MANIFEST_INVALID"]),
         asset_entry(STAGING, D2, status="blocked", rows=None, reason_codes=["UPSTREAM_FAILED"]),
         asset_entry(FACT, D2, status="blocked", rows=None, reason_codes=["UPSTREAM_FAILED"]),
     ]
-    printed_week.build("run-4", refused)
+    printed_week.build("run-4", refused, inputs=[refused_input(D2, "MANIFEST_INVALID")])
     assert set(printed_week.statuses("order_kpi").values()) == {"materialized"}
     kpi = printed_week.grid()[("order_kpi", D3)]
     assert kpi["consumable"] and not stale_details(kpi)
+    # the day keeps what it holds, and its landing cell says a later export was refused
+    fact = printed_week.grid()[("order_fact", D2)]
+    assert (fact["status"], fact["run_id"], fact["consumable"]) == ("materialized", "run-3", True)
+    source = [
+        c for (a, d), c in printed_week.grid().items() if d == D2 and c["unique_id"] == SOURCE
+    ]
+    (landing,) = source
+    assert landing["consumable"] and "EXPORT_REFUSED" in landing["reasons"]
+    (detail,) = [d for d in landing["reason_details"] if d["code"] == "EXPORT_REFUSED"]
+    assert (detail["run_id"], detail["refused_for"]) == ("run-4", ["MANIFEST_INVALID"])
 
 
 def test_a_failed_build_that_wrote_nothing_stales_nothing(printed_week):
     errored = asset_entry(FACT, D2, status="failed", rows=None, reason_codes=["BUILD_ERROR"])
     printed_week.build("run-2", [errored])
-    assert set(printed_week.statuses("order_kpi").values()) == {"materialized"}
+    # not stale (nothing was written), but blocked while the day they read is failed
+    grid = printed_week.grid()
+    for day in (D2, D3):
+        kpi = grid[("order_kpi", day)]
+        assert not stale_details(kpi) and kpi["reasons"] == ["UPSTREAM_NOT_CONSUMABLE"], day
+    assert grid[("order_kpi", D4)]["consumable"]

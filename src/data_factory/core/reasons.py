@@ -38,6 +38,10 @@ REASON_CODES: dict[str, str] = {
     "REJECTED_ROWS_OVER_THRESHOLD": "The share of rejected lines is above the allowed threshold.",
     "SCHEMA_DRIFT": "Lines carry fields the factory does not know; they were landed without them.",
     "EMPTY_PARTITION": "The partition's export has no events.",
+    "EXPORT_REFUSED": (
+        "A later export of the day was refused and nothing of it was written; the day keeps "
+        "what was landed before (a warning)."
+    ),
     "RECONCILIATION_FAILED": "Row counts do not reconcile between landing and the built tables.",
     "LANDING_FOLDER_NOT_A_DAY": (
         "A landing folder is not named dt=YYYY-MM-DD with a real day; it is never planned or built."
@@ -135,7 +139,14 @@ REASON_CODES: dict[str, str] = {
 
 # Codes a consumable cell may carry: advisory, shown as a warning mark.
 WARNING_CODES = frozenset(
-    {"CHECK_WARNED", "ROWS_REJECTED", "SCHEMA_DRIFT", "UNLISTED_LANDING_FILE", "EMPTY_PARTITION"}
+    {
+        "CHECK_WARNED",
+        "ROWS_REJECTED",
+        "SCHEMA_DRIFT",
+        "UNLISTED_LANDING_FILE",
+        "EMPTY_PARTITION",
+        "EXPORT_REFUSED",
+    }
 )
 
 

@@ -55,6 +55,12 @@ def _landing(detail: dict) -> str | None:
         return f"{detail['rejected']} line(s) rejected and kept" + (f" ({why})" if why else "")
     if code == "SCHEMA_DRIFT" and detail.get("fields"):
         return "unknown fields landed without them: " + ", ".join(detail["fields"])
+    if code == "EXPORT_REFUSED" and "run_id" in detail:
+        return (
+            f"a later export was refused by run {detail['run_id']} "
+            f"({', '.join(detail['refused_for'])}); the day keeps what was landed before"
+            + (f": {detail['message']}" if detail.get("message") else "")
+        )
     if code == "LANDING_MISSING" and "asset" in detail:
         return f"nothing was ever landed for {_label(detail['asset'], detail['partition'])}"
     if detail.get("message"):

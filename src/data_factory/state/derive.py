@@ -44,11 +44,27 @@ class _Derivation:
         self.built: dict[tuple[str, str], sqlite3.Row] = {}
         self.last_materialized: dict[tuple[str, str], sqlite3.Row] = {}
         self.identity: dict[str, tuple[str, str]] = {}
+        self.inputs = {
+            (row["run_id"], row["partition"]): row
+            for row in connection.execute("select * from landing_inputs")
+        }
+        self.refused_later: dict[tuple[str, str], sqlite3.Row] = {}
         for cell, rows in self.records.items():
             for row in rows:  # oldest first
                 self.identity[row["unique_id"]] = (row["asset"], row["resource_type"])
                 if row["status"] == "skipped":
                     continue
+                earlier = self.latest.get(cell)
+                if (
+                    earlier is not None
+                    and self._refused_input(row)
+                    and not self._refused_input(earlier)
+                ):
+                    # a later export of the day was refused and nothing was
+                    # written: the day keeps what it holds (and says so)
+                    self.refused_later[cell] = row
+                    continue
+                self.refused_later.pop(cell, None)
                 self.latest[cell] = row
                 if row["status"] in BUILT_STATUSES:
                     self.built[cell] = row
@@ -62,13 +78,16 @@ class _Derivation:
         for uid, partition in self.latest:
             if partition != UNPARTITIONED and partition < self.first_day.get(uid, "9999"):
                 self.first_day[uid] = partition
-        self.inputs = {
-            (row["run_id"], row["partition"]): row
-            for row in connection.execute("select * from landing_inputs")
-        }
         self._newest: dict[tuple[str, str], sqlite3.Row | None] = {}
         self.chain = Chain(lambda key: self._own_cell(*key), self.chain_reads)
         self.changed = content_changes(self.records)  # state.content
+
+    def _refused_input(self, row: sqlite3.Row) -> bool:
+        """Did this record's run stop at a refused export of its day, having
+        written nothing (its landing cell failed, or it was not attempted)?"""
+        item = self.inputs.get((row["run_id"], row["partition"]))
+        refused = item is not None and item["status"] == "failed" and item["landed_rows"] is None
+        return refused and row["status"] in ("failed", "blocked")
 
     def affected(
         self, connection: sqlite3.Connection, applied_runs: list[str], cells: list[tuple[str, str]]
@@ -326,6 +345,18 @@ class _Derivation:
         summary = check_summary(checks)
         reasons = [r for r in json.loads(row["reasons_json"]) if r != "NOT_SELECTED"]
         details = [self._facts(code, row, checks, summary) for code in reasons]
+        refused = self.refused_later.get((uid, partition))
+        if refused is not None and resource_type == "source":
+            item = self.inputs[(refused["run_id"], partition)]
+            reasons.append("EXPORT_REFUSED")
+            details.append(
+                {
+                    "code": "EXPORT_REFUSED",
+                    "run_id": refused["run_id"],
+                    "refused_for": json.loads(item["reason_codes_json"]),
+                    "message": item["message"],
+                }
+            )
         status = row["status"]
         stale = self.staleness(row) if status == "materialized" else []
         if stale:
