@@ -35,7 +35,7 @@ def index_intents(
             for partition in intent.get("partitions") or []:
                 connection.execute(
                     "insert or replace into asset_records values "
-                    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
                         run_id,
                         cell["unique_id"],
@@ -54,6 +54,7 @@ def index_intents(
                         rules.window_days(cell["unique_id"], run_vars),
                         f"run {run_id} ({intent.get('command')}) started at "
                         f"{intent.get('started_at')} but its evidence was never written",
+                        int(cell["unique_id"] in rules.views),
                         None,
                         None,
                     ],
