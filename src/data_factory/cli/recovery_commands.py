@@ -135,6 +135,11 @@ def plan(ctx, start, end, apply_plan, output):
             day_range(start, end)  # start after end
     except FactoryError as exc:
         raise click.UsageError(exc.message) from None
+    from data_factory.state.index import sync
+    from data_factory.state.read import has_pending_intents
+
+    if has_pending_intents(paths):
+        sync(paths)  # a build ended without its evidence (killed): index it first
     items = make_plan(paths, start, end)
     if output == "json":
         click.echo(json.dumps([i.to_dict() for i in items], indent=2))
