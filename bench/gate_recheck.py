@@ -65,7 +65,7 @@ def measure(bench: Bench, fig: Figure) -> None:
     fig.side(
         "decision from the state (info)",
         decide,
-        what="decisions.gate.evaluate for the same consumer and day, in-process",
+        what="the consumer's cells read from the state and decisions.gate.evaluate, in-process",
     )
     fig.side(
         "factory gate (info)",
@@ -108,7 +108,7 @@ def worker_gate_recheck(home: str, day: str, consumer_name: str) -> dict:
     engine.close()
     open_s = time.perf_counter() - started
     started = time.perf_counter()
-    evaluate(paths, consumer, day, manifest, cells=cells)
+    evaluate(paths, consumer, day, manifest, cells=required_cells(paths, consumer, day, manifest))
     evaluate_s = time.perf_counter() - started
     released = [c for c in cells if c["fingerprint"] and c["unique_id"] in consumer.requires]
     return {

@@ -137,11 +137,12 @@ def test_missing_days_are_backfilled(tmp_path, monkeypatch):
 
 
 def test_stale_history_is_rebuilt(tmp_path_factory, tmp_path, monkeypatch):
-    from test_state_support import clean_week_home
+    from test_state_support import clean_week_home, correct_one_event
 
     home = copy_home(clean_week_home(tmp_path_factory), tmp_path / "home")
     monkeypatch.setenv("FACTORY_HOME", str(home))
-    factory(home, "run", "--partition", DAY)  # an upstream day rebuilt
+    correct_one_event(home, DAY)  # an upstream day rebuilt with other content
+    factory(home, "run", "--partition", DAY)
     stale = {
         d
         for (a, d), c in cells_by_key(status_json(home)).items()

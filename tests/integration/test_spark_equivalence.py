@@ -215,6 +215,24 @@ def test_kpis_are_the_same_on_both_engines(built):
     _assert_same_kpis(kpis("spark", spark_home), on_duckdb)
 
 
+def test_fingerprints_are_the_same_on_both_engines(built):
+    """md5-sum64/v1 is one definition: DuckDB's md5_number_upper and Spark's
+    conv of the same digest bytes give the same fingerprint per asset x day."""
+    duck_home, spark_home = built
+    for day in DAYS:
+        on_duckdb, on_spark = latest_evidence(duck_home, day), latest_evidence(spark_home, day)
+        # md5-sum64/v1 (DuckDB also records its own quick hash for the gate)
+        duck = {a["asset"]: _md5_only(a["fingerprint"]) for a in on_duckdb["assets"]}
+        spark = {a["asset"]: _md5_only(a["fingerprint"]) for a in on_spark["assets"]}
+        assert duck["ticket_fact"] is not None and duck["ticket_fact"]["rows"] > 0
+        assert spark == duck, day
+        assert on_spark["warehouse"]["engine"] == "spark" and on_spark["warehouse"]["id"]
+
+
+def _md5_only(fingerprint: dict | None) -> dict | None:
+    return fingerprint and {k: v for k, v in fingerprint.items() if k != "quick"}
+
+
 def test_rerunning_a_day_on_spark_changes_nothing(built):
     _, spark_home = built
 
@@ -262,21 +280,3 @@ def test_an_emptied_day_becomes_empty_on_both_engines(built):
     assert fact_rows_per_day("spark", spark_home) == on_duckdb
     _assert_same_kpis(kpis("spark", spark_home), kpis("duckdb", duck_home))
     assert kpis("spark", spark_home)[DAYS[2]]["tickets_created"] == 0
-
-
-def test_fingerprints_are_the_same_on_both_engines(built):
-    """md5-sum64/v1 is one definition: DuckDB's md5_number_upper and Spark's
-    conv of the same digest bytes give the same fingerprint per asset x day."""
-    duck_home, spark_home = built
-    for day in DAYS:
-        on_duckdb, on_spark = latest_evidence(duck_home, day), latest_evidence(spark_home, day)
-        # md5-sum64/v1 (DuckDB also records its own quick hash for the gate)
-        duck = {a["asset"]: _md5_only(a["fingerprint"]) for a in on_duckdb["assets"]}
-        spark = {a["asset"]: _md5_only(a["fingerprint"]) for a in on_spark["assets"]}
-        assert duck["ticket_fact"] is not None and duck["ticket_fact"]["rows"] > 0
-        assert spark == duck, day
-        assert on_spark["warehouse"]["engine"] == "spark" and on_spark["warehouse"]["id"]
-
-
-def _md5_only(fingerprint: dict | None) -> dict | None:
-    return fingerprint and {k: v for k, v in fingerprint.items() if k != "quick"}

@@ -3,7 +3,6 @@ from evidence only, rebuilt from it, readable during a run."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import shutil
@@ -19,6 +18,7 @@ from test_state_support import (
     cells_by_key,
     clean_week_home,
     copy_home,
+    correct_one_event,
     evidence_documents,
     factory,
     remove_state,
@@ -49,23 +49,6 @@ def home(clean_home, tmp_path, monkeypatch) -> Path:
     copied = copy_home(clean_home, tmp_path / "home")
     monkeypatch.setenv("FACTORY_HOME", str(copied))
     return copied
-
-
-def correct_one_event(home: Path, day: str) -> None:
-    """A corrected export of `day`: one event's channel changed, the
-    manifest rewritten to match."""
-    folder = home / "landing" / "tickets" / f"dt={day}"
-    manifest = json.loads((folder / "_manifest.json").read_text())
-    entry = manifest["files"][0]
-    path = folder / entry["name"]
-    lines = path.read_text().splitlines(keepends=True)
-    events = [json.loads(line) for line in lines]
-    other = next(e["channel"] for e in events if e["channel"] != events[0]["channel"])
-    lines[0] = json.dumps({**events[0], "channel": other}) + "\n"
-    body = "".join(lines).encode()
-    path.write_bytes(body)
-    entry.update(sha256=hashlib.sha256(body).hexdigest(), bytes=len(body))
-    (folder / "_manifest.json").write_text(json.dumps(manifest))
 
 
 @pytest.fixture(scope="module")

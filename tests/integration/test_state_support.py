@@ -5,6 +5,7 @@ It holds no tests of its own."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -88,3 +89,20 @@ def rewrite_evidence(path: Path, document: dict) -> None:
 def remove_state(home: Path) -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(str(home / "state.sqlite") + suffix).unlink(missing_ok=True)
+
+
+def correct_one_event(home: Path, day: str) -> None:
+    """A corrected export of `day`: one event's channel changed, the
+    manifest rewritten to match."""
+    folder = home / "landing" / "tickets" / f"dt={day}"
+    manifest = json.loads((folder / "_manifest.json").read_text())
+    entry = manifest["files"][0]
+    path = folder / entry["name"]
+    lines = path.read_text().splitlines(keepends=True)
+    events = [json.loads(line) for line in lines]
+    other = next(e["channel"] for e in events if e["channel"] != events[0]["channel"])
+    lines[0] = json.dumps({**events[0], "channel": other}) + "\n"
+    body = "".join(lines).encode()
+    path.write_bytes(body)
+    entry.update(sha256=hashlib.sha256(body).hexdigest(), bytes=len(body))
+    (folder / "_manifest.json").write_text(json.dumps(manifest))

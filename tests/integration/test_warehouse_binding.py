@@ -4,6 +4,8 @@ in build evidence; the gate re-checks them; staleness follows content."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from pathlib import Path
 
 import duckdb
@@ -213,6 +215,44 @@ def test_a_new_day_whose_evidence_is_not_written_is_failed(home):
     _run_killed_before_evidence(home, "2026-11-08")
     cell = cells_by_key(status_json(home))[("ticket_fact", "2026-11-08")]
     assert (cell["status"], cell["reasons"]) == ("failed", ["EVIDENCE_NOT_WRITTEN"])
+
+
+def test_an_intent_counts_once_its_process_is_gone_not_while_it_runs(home):
+    """A killed process leaves its intent; a running one's intent is a build
+    in flight, which readers leave alone."""
+    intent = _fake_intent(home)
+    path = home / "intents" / f"{intent['run_id']}.json"
+    for pid, counted in ((os.getppid(), False), (_dead_pid(), True)):
+        path.write_text(json.dumps({**intent, "pid": pid}))
+        factory(home, "state", "rebuild")
+        cell = cells_by_key(status_json(home))[("ticket_fact", WEEK[-1])]
+        assert (cell["status"] == "failed") is counted, pid
+        assert ("EVIDENCE_NOT_WRITTEN" in cell["reasons"]) is counted, pid
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
+
+
+def _fake_intent(home: Path) -> dict:
+    """The intent a `factory run` of the last day writes, as if it had died."""
+    from data_factory.core.paths import FactoryPaths
+    from data_factory.evidence.intents import intent_cells, write_intent
+    from data_factory.project.parsed import load_manifest
+
+    paths = FactoryPaths(home)
+    write_intent(
+        paths,
+        run_id="r20991231T000000000000Z-killed-0000",
+        command="run",
+        started_at="2099-12-31T00:00:00Z",
+        partitions=[WEEK[-1]],
+        vars_={"partition": WEEK[-1]},
+        cells=intent_cells(load_manifest(paths, parse_if_missing=False), None, True),
+    )
+    return json.loads(next((home / "intents").glob("*.json")).read_text())
 
 
 def test_a_refused_export_changes_nothing_in_the_warehouse(home):

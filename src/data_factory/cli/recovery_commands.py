@@ -151,6 +151,11 @@ def plan(ctx, start, end, apply_plan, output):
             day_range(start, end)  # start after end
     except FactoryError as exc:
         raise click.UsageError(exc.message) from None
+    from data_factory.state.index import sync
+    from data_factory.state.read import has_pending_intents
+
+    if has_pending_intents(paths):
+        sync(paths)  # a build ended without its evidence (killed): index it first
     manifest = load_manifest(paths, parse_if_missing=False)
     items = make_plan(paths, start, end, manifest)
     for problem in landing_problems(paths, history_start(manifest)):

@@ -25,8 +25,9 @@ from data_factory.decisions.recheck import with_warehouse_problems
 from data_factory.project.parsed import load_manifest
 from data_factory.render.explain import cells_with_text, explain, with_text
 from data_factory.render.status_table import render_table
-from data_factory.state.index import rebuild
+from data_factory.state.index import rebuild, sync
 from data_factory.state.read import (
+    has_pending_intents,
     read_cells,
     read_table,
     recorded_approvals,
@@ -78,6 +79,8 @@ def collect_status(
     except FactoryError:
         manifest = None
         click.echo("note: no parsed dbt manifest yet, so consumers are not shown", err=True)
+    if has_pending_intents(paths):
+        sync(paths, manifest=manifest)  # a build ended without its evidence (killed): index it
     # the warehouse's id on every call; with --verify, every cell's fingerprint
     everything = with_warehouse_problems(paths, manifest or {}, read_cells(paths), content=verify)
     known = {c["asset"] for c in everything}

@@ -18,7 +18,8 @@ like the state's):
 A warehouse another process is writing (a run in progress) cannot be read:
 for the gate the cells are WAREHOUSE_LOCKED (it blocks until the run ends
 rather than release what it could not check); status and plan say nothing
-of the warehouse until then.
+of the warehouse until then. On Spark the readers do not re-check (each
+would start a Spark session); the fingerprints are recorded all the same.
 """
 
 from __future__ import annotations
@@ -59,6 +60,8 @@ def warehouse_problems(
 
     engine, why = open_reader(paths, manifest)
     if engine is None:
+        if why == "unsupported":
+            return {}  # Spark: not re-checked by readers (see the runbook)
         if why == "locked" and not content:
             return {}  # a run is writing it: nothing to say until it ends
         code = "WAREHOUSE_LOCKED" if why == "locked" else "WAREHOUSE_MISSING"

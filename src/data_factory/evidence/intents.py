@@ -83,6 +83,7 @@ def write_intent(
         "partitions": list(partitions),
         "vars": vars_,
         "cells": cells,
+        "pid": os.getpid(),
     }
     partial = path.with_suffix(".json.partial")
     with open(partial, "w", encoding="utf-8") as handle:
@@ -108,3 +109,18 @@ def load_intents(paths: FactoryPaths) -> list[dict]:
         if isinstance(body, dict) and isinstance(body.get("run_id"), str):
             found.append(body)
     return sorted(found, key=lambda b: (str(b.get("started_at")), b["run_id"]))
+
+
+def in_flight(intent: dict) -> bool:
+    """Is the process that wrote the intent still running (and not this one)?
+    Then its build is in progress, not lost: the intent is not indexed yet."""
+    pid = intent.get("pid")
+    if not isinstance(pid, int) or pid == os.getpid() or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

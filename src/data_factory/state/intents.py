@@ -9,17 +9,16 @@ import sqlite3
 
 from data_factory.core.paths import FactoryPaths
 from data_factory.evidence.files import order_key
-from data_factory.evidence.intents import load_intents
+from data_factory.evidence.intents import in_flight, load_intents
 from data_factory.project.windows import WindowRules
 
 REASON = "EVIDENCE_NOT_WRITTEN"
 
 
-def index_intents(
-    connection: sqlite3.Connection, paths: FactoryPaths, rules: WindowRules
-) -> list[str]:
-    """Record the uncleared intents the store does not hold yet; their run ids."""
-    applied = []
+def pending_intents(connection: sqlite3.Connection, paths: FactoryPaths) -> list[dict]:
+    """Uncleared intents of builds that ended (not in flight) and that the
+    store does not hold yet."""
+    found = []
     for intent in load_intents(paths):
         run_id = intent["run_id"]
         known = connection.execute(
@@ -27,8 +26,19 @@ def index_intents(
             "select 1 from asset_records where run_id = ? limit 1",
             [run_id, run_id],
         ).fetchone()
-        if known:
-            continue  # its evidence was written after all, or it is indexed already
+        # its evidence was written after all, it is indexed already, or it still runs
+        if not known and not in_flight(intent):
+            found.append(intent)
+    return found
+
+
+def index_intents(
+    connection: sqlite3.Connection, paths: FactoryPaths, rules: WindowRules
+) -> list[str]:
+    """Record the uncleared intents the store does not hold yet; their run ids."""
+    applied = []
+    for intent in pending_intents(connection, paths):
+        run_id = intent["run_id"]
         key = order_key({"started_at": intent.get("started_at"), "run_id": run_id})
         run_vars = intent.get("vars") or {}
         for cell in intent.get("cells") or []:

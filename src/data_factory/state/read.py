@@ -11,8 +11,10 @@ from pathlib import Path
 from data_factory.core.errors import FactoryError
 from data_factory.core.paths import FactoryPaths
 from data_factory.evidence.files import evidence_files, evidence_path, load_evidence
+from data_factory.evidence.intents import intents_dir
 from data_factory.state.db import connect_reader
 from data_factory.state.index import unindexed_in
+from data_factory.state.intents import pending_intents
 
 
 class _EvidenceCheck:
@@ -165,5 +167,21 @@ def unindexed_files(paths: FactoryPaths) -> list[Path]:
         return unindexed_in(connection, paths)
     except sqlite3.OperationalError:
         return []
+    finally:
+        connection.close()
+
+
+def has_pending_intents(paths: FactoryPaths) -> bool:
+    """A build ended without writing its evidence and the store does not
+    know yet (state.intents)? Cheap: a glob of data/intents/."""
+    if not intents_dir(paths).is_dir() or not any(intents_dir(paths).glob("*.json")):
+        return False
+    if not paths.state.exists():
+        return True
+    connection = connect_reader(paths)
+    try:
+        return bool(pending_intents(connection, paths))
+    except sqlite3.OperationalError:
+        return False
     finally:
         connection.close()

@@ -27,9 +27,10 @@ def open_engine(
 def open_reader(paths: FactoryPaths, manifest: dict) -> tuple[Engine | None, str | None]:
     """An engine that only reads the warehouse, or why there is none:
     `gone` (no file), `empty` (0 bytes), `unreadable` (not a database) or
-    `locked` (another process is writing it). Never creates the file."""
+    `locked` (another process is writing it), or `unsupported` (Spark: a
+    reader would start a Spark session of its own). Never creates the file."""
     if adapter_type(manifest) == "spark":
-        return open_engine(paths, manifest), None
+        return None, "unsupported"
     import duckdb
 
     if not paths.warehouse.exists():
