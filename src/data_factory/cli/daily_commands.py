@@ -11,6 +11,7 @@ from data_factory.cli.options import (
     check_selection,
     dbt_project,
     format_option,
+    outcome_exit,
     partition_option,
     resolve_partitions,
     with_build_options,
@@ -133,15 +134,7 @@ def _run_days(
                     exclude=list(exclude) or None,
                 )
                 outcomes.append(outcome)
-                # a refused day (bad export, nothing landed) landed no line at all
-                refused = any(
-                    i["status"] == "failed" and i["landed_rows"] is None
-                    for i in outcome.evidence["inputs"]
-                )
-                if refused:
-                    worst = max(worst, errors.EXIT_INPUT_REJECTED)
-                elif outcome.status != "success":
-                    worst = max(worst, errors.EXIT_BLOCKED)
+                worst = max(worst, outcome_exit(outcome))
                 click.echo(f"  {outcome.status:<8} evidence {outcome.evidence_path}", err=True)
     except FactoryError:
         if outcomes:  # what did finish is shown before the error

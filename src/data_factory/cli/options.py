@@ -167,13 +167,23 @@ def check_selection(project, select, exclude=()) -> None:
         )
 
 
+def outcome_exit(outcome) -> int:
+    """A day's exit code: 3 when its export was refused or nothing was
+    landed (no line landed at all), 1 when something else is not
+    consumable, 0 otherwise."""
+    refused = any(
+        i["status"] == "failed" and i["landed_rows"] is None for i in outcome.evidence["inputs"]
+    )
+    if refused:
+        return errors.EXIT_INPUT_REJECTED
+    return errors.EXIT_OK if outcome.status == "success" else errors.EXIT_BLOCKED
+
+
 def finish(ctx, outcomes, output):
     from data_factory.render.run_summary import print_outcomes
 
     print_outcomes(outcomes, output)
-    ctx.exit(
-        errors.EXIT_OK if all(o.status == "success" for o in outcomes) else errors.EXIT_BLOCKED
-    )
+    ctx.exit(max((outcome_exit(o) for o in outcomes), default=errors.EXIT_OK))
 
 
 def locked(ctx, command: str, subject: str):
