@@ -58,6 +58,15 @@ def state_stores_match_a_full_derivation(tmp_path_factory):
         copy.close()
 
 
+@pytest.fixture(scope="session")
+def clean_home(tmp_path_factory) -> Path:
+    """The clean generated week, built once per session (test_state_support);
+    copy it (copy_home) before changing anything."""
+    from test_state_support import clean_week_home
+
+    return clean_week_home(tmp_path_factory)
+
+
 @pytest.fixture
 def home(tmp_path, monkeypatch) -> Path:
     directory = tmp_path / "factory-home"

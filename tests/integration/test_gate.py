@@ -10,7 +10,6 @@ from test_state_support import (
     FACT_CHECK_ON_CHANNEL,
     WEEK,
     cells_by_key,
-    clean_week_home,
     copy_home,
     evidence_documents,
     factory,
@@ -21,11 +20,6 @@ from test_state_support import (
 from data_factory.core.errors import EXIT_BLOCKED, EXIT_INPUT_REJECTED, EXIT_USAGE
 
 BAD_DAY = "2026-11-04"
-
-
-@pytest.fixture(scope="module")
-def clean_home(tmp_path_factory) -> Path:
-    return clean_week_home(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

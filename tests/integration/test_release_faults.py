@@ -13,7 +13,6 @@ import pytest
 from test_state_support import (
     WEEK,
     cells_by_key,
-    clean_week_home,
     copy_home,
     evidence_documents,
     factory,
@@ -25,11 +24,6 @@ from data_factory.core.errors import EXIT_BLOCKED, EXIT_INPUT_REJECTED, EXIT_OK,
 BROKEN = "2026-11-03"
 LANDING = ("ticket_events", "ticket_events_rejected", "landing_manifests")
 SEEDS = ("agents", "categories", "customers", "sla_policies")
-
-
-@pytest.fixture(scope="module")
-def clean_home(tmp_path_factory) -> Path:
-    return clean_week_home(tmp_path_factory)
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from rich.console import Console
 from test_state_support import (
     WEEK,
     cells_by_key,
-    clean_week_home,
     copy_home,
     correct_one_event,
     evidence_documents,
@@ -36,11 +35,6 @@ RUNBOOK = PROJECT_DIR / "runbooks" / "statuses-and-reasons.md"
 STATUSES = ("materialized", "failed", "missing", "stale", "blocked", "skipped", "not_available")
 PARTITIONED = ("ticket_events", "stg_helpdesk__ticket_events", "ticket_fact", "ticket_kpi_daily")
 SEEDS = ("agents", "customers", "sla_policies", "categories")
-
-
-@pytest.fixture(scope="module")
-def clean_home(tmp_path_factory) -> Path:
-    return clean_week_home(tmp_path_factory)
 
 
 @pytest.fixture

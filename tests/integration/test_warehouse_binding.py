@@ -14,7 +14,6 @@ from click.testing import CliRunner
 from test_state_support import (
     WEEK,
     cells_by_key,
-    clean_week_home,
     copy_home,
     evidence_documents,
     factory,
@@ -24,11 +23,6 @@ from test_state_support import (
 from data_factory.cli.main import main
 from data_factory.core.errors import EXIT_BLOCKED, EXIT_OK
 from data_factory.warehouse.fingerprint import ALGORITHM
-
-
-@pytest.fixture(scope="module")
-def clean_home(tmp_path_factory) -> Path:
-    return clean_week_home(tmp_path_factory)
 
 
 @pytest.fixture
