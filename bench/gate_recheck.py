@@ -67,7 +67,7 @@ def measure(bench: Bench, fig: Figure) -> None:
         decide,
         what="the consumer's cells read from the state and decisions.gate.evaluate, in-process",
     )
-    fig.side(
+    gate_s = fig.side(
         "factory gate (info)",
         gate_process,
         what="`factory gate` as a process: start-up, state, re-check, decision evidence",
@@ -79,6 +79,14 @@ def measure(bench: Bench, fig: Figure) -> None:
         0.05,
         unit="s",
         definition="median seconds of recomputing and comparing the released cells' fingerprints",
+    )
+    fig.target(
+        "re-check/factory gate",
+        value / gate_s,
+        None,
+        None,
+        unit="x",
+        definition="the re-check's share of a whole `factory gate` process (informative)",
     )
     bench.done_with(work)
 

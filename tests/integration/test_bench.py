@@ -126,6 +126,7 @@ def test_stdout_is_the_table(quick_run):
         "3",
         "4",
         "5",
+        "6",
     ]
     assert all(line.rstrip().split()[-1] in ("yes", "no", "-") for line in table)
 
