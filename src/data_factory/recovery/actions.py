@@ -23,7 +23,8 @@ from data_factory.landing.landed import landed_days
 from data_factory.project.dbt_runner import DbtProject
 from data_factory.project.manifest import asset_nodes
 from data_factory.project.roles import roles_of
-from data_factory.runs.build import RunOutcome, run_chunk, run_partition
+from data_factory.runs.build import RunOutcome, run_partition
+from data_factory.runs.chunk import run_chunk
 
 
 def _duration(seconds: float) -> str:

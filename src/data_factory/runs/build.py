@@ -152,10 +152,10 @@ def run_partition(
         run_results = {"results": [], "args": {"which": "build", "vars": vars_}}
         dbt_args: list[str] = []
     else:
-        run_results, dbt_args = _invoke_build(
+        run_results, dbt_args = invoke_build(
             project, target_dir, vars_, select, exclude, label=partition, stages=stages
         )
-    (outcome,) = _record_days(
+    (outcome,) = record_days(
         project,
         [partition],
         run_results,
@@ -208,7 +208,7 @@ def record_ingest(
         if report
         else None
     )
-    (outcome,) = _record_days(
+    (outcome,) = record_days(
         project,
         [partition],
         run_results,
@@ -225,7 +225,7 @@ def record_ingest(
     return outcome
 
 
-def _invoke_build(
+def invoke_build(
     project: DbtProject,
     target_dir: Path,
     vars_: dict,
@@ -251,7 +251,7 @@ def _invoke_build(
     return run_results, invocation.args
 
 
-def _record_days(
+def record_days(
     project: DbtProject,
     partitions: list[str],
     run_results: dict,
@@ -333,83 +333,3 @@ def _record_days(
     with stage(stages, "state"):
         record_run_evidence(paths, [outcome.evidence_path for outcome in outcomes], manifest)
     return outcomes
-
-
-def _all_clean(run_results: dict) -> bool:
-    """No node errored, failed, warned or was skipped (exposures are no-ops)."""
-    return not any(
-        str(r.get("status")).lower() in ("error", "fail", "warn", "skipped", "runtime error")
-        for r in run_results.get("results", [])
-    )
-
-
-def run_chunk(
-    project: DbtProject,
-    partitions: list[str],
-    *,
-    command: str,
-    select: list[str] | None = None,
-    exclude: list[str] | None = None,
-) -> list[RunOutcome]:
-    """Build several landed days in ONE dbt invocation (vars partition_start
-    and partition_end), then write one evidence file per day.
-
-    A check that passes over the range passes for each of its days, so a
-    clean chunk attributes exactly. If anything in the chunk fails, errors
-    or warns, every day is rebuilt alone (replacement by predicate makes
-    that idempotent) so each failure is pinned to its own day.
-    """
-    if len(partitions) == 1:
-        return [
-            run_partition(
-                project,
-                partitions[0],
-                ingest=False,
-                command=command,
-                select=select,
-                exclude=exclude,
-            )
-        ]
-    paths = project.paths
-    started_at = utc_now_iso()
-    label = f"{partitions[0]}..{partitions[-1]}"
-    chunk_dir = paths.runs / new_run_id(f"{partitions[0]}_{partitions[-1]}")
-    if project.target is not None and adapter_type(project.manifest_dict()) == "spark":
-        spark_landing.enable(paths)
-        for partition in partitions:
-            spark_landing.export_from_warehouse(paths, partition)
-    vars_ = {"partition_start": partitions[0], "partition_end": partitions[-1]}
-    write_intent(
-        paths,
-        run_id=chunk_dir.name,
-        command=command,
-        started_at=started_at,
-        partitions=partitions,
-        vars_=vars_,
-        cells=intent_cells(project.manifest_dict(), select, ingest=False),
-    )
-    run_results, dbt_args = _invoke_build(project, chunk_dir, vars_, select, exclude, label=label)
-    if not _all_clean(run_results):
-        say(f"  chunk {label} was not clean; rebuilding its days one by one to attribute it")
-        outcomes = [
-            run_partition(
-                project, partition, ingest=False, command=command, select=select, exclude=exclude
-            )
-            for partition in partitions
-        ]
-        clear_intent(paths, chunk_dir.name)  # each day has its own evidence now
-        return outcomes
-    inputs = {p: [i] for p, i in landed_inputs(paths, partitions).items()}
-    return _record_days(
-        project,
-        partitions,
-        run_results,
-        dbt_args,
-        inputs,
-        started_at,
-        command=command,
-        select=select,
-        not_attempted=None,
-        run_ids=[new_run_id(p) for p in partitions],
-        intent=chunk_dir.name,
-    )

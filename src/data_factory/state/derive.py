@@ -15,7 +15,14 @@ from data_factory.core.partitions import day_range, shift
 from data_factory.state.chain import Chain
 from data_factory.state.content import BUILT_STATUSES, content_changes, is_view
 from data_factory.state.db import UNPARTITIONED
-from data_factory.state.facts import cell_ref, check_facts, check_summary, landing_facts
+from data_factory.state.facts import (
+    cell_ref,
+    check_facts,
+    check_summary,
+    landing_facts,
+    missing_cell,
+    refusal_facts,
+)
 
 
 def _days(partition: str, window: int) -> list[str]:
@@ -298,32 +305,6 @@ class _Derivation:
             return landing_facts(code, self.inputs.get((row["run_id"], row["partition"])))
         return {"code": code}
 
-    def _missing(self, base: dict) -> dict:
-        uid, partition = base["unique_id"], base["partition"]
-        # a landing cell nothing records is a day that was never exported (or ingested)
-        code = "LANDING_MISSING" if base["resource_type"] == "source" else "PARTITION_MISSING"
-        missing = {
-            "code": code,
-            "asset": base["asset"],
-            "partition": partition or None,
-            # records exist, but each only says the cell was left out of a selection
-            "only_skipped": bool(self.records.get((uid, partition))),
-        }
-        return {
-            **base,
-            "status": "missing",
-            "consumable": 0,
-            "checks": check_summary([]),
-            "reasons": [code],
-            "details": [missing],
-            "run_id": None,
-            "evidence_file": None,
-            "evidence_sha256": None,
-            "rows": None,
-            "checksum": None,
-            "window_days": None,
-        }
-
     def cell(self, uid: str, partition: str) -> dict:
         """The cell as it is: its own record, then what it reads (state.chain)."""
         return self.chain.cell((uid, partition))
@@ -340,22 +321,17 @@ class _Derivation:
         }
         row = self.latest.get((uid, partition))
         if row is None:
-            return self._missing(base)
+            # records exist, but each only says the cell was left out of a selection
+            return missing_cell(base, only_skipped=bool(self.records.get((uid, partition))))
         checks = json.loads(row["checks_json"])
         summary = check_summary(checks)
         reasons = [r for r in json.loads(row["reasons_json"]) if r != "NOT_SELECTED"]
         details = [self._facts(code, row, checks, summary) for code in reasons]
         refused = self.refused_later.get((uid, partition))
         if refused is not None and resource_type == "source":
-            item = self.inputs[(refused["run_id"], partition)]
             reasons.append("EXPORT_REFUSED")
             details.append(
-                {
-                    "code": "EXPORT_REFUSED",
-                    "run_id": refused["run_id"],
-                    "refused_for": json.loads(item["reason_codes_json"]),
-                    "message": item["message"],
-                }
+                refusal_facts(refused["run_id"], self.inputs[(refused["run_id"], partition)])
             )
         status = row["status"]
         stale = self.staleness(row) if status == "materialized" else []

@@ -48,3 +48,40 @@ def landing_facts(code: str, item: sqlite3.Row | None) -> dict:
     if code == "SCHEMA_DRIFT":
         return {"code": code, "fields": json.loads(item["unknown_fields_json"])}
     return {"code": code, "message": item["message"]}
+
+
+def refusal_facts(run_id: str, item: sqlite3.Row) -> dict:
+    """EXPORT_REFUSED: the run whose export of the day was refused, and why."""
+    return {
+        "code": "EXPORT_REFUSED",
+        "run_id": run_id,
+        "refused_for": json.loads(item["reason_codes_json"]),
+        "message": item["message"],
+    }
+
+
+def missing_cell(base: dict, *, only_skipped: bool) -> dict:
+    """A cell no build records: PARTITION_MISSING, or LANDING_MISSING for a
+    landing cell (a day that was never exported, or never ingested)."""
+    code = "LANDING_MISSING" if base["resource_type"] == "source" else "PARTITION_MISSING"
+    return {
+        **base,
+        "status": "missing",
+        "consumable": 0,
+        "checks": check_summary([]),
+        "reasons": [code],
+        "details": [
+            {
+                "code": code,
+                "asset": base["asset"],
+                "partition": base["partition"] or None,
+                "only_skipped": only_skipped,
+            }
+        ],
+        "run_id": None,
+        "evidence_file": None,
+        "evidence_sha256": None,
+        "rows": None,
+        "checksum": None,
+        "window_days": None,
+    }
