@@ -216,7 +216,7 @@ def gate_command(ctx, consumer, partition, output):
         if not decision.reasons:
             click.echo(
                 "  every asset it needs is consumable (materialized, error checks passed, "
-                "fresh): " + ", ".join(decision.requires)
+                "fresh, and everything it reads consumable): " + ", ".join(decision.requires)
             )
         _print_reasons("because:" if decision.blocked else "released by:", decision.reasons)
         _print_reasons("overridden block:", decision.overridden)

@@ -26,7 +26,11 @@ GLYPHS = {
         "materialized, but an error-severity check failed: not consumable",
     ),
     "failed": ("F", "bold red", "failed: its build errored"),
-    "blocked": ("B", "red", "blocked: not attempted, something it needs failed or is blocked"),
+    "blocked": (
+        "B",
+        "red",
+        "blocked: not attempted, or built over a cell it reads that is not consumable",
+    ),
     "stale": ("S", "yellow", "stale: an upstream partition it reads, or its code, changed since"),
     "missing": ("·", "magenta", "missing: no evidence of a build"),
     "not_available": ("n", "blue", "not_available: switched off (not a failure)"),
