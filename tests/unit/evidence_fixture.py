@@ -12,8 +12,10 @@ from pathlib import Path
 
 from artifacts_fixture import FACT, SEED, SOURCE, STAGING, manifest
 
+from data_factory.core.errors import FactoryError
 from data_factory.core.paths import FactoryPaths
 from data_factory.evidence.store import write_evidence
+from data_factory.runs.inputs import failed_input
 from data_factory.state.db import connect_writer
 from data_factory.state.derive import derive_state
 from data_factory.state.index import apply_evidence_file
@@ -122,24 +124,10 @@ def run_document(
 
 
 def refused_input(partition: str, code: str) -> dict:
-    """The input entry of an export the ingest refused (nothing was written)."""
-    return {
-        "asset": "orders",
-        "partition": partition,
-        "status": "failed",
-        "manifest_path": None,
-        "manifest_sha256": None,
-        "export_version": None,
-        "files": [],
-        "manifest_lines": None,
-        "landed_rows": None,
-        "rejected_rows": None,
-        "rejected_by_reason": {},
-        "unknown_fields": [],
-        "ingest_run_id": None,
-        "reason_codes": [code],
-        "message": "the export was refused",
-    }
+    """The input entry of an export the ingest refused (nothing was written),
+    as a run records it (runs.inputs)."""
+    refusal = FactoryError(code, "the export was refused")
+    return {"asset": "orders", **failed_input(partition, refusal, "run-refused")}
 
 
 def cells_of(*uids: str, days=DAYS, **entry) -> list[dict]:
