@@ -280,3 +280,34 @@ def test_an_emptied_day_becomes_empty_on_both_engines(built):
     assert fact_rows_per_day("spark", spark_home) == on_duckdb
     _assert_same_kpis(kpis("spark", spark_home), kpis("duckdb", duck_home))
     assert kpis("spark", spark_home)[DAYS[2]]["tickets_created"] == 0
+
+
+def _gate(home: Path, consumer: str, day: str) -> tuple[int, dict]:
+    result = CliRunner().invoke(
+        main,
+        ["--home", str(home), "gate", consumer, "--partition", day, "--format", "json"],
+        catch_exceptions=False,
+    )
+    return result.exit_code, json.loads(result.stdout)
+
+
+def test_the_gate_rechecks_fingerprints_on_spark(built):
+    """On Spark the gate recomputes the released cells' fingerprints in the
+    warehouse too: a row added behind the factory's back blocks the day
+    with WAREHOUSE_CONTENT_CHANGED; a rebuild of the same content releases
+    it again."""
+    _, spark_home = built
+    day = DAYS[0]
+    code, decision = _gate(spark_home, "retrieval_index", day)
+    assert (code, decision["decision"]) == (0, "release"), decision["reasons"]
+
+    _spark().sql(f"insert into {KPI} select * from {KPI} where kpi_date = date'{day}'")
+    code, decision = _gate(spark_home, "retrieval_index", day)
+    assert (code, decision["decision"]) == (1, "block")
+    changed = [r for r in decision["reasons"] if r["code"] == "WAREHOUSE_CONTENT_CHANGED"]
+    assert [(r["asset"], r["partition"]) for r in changed] == [("ticket_kpi_daily", day)]
+    assert changed[0]["detail"]["found"]["rows"] == changed[0]["detail"]["expected"]["rows"] + 1
+
+    factory(spark_home, "build", "--target", "spark", "--partition", day)
+    code, decision = _gate(spark_home, "retrieval_index", day)
+    assert (code, decision["decision"]) == (0, "release"), decision["reasons"]

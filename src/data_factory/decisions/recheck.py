@@ -18,14 +18,23 @@ like the state's):
 A warehouse another process is writing (a run in progress) cannot be read:
 for the gate the cells are WAREHOUSE_LOCKED (it blocks until the run ends
 rather than release what it could not check); status and plan say nothing
-of the warehouse until then. On Spark the readers do not re-check (each
-would start a Spark session); the fingerprints are recorded all the same.
+of the warehouse until then. A warehouse that cannot be read while it is
+checked (the engine raises) blocks every cell asked about, with the
+engine's words.
+
+On Spark the content re-check (gate, plan, `status --verify`) runs in a
+SparkSession on the dbt target the cells' evidence names, as the build did
+(the session of this process when it has one, else a new one, a few seconds
+to start); the cheap checks of status and plan do not start one.
 """
 
 from __future__ import annotations
 
+import json
+
 from data_factory.core.paths import FactoryPaths
 from data_factory.decisions.reasons import make_reason
+from data_factory.evidence.files import evidence_path
 from data_factory.project.consumers import Consumer
 from data_factory.project.manifest import asset_nodes, partition_column
 from data_factory.warehouse.connect import open_reader
@@ -45,7 +54,11 @@ def _ref(cell: dict) -> dict:
 
 
 def warehouse_problems(
-    paths: FactoryPaths, manifest: dict, cells: list[dict], *, content: bool = False
+    paths: FactoryPaths,
+    manifest: dict,
+    cells: list[dict],
+    *,
+    content: bool = False,
 ) -> dict[tuple[str, str | None], list[dict]]:
     """Reason details per (unique_id, partition) of the cells whose build
     the warehouse no longer backs; cells without a recorded warehouse id
@@ -53,22 +66,39 @@ def warehouse_problems(
     bound = [c for c in cells if c.get("warehouse_id")]
     if not bound:
         return {}
+    target = _spark_target(paths, bound) if content else None
+    engine, why = open_reader(paths, manifest, spark_target=target)
+    try:
+        return _problems(paths, manifest, bound, engine, why, content=content)
+    finally:
+        if engine is not None:
+            engine.close()
+
+
+def _problems(
+    paths: FactoryPaths,
+    manifest: dict,
+    bound: list[dict],
+    engine: Engine | None,
+    why: str | None,
+    *,
+    content: bool,
+) -> dict[tuple[str, str | None], list[dict]]:
     found: dict[tuple[str, str | None], list[dict]] = {}
 
     def add(cell: dict, detail: dict) -> None:
         found.setdefault((cell["unique_id"], cell["partition"]), []).append(detail)
 
-    engine, why = open_reader(paths, manifest)
     if engine is None:
         if why == "unsupported":
-            return {}  # Spark: not re-checked by readers (see the runbook)
+            return {}  # Spark, for the cheap checks: a session costs seconds
         if why == "locked" and not content:
             return {}  # a run is writing it: nothing to say until it ends
         code = "WAREHOUSE_LOCKED" if why == "locked" else "WAREHOUSE_MISSING"
         for cell in bound:
             add(cell, {"code": code, "warehouse": str(paths.warehouse), "found": why})
         return found
-    with engine:
+    try:
         current = read_identity(engine)
         checked = []
         for cell in bound:
@@ -96,7 +126,35 @@ def warehouse_problems(
                         "found": now,
                     },
                 )
+    except engine.read_errors as exc:
+        # what could not be read cannot be released: every cell asked about
+        # is blocked, with the engine's own words
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        code = "WAREHOUSE_LOCKED" if "lock" in text.lower() else "WAREHOUSE_MISSING"
+        return {
+            (cell["unique_id"], cell["partition"]): [
+                {"code": code, "warehouse": str(paths.warehouse), "found": f"unreadable: {text}"}
+            ]
+            for cell in bound
+        }
     return found
+
+
+def _spark_target(paths: FactoryPaths, cells: list[dict]) -> str | None:
+    """The dbt target the cells were built with, from their evidence (a
+    Spark reader is started on it); None when no evidence says."""
+    for cell in cells:
+        path = evidence_path(paths, cell.get("evidence"))
+        if path is None or not path.is_file():
+            continue
+        try:
+            document = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        target = ((document or {}).get("invocation") or {}).get("target")
+        if isinstance(target, str) and target:
+            return target
+    return None
 
 
 def _fingerprints_now(engine: Engine, manifest: dict, cells: list[dict]):
@@ -150,7 +208,11 @@ def with_warehouse_problems(
 
 
 def release_problems(
-    paths: FactoryPaths, manifest: dict, consumer: Consumer, partition: str, cells: list[dict]
+    paths: FactoryPaths,
+    manifest: dict,
+    consumer: Consumer,
+    partition: str,
+    cells: list[dict],
 ) -> list[dict]:
     """Gate reasons (decisions.reasons) for the cells `consumer` takes on
     `partition` (the assets it needs: that day's cells and the unpartitioned

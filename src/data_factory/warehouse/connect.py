@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from data_factory.core.errors import FactoryError
 from data_factory.core.paths import FactoryPaths
 from data_factory.warehouse.engine import Engine
 
@@ -24,13 +25,26 @@ def open_engine(
     return DuckDBEngine(paths, read_only=read_only)
 
 
-def open_reader(paths: FactoryPaths, manifest: dict) -> tuple[Engine | None, str | None]:
+def open_reader(
+    paths: FactoryPaths, manifest: dict, *, spark_target: str | None = None
+) -> tuple[Engine | None, str | None]:
     """An engine that only reads the warehouse, or why there is none:
     `gone` (no file), `empty` (0 bytes), `unreadable` (not a database) or
-    `locked` (another process is writing it), or `unsupported` (Spark: a
-    reader would start a Spark session of its own). Never creates the file."""
+    `locked` (another process is writing it), or `unsupported` (Spark,
+    unless `spark_target` names the dbt target to start a Spark session of:
+    only the gate pays for one). Never creates the DuckDB file."""
     if adapter_type(manifest) == "spark":
-        return None, "unsupported"
+        if spark_target is None:
+            return None, "unsupported"
+        try:
+            return open_engine(paths, manifest, spark_target), None
+        except FactoryError:
+            raise  # the target is not a Spark one: the user's to fix, said as it is
+        except Exception:
+            # a session that cannot start (Java, the metastore in use by another
+            # JVM...) raises Java and Python errors of many classes; for a
+            # reader they all mean the same: not readable now
+            return None, "unreadable"
     import duckdb
 
     if not paths.warehouse.exists():

@@ -14,6 +14,7 @@ _NAMED = re.compile(r"(?<![:\w]):(\w+)")  # `:name`, not `::type`
 
 class DuckDBEngine(Engine):
     quick_algorithm = f"duckdb-hash-sum64/{duckdb.__version__}"
+    read_errors = (duckdb.Error,)
 
     def __init__(self, paths: FactoryPaths, read_only: bool = False):
         self.connection = duckdb.connect(str(paths.warehouse), read_only=read_only)

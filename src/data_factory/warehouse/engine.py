@@ -33,6 +33,10 @@ class Engine(ABC):
     # for fast re-checks, named with the engine version (None: none)
     quick_algorithm: str | None = None
 
+    # what the engine raises when the warehouse cannot be read (gone, locked,
+    # corrupt): a reader that gets one of these blocks rather than guess
+    read_errors: tuple[type[BaseException], ...] = ()
+
     def close(self) -> None:  # noqa: B027 - an engine without a connection has nothing to close
         """Release the connection."""
 

@@ -66,6 +66,10 @@ class SparkEngine(Engine):
     dialect = "spark"
 
     def __init__(self, paths: FactoryPaths, target: str | None):
+        from py4j.protocol import Py4JError
+        from pyspark.errors import PySparkException
+
+        self.read_errors = (PySparkException, Py4JError)
         self.session = spark_session(paths, target)
 
     def exists(self, relation: str) -> bool:
