@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import duckdb
@@ -201,6 +204,49 @@ def test_a_rebuild_whose_evidence_is_not_written_is_failed_not_the_old_numbers(h
     assert {(i["action"], i["reasons"][0]) for i in items} == {("backfill", "EVIDENCE_NOT_WRITTEN")}
     factory(home, "plan", "--apply")
     assert _plan(home) == []
+    assert _gate(home, "ticket_chunking_job", day, EXIT_OK)["decision"] == "release"
+
+
+def test_a_run_killed_while_dbt_builds_leaves_failed_cells_that_plan_rebuilds(home):
+    """A real `factory run` process, killed (SIGKILL, no clean-up of any
+    kind) once dbt has started running ticket_fact, after its intent and
+    before its evidence: the day's cells are failed with
+    EVIDENCE_NOT_WRITTEN, the gate blocks, and `plan --apply` rebuilds the
+    day to the rows it had."""
+    day = WEEK[-1]
+    before = cells_by_key(status_json(home))[("ticket_fact", day)]
+    assert before["consumable"] and before["rows"] > 0
+    earlier = set((home / "runs").glob("*/run/*/models/marts/ticket_fact.sql"))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "data_factory.cli", "run", "--partition", day],
+        env={**os.environ, "FACTORY_HOME": str(home)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    started_model = None
+    deadline = time.monotonic() + 300
+    while started_model is None and process.poll() is None and time.monotonic() < deadline:
+        # dbt writes the SQL it executes under the run's folder as it runs each model
+        found = set((home / "runs").glob("*/run/*/models/marts/ticket_fact.sql")) - earlier
+        started_model = next(iter(found), None)
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    assert process.wait() == -signal.SIGKILL, "the run ended before it could be killed"
+    assert started_model is not None
+    assert list((home / "intents").glob("*.json")), "the killed run left no intent"
+
+    grid = cells_by_key(status_json(home))
+    for asset in ("ticket_events", "ticket_fact", "ticket_kpi_daily"):
+        cell = grid[(asset, day)]
+        assert (cell["status"], cell["consumable"]) == ("failed", False), asset
+        assert "EVIDENCE_NOT_WRITTEN" in cell["reasons"], asset
+    decision = _gate(home, "ticket_chunking_job", day, EXIT_BLOCKED)
+    assert "EVIDENCE_NOT_WRITTEN" in {r["code"] for r in decision["reasons"]}
+
+    factory(home, "plan", "--apply")
+    assert _plan(home) == []
+    after = cells_by_key(status_json(home, "--verify"))[("ticket_fact", day)]
+    assert (after["status"], after["rows"]) == ("materialized", before["rows"])
     assert _gate(home, "ticket_chunking_job", day, EXIT_OK)["decision"] == "release"
 
 
