@@ -11,10 +11,11 @@ partition's rows: the cost of a day is O(day).
 The canonical text of a row: its columns sorted by name, each value as
 text, joined by chr(31), NULL written chr(30). Values are made the same on
 both engines: timestamps as microseconds since the epoch, floats and
-decimals as decimal(38,9), booleans as `true` / `false`, everything else
-cast to string. Columns a model lists in ``meta: {fingerprint_ignores:
-[...]}`` (lineage: which run landed a row, and when) are left out, so a
-rebuild of the same content gives the same fingerprint.
+decimals as decimal(38,9) in plain notation (`0.000000000`), booleans as
+`true` / `false`, everything else cast to string. Columns a model lists in
+``meta: {fingerprint_ignores: [...]}`` (lineage: which run landed a row,
+and when) are left out, so a rebuild of the same content gives the same
+fingerprint.
 
 `python_fingerprint` is the same definition in Python (hashlib), for the
 tests that hold the two engines to it.
@@ -60,6 +61,12 @@ def _value(column: str, column_type: str, dialect: str) -> str:
     kind = _kind(column_type)
     if kind == "timestamp":
         text = f"cast({'unix_micros' if dialect == 'spark' else 'epoch_us'}({quoted}) as string)"
+    elif kind == "number" and dialect == "spark":
+        # Spark writes a decimal as Java's BigDecimal.toString, which turns
+        # to scientific notation below 1e-6 (0 at scale 9 is "0E-9") unless
+        # the session's ANSI mode is on (dbt-spark's session has it off);
+        # format_number is plain in every mode, with grouping commas to drop
+        text = f"replace(format_number(cast({quoted} as decimal(38, 9)), 9), ',', '')"
     elif kind == "number":
         text = f"cast(cast({quoted} as decimal(38, 9)) as string)"
     elif kind == "boolean":

@@ -6,6 +6,7 @@ both get the same session, metastore and warehouse directory.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from data_factory.core.errors import BuildFailed
@@ -14,24 +15,34 @@ from data_factory.project.parsed import project_profile_name
 from data_factory.warehouse.engine import Engine
 
 
-def profile_parameters(target: str | None) -> dict[str, str]:
+def profile_parameters(paths: FactoryPaths, target: str | None) -> dict[str, str]:
     """`server_side_parameters` of a spark target of profiles/profiles.yml,
-    rendered by dbt (env_var included)."""
-    from dbt.config.profile import Profile, read_profile
+    rendered by dbt's own profile renderer (env_var included). The output
+    is rendered alone rather than through dbt's Profile, which needs the
+    flags of a dbt invocation: a reader (the gate) may never have run one.
+    It is rendered in the environment dbt runs in (FACTORY_HOME of `paths`)."""
+    from dbt.config.profile import read_profile
     from dbt.config.renderer import ProfileRenderer
+    from dbt_common.context import set_invocation_context
 
-    from data_factory.project.dbt_runner import PROFILES_DIR
+    from data_factory.project.dbt_runner import PROFILES_DIR, dbt_environment
 
-    raw_profiles = read_profile(str(PROFILES_DIR))
-    profile = Profile.from_raw_profiles(
-        raw_profiles, project_profile_name(), ProfileRenderer({}), target_override=target
-    )
-    if profile.credentials.type != "spark":
+    profile = read_profile(str(PROFILES_DIR)).get(project_profile_name()) or {}
+    name = target or profile.get("target")
+    output = (profile.get("outputs") or {}).get(name)
+    if not isinstance(output, dict):
+        raise BuildFailed("BUILD_ERROR", f"dbt target {name!r} is not in profiles/profiles.yml")
+    with dbt_environment(paths):
+        # env_var() reads the environment through the context a dbt
+        # invocation sets; each invocation sets its own again
+        set_invocation_context(os.environ)
+        rendered = ProfileRenderer({}).render_data(output)
+    if rendered.get("type") != "spark":
         raise BuildFailed(
-            "BUILD_ERROR",
-            f"dbt target {profile.target_name!r} is a {profile.credentials.type} target, not spark",
+            "BUILD_ERROR", f"dbt target {name!r} is a {rendered.get('type')} target, not spark"
         )
-    return {str(k): str(v) for k, v in profile.credentials.server_side_parameters.items()}
+    parameters = rendered.get("server_side_parameters") or {}
+    return {str(k): str(v) for k, v in parameters.items()}
 
 
 def _local_path(uri: str) -> Path:
@@ -44,7 +55,7 @@ def spark_session(paths: FactoryPaths, target: str | None):
     when the JVM starts, so this process would read the wrong tables."""
     from pyspark.sql import SparkSession
 
-    parameters = profile_parameters(target)
+    parameters = profile_parameters(paths, target)
     builder = SparkSession.builder.enableHiveSupport()
     for key, value in parameters.items():
         builder = builder.config(key, value)
