@@ -40,12 +40,13 @@ tickets as (
 
     select
         ticket_id,
-        max(first_response_target_minutes) as first_response_target_minutes,
         min(case when event_type = 'created' then event_at end) as created_at,
         min(case when event_type = 'first_response' then event_at end)
             as first_responded_at,
         min(case when event_type = 'resolved' then event_at end)
-            as first_resolved_at
+            as first_resolved_at,
+        min(case when event_type = 'reopened' then event_at end)
+            as first_reopened_at
     from ticket_fact
     group by ticket_id
 
@@ -58,7 +59,13 @@ ticket_durations as (
     -- decimal literal's fixed scale where DuckDB divides in double.
     select
         ticket_id,
-        first_response_target_minutes,
+        created_at,
+        first_responded_at,
+        first_resolved_at,
+        first_reopened_at,
+        -- a solve fulfils the reply target too, as in Zendesk (least()
+        -- skips nulls on both engines)
+        least(first_responded_at, first_resolved_at) as response_stopped_at,
         cast(
             {{ dbt.datediff('created_at', 'first_responded_at', 'second') }}
             as double
@@ -72,6 +79,125 @@ ticket_durations as (
         cast(first_resolved_at as date) as first_resolved_date
     from tickets
     where created_at is not null
+
+),
+
+target_segments as (
+
+    -- The targets in force: each event carries those of the ticket's
+    -- priority (at that event) and the customer's tier, from its time until
+    -- the ticket's next event. Each is due at creation + target.
+    select
+        ticket_durations.ticket_id,
+        ticket_durations.response_stopped_at,
+        ticket_durations.first_resolved_at,
+        ticket_fact.event_at as segment_start_at,
+        lead(ticket_fact.event_at) over (
+            partition by ticket_fact.ticket_id
+            order by ticket_fact.event_at, ticket_fact.event_id
+        ) as segment_end_at,
+        {{ dbt.dateadd(
+            'minute',
+            'ticket_fact.first_response_target_minutes',
+            'ticket_durations.created_at'
+        ) }} as first_response_due_at,
+        {{ dbt.dateadd(
+            'hour',
+            'ticket_fact.resolution_target_hours',
+            'ticket_durations.created_at'
+        ) }} as resolution_due_at
+    from ticket_fact
+    inner join ticket_durations
+        on ticket_fact.ticket_id = ticket_durations.ticket_id
+
+),
+
+target_passes as (
+
+    -- Where a segment's target passes while it is in force: at its due
+    -- time, or at the segment's start when a re-target made it already
+    -- past. It counts only before the segment ends and before the reply
+    -- (or the solve) stops the clock.
+    select
+        ticket_id,
+        response_stopped_at,
+        first_resolved_at,
+        segment_end_at,
+        -- greatest() skips nulls on both engines: no target, no pass
+        case
+            when first_response_due_at is not null
+                then greatest(segment_start_at, first_response_due_at)
+        end as response_passes_at,
+        case
+            when resolution_due_at is not null
+                then greatest(segment_start_at, resolution_due_at)
+        end as resolution_passes_at,
+        first_response_due_at is not null as has_response_target,
+        resolution_due_at is not null as has_resolution_target
+    from target_segments
+
+),
+
+ticket_breaches as (
+
+    -- The moment each target was first breached (null: never, or not yet).
+    -- It depends only on events before that moment, so no later event can
+    -- change a published day. A ticket with an event of unknown priority or
+    -- tier (no target) is not measured against that target.
+    select
+        ticket_id,
+        min(case when has_response_target then 1 else 0 end) = 1
+            as response_targeted,
+        min(case when has_resolution_target then 1 else 0 end) = 1
+            as resolution_targeted,
+        min(
+            case
+                when
+                    (segment_end_at is null or response_passes_at < segment_end_at)
+                    and (
+                        response_stopped_at is null
+                        or response_passes_at < response_stopped_at
+                    )
+                    then response_passes_at
+            end
+        ) as response_breached_at,
+        min(
+            case
+                when
+                    (segment_end_at is null or resolution_passes_at < segment_end_at)
+                    and (
+                        first_resolved_at is null
+                        or resolution_passes_at < first_resolved_at
+                    )
+                    then resolution_passes_at
+            end
+        ) as resolution_breached_at
+    from target_passes
+    group by ticket_id
+
+),
+
+ticket_sla as (
+
+    select
+        ticket_durations.ticket_id,
+        ticket_durations.created_date,
+        ticket_durations.response_stopped_at,
+        cast(ticket_durations.response_stopped_at as date)
+            as response_stopped_date,
+        ticket_durations.first_resolved_date,
+        ticket_durations.first_reopened_at,
+        ticket_breaches.response_targeted,
+        ticket_breaches.resolution_targeted,
+        ticket_breaches.response_breached_at,
+        ticket_breaches.resolution_breached_at,
+        cast(ticket_breaches.response_breached_at as date)
+            as response_breached_date,
+        cast(ticket_breaches.resolution_breached_at as date)
+            as resolution_breached_date
+    from ticket_durations
+    inner join ticket_breaches
+        on ticket_durations.ticket_id = ticket_breaches.ticket_id
 
 ),
 
@@ -94,11 +220,7 @@ day_events as (
     select
         event_date as kpi_date,
         count(distinct case when event_type = 'resolved' then ticket_id end)
-            as tickets_resolved,
-        sum(case when event_type = 'resolved' then 1 else 0 end)
-            as resolved_events,
-        sum(case when event_type = 'reopened' then 1 else 0 end)
-            as reopened_events
+            as tickets_resolved
     from ticket_fact
     group by event_date
 
@@ -121,19 +243,7 @@ first_responses as (
         {{ factory_percentile('ticket_durations.first_response_minutes', 0.5) }}
             as first_response_p50_minutes,
         {{ factory_percentile('ticket_durations.first_response_minutes', 0.9) }}
-            as first_response_p90_minutes,
-        cast(
-            sum(
-                case
-                    when
-                        ticket_durations.first_response_minutes
-                        > ticket_durations.first_response_target_minutes
-                        then 1
-                    else 0
-                end
-            ) as double
-        ) / nullif(count(ticket_durations.first_response_target_minutes), 0)
-            as sla_breach_rate
+            as first_response_p90_minutes
     from kpi_windows
     inner join ticket_durations
         on
@@ -154,6 +264,88 @@ resolutions as (
         on
             kpi_windows.kpi_date = ticket_durations.first_resolved_date
             and kpi_windows.window_start_date <= ticket_durations.created_date
+    group by kpi_windows.kpi_date
+
+),
+
+sla_outcomes as (
+
+    -- Per day, over tickets created inside the window: a target is achieved
+    -- on the day the first reply (for resolution: the first solve) comes
+    -- within it, and breached on the day it passes unmet, once, reply or
+    -- not. A solve before any reply stops the reply clock as a reply does.
+    -- Overdue: breached, and neither answered nor solved at the end of the
+    -- day.
+    select
+        kpi_windows.kpi_date,
+        sum(
+            case
+                when
+                    ticket_sla.response_stopped_date = kpi_windows.kpi_date
+                    and ticket_sla.response_targeted
+                    and ticket_sla.response_breached_at is null
+                    then 1
+                else 0
+            end
+        ) as first_response_achieved,
+        sum(
+            case
+                when ticket_sla.response_breached_date = kpi_windows.kpi_date
+                    then 1
+                else 0
+            end
+        ) as first_response_breached,
+        sum(
+            case
+                when
+                    ticket_sla.response_breached_at < kpi_windows.day_end_at
+                    and (
+                        ticket_sla.response_stopped_at is null
+                        or ticket_sla.response_stopped_at >= kpi_windows.day_end_at
+                    )
+                    then 1
+                else 0
+            end
+        ) as overdue_unanswered_tickets,
+        sum(
+            case
+                when
+                    ticket_sla.first_resolved_date = kpi_windows.kpi_date
+                    and ticket_sla.resolution_targeted
+                    and ticket_sla.resolution_breached_at is null
+                    then 1
+                else 0
+            end
+        ) as resolution_achieved,
+        sum(
+            case
+                when ticket_sla.resolution_breached_date = kpi_windows.kpi_date
+                    then 1
+                else 0
+            end
+        ) as resolution_breached,
+        sum(
+            case
+                when ticket_sla.first_resolved_date >= kpi_windows.window_start_date
+                    and ticket_sla.first_resolved_date <= kpi_windows.kpi_date
+                    then 1
+                else 0
+            end
+        ) as window_resolved_tickets,
+        sum(
+            case
+                when ticket_sla.first_resolved_date >= kpi_windows.window_start_date
+                    and ticket_sla.first_resolved_date <= kpi_windows.kpi_date
+                    and ticket_sla.first_reopened_at < kpi_windows.day_end_at
+                    then 1
+                else 0
+            end
+        ) as window_reopened_tickets
+    from kpi_windows
+    inner join ticket_sla
+        on
+            kpi_windows.window_start_date <= ticket_sla.created_date
+            and ticket_sla.created_date <= kpi_windows.kpi_date
     group by kpi_windows.kpi_date
 
 ),
@@ -190,10 +382,28 @@ final as (
         first_responses.first_response_p50_minutes,
         first_responses.first_response_p90_minutes,
         resolutions.resolution_p50_hours,
-        first_responses.sla_breach_rate,
+        coalesce(sla_outcomes.first_response_achieved, 0)
+            as first_response_achieved,
+        coalesce(sla_outcomes.first_response_breached, 0)
+            as first_response_breached,
+        cast(sla_outcomes.first_response_breached as double)
+        / nullif(
+            sla_outcomes.first_response_breached
+            + sla_outcomes.first_response_achieved,
+            0
+        ) as sla_breach_rate,
+        coalesce(sla_outcomes.overdue_unanswered_tickets, 0)
+            as overdue_unanswered_tickets,
+        coalesce(sla_outcomes.resolution_achieved, 0) as resolution_achieved,
+        coalesce(sla_outcomes.resolution_breached, 0) as resolution_breached,
+        cast(sla_outcomes.resolution_breached as double)
+        / nullif(
+            sla_outcomes.resolution_breached + sla_outcomes.resolution_achieved,
+            0
+        ) as resolution_breach_rate,
         coalesce(backlog.backlog_tickets, 0) as backlog_tickets,
-        cast(coalesce(day_events.reopened_events, 0) as double)
-        / nullif(day_events.resolved_events, 0) as reopen_rate,
+        cast(sla_outcomes.window_reopened_tickets as double)
+        / nullif(sla_outcomes.window_resolved_tickets, 0) as reopen_rate,
         kpi_windows.kpi_date,
         kpi_windows.window_start_date
     from kpi_windows
@@ -205,6 +415,8 @@ final as (
         on kpi_windows.kpi_date = first_responses.kpi_date
     left join resolutions
         on kpi_windows.kpi_date = resolutions.kpi_date
+    left join sla_outcomes
+        on kpi_windows.kpi_date = sla_outcomes.kpi_date
     left join backlog
         on kpi_windows.kpi_date = backlog.kpi_date
 

@@ -14,6 +14,11 @@ How a day is made
   from the tickets created on D-14 .. D. A lifecycle never outlasts 15 days,
   so nothing is lost, and the bytes of day D are the same whether D is
   generated alone or inside a range.
+* What a helpdesk's KPIs must get right is in every day: priorities that
+  change (escalated or de-escalated at triage, before the reply, or while
+  the ticket is worked), tickets never answered, tickets solved without a
+  reply, reopen chains (reopened, solved again). Tickets open for months are
+  not: a lifecycle ends within 15 days (above).
 * Everything is vectorized: numpy draws the lifecycles, pyarrow compute
   assembles the JSON text column by column, and the files are written from the
   Arrow string buffer. There is no Python loop over tickets or events.

@@ -91,6 +91,13 @@ _REOPEN_SHARE = 0.08
 _REOPEN_DELAY = (10 * HOUR, 30 * MINUTE, 30 * HOUR)  # median, min, max
 _RESOLVE_AGAIN_DELAY = (4 * HOUR, 10 * MINUTE, 18 * HOUR)
 _CLOSE_DELAY = (36 * HOUR, 72 * HOUR)  # uniform [min, max)
+# What the KPIs must get right (drawn after everything above, so that adding
+# them left the rest of a generated history as it was):
+_TRIAGE_RETARGET_SHARE = 0.12  # the priority changes at assignment, before the reply
+_WORK_RETARGET_SHARE = 0.10  # ... or while the ticket is worked, after the reply
+_ESCALATION_SHARE = 0.6  # of those changes, one step up (else one step down)
+_NEVER_ANSWERED_SHARE = 0.02  # no reply, never resolved: overdue until the export ends
+_SOLVED_UNANSWERED_SHARE = 0.02  # resolved without any first_response event
 # A resolution before day 10 (counted from the creation day's start) is followed by at most
 # 30 h + 18 h + 72 h = 5 days of reopen / resolve again / close: every event lands within
 # 15 days, which is why the export of day D only needs tickets created on D-14 .. D.
@@ -128,10 +135,11 @@ class CreatedDay:
     customer: np.ndarray
     agent: np.ndarray
     channel: np.ndarray
-    priority: np.ndarray
+    priority: np.ndarray  # at creation
     category: np.ndarray
     # per event
     ticket: np.ndarray  # ticket index (ticket number - 1)
+    event_priority: np.ndarray  # the ticket's priority when the event happened
     sequence: np.ndarray  # 1-based position in the ticket's lifecycle
     event_type: np.ndarray  # index into EVENT_TYPES
     status: np.ndarray  # index into STATUSES
@@ -203,17 +211,35 @@ def simulate(day: date, tickets_per_day: int, seed: int, ref: Reference) -> Crea
     final = np.where(reopened_mask, resolved_again, resolved)
     closed = final + rng.integers(_CLOSE_DELAY[0], _CLOSE_DELAY[1], n)
 
+    # priority changes (escalations and de-escalations, one step, within the
+    # four priorities), tickets never answered, tickets solved without a reply
+    triage_change = rng.random(n) < _TRIAGE_RETARGET_SHARE
+    work_change = (holds >= 1) & (rng.random(n) < _WORK_RETARGET_SHARE)
+    step = np.where(rng.random((n, 2)) < _ESCALATION_SHARE, 1, -1)
+    after_triage = np.clip(priority + np.where(triage_change, step[:, 0], 0), 0, 3)
+    after_work = np.clip(after_triage + np.where(work_change, step[:, 1], 0), 0, 3)
+    outcome = rng.random(n)
+    never_answered = outcome < _NEVER_ANSWERED_SHARE
+    solved_unanswered = ~never_answered & (
+        outcome < _NEVER_ANSWERED_SHARE + _SOLVED_UNANSWERED_SHARE
+    )
+    is_resolved &= ~never_answered
+    reopened_mask &= ~never_answered
+
     present = {
         "created": np.ones(n, bool),
         "assigned": np.ones(n, bool),
-        "first_response": np.ones(n, bool),
-        "hold_1": holds >= 1,
-        "hold_2": holds >= 2,
+        "first_response": ~(never_answered | solved_unanswered),
+        "hold_1": (holds >= 1) & ~never_answered,
+        "hold_2": (holds >= 2) & ~never_answered,
         "resolved": is_resolved,
         "reopened": reopened_mask,
         "resolved_again": reopened_mask,
         "closed": is_resolved,
     }
+    # a stage's priority: the initial one, the triaged one from assignment
+    # on, the reworked one from the first hold on
+    stage_priority = {"created": priority, "first_response": after_triage, "assigned": after_triage}
     times = {
         "created": created,
         "assigned": assigned,
@@ -232,7 +258,7 @@ def simulate(day: date, tickets_per_day: int, seed: int, ref: Reference) -> Crea
     flags = np.stack([present[name] for name, _ in _STAGES], axis=1)
     sequence_of = np.cumsum(flags, axis=1)  # sequence number where the stage is present
     index = np.arange(n)
-    parts = {"ticket": [], "sequence": [], "event_type": [], "status": [], "at": []}
+    parts = {"ticket": [], "sequence": [], "event_type": [], "status": [], "at": [], "priority": []}
     for column, (name, kind) in enumerate(_STAGES):
         mask = present[name]
         parts["ticket"].append(index[mask])
@@ -245,6 +271,7 @@ def simulate(day: date, tickets_per_day: int, seed: int, ref: Reference) -> Crea
             else np.full(int(mask.sum()), STATUSES.index(_STAGE_STATUS[name]))
         )
         parts["at"].append(times[name][mask])
+        parts["priority"].append(stage_priority.get(name, after_work)[mask])
     events = {
         key: np.concatenate(value) if value else np.zeros(0, np.int64)
         for key, value in parts.items()
@@ -265,6 +292,7 @@ def simulate(day: date, tickets_per_day: int, seed: int, ref: Reference) -> Crea
         event_type=events["event_type"].astype(np.int64),
         status=events["status"].astype(np.int64),
         at=events["at"].astype(np.int64),
+        event_priority=events["priority"].astype(np.int64),
     )
 
 
@@ -300,7 +328,8 @@ def events_on(day: date, created_days: list[CreatedDay]) -> DayEvents:
         columns["ticket"].append(ticket)
         for name in ("sequence", "event_type", "status", "at"):
             columns[name].append(getattr(created, name)[on_day])
-        for name in ("customer", "agent", "channel", "priority", "category"):
+        columns["priority"].append(created.event_priority[on_day])
+        for name in ("customer", "agent", "channel", "category"):
             columns[name].append(getattr(created, name)[ticket])
     merged = {
         name: (np.concatenate(parts) if parts else np.zeros(0, np.int64)).astype(np.int64)
