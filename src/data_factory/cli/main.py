@@ -81,10 +81,15 @@ def main(ctx: click.Context, home: Path | None) -> None:
     day with dbt, and keep validated evidence of what can be trusted.
 
     \b
-    Daily operation:
-      factory generate --start 2026-11-01 --days 7   # or drop real exports in data/landing
-      factory run --partition 2026-11-03             # ingest + dbt build + evidence
-      factory validate data/evidence/*.json          # re-check schema and hash
+    Daily operation, right after `make demo` (the README's block, kept equal by a test):
+      factory generate --start 2026-11-08                  # exits 0: the next day's export arrives
+      factory run --partition 2026-11-08                   # exits 0: land, build the day, evidence
+      factory status --since 2026-11-01                    # exits 0: the asset x day grid
+      factory gate retrieval_index --partition 2026-11-08  # exits 0: release (1: block, and why)
+      factory plan                                         # exits 0: nothing to do (1: actions)
+      factory plan --apply                                 # exits 0: run the plan (see runbooks/)
+
+    `factory COMMAND -h` explains a command, with an example.
     """
     ctx.ensure_object(dict)
     ctx.obj["paths"] = FactoryPaths(home.resolve()) if home else FactoryPaths.from_env()
