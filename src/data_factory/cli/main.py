@@ -135,6 +135,7 @@ def main(ctx: click.Context, home: Path | None) -> None:
       factory gate retrieval_index --partition 2026-11-08  # exits 0: release (1: block, and why)
       factory plan                                         # exits 0: nothing to do (1: actions)
       factory plan --apply                                 # exits 0: run the plan (see runbooks/)
+      factory audit                                        # exits 0: no operational risk (CI gate)
 
     `factory COMMAND -h` explains a command, with an example.
     """

@@ -267,17 +267,18 @@ def approve_command(ctx, consumer, partition, by, reason, output):
 @click.pass_context
 def audit_command(ctx, output):
     """Operational asset risks, from the dbt manifest and the state store.
-    Exit 1 when a risk is found (expected items, such as seeds having no
-    partitions, are listed but do not count).
+    Exit 1 when a risk is found. Expected items (seeds have no partitions)
+    and items the project accepts with a reason (an asset's
+    `meta: {audit_accepts: {RISK: reason}}`) are listed but do not count.
 
     \b
     Example:
       factory audit --format json
     """
-    from data_factory.decisions.audit import audit, render_findings
+    from data_factory.decisions.audit import audit, render_findings, risks_of
 
     findings = audit(home_paths(ctx))
-    risks = [f for f in findings if not f.expected]
+    risks = risks_of(findings)
     if output == "json":
         click.echo(
             json.dumps(
