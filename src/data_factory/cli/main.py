@@ -13,7 +13,13 @@ from pathlib import Path
 
 import click
 
-from data_factory.cli import daily_commands, evidence_commands, recovery_commands, state_commands
+from data_factory.cli import (
+    daily_commands,
+    evidence_commands,
+    inspect_commands,
+    recovery_commands,
+    state_commands,
+)
 from data_factory.core.errors import (
     NOT_WRITABLE_ERRNOS,
     FactoryError,
@@ -45,7 +51,7 @@ class FactoryExit(click.ClickException):
 COMMAND_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Daily work", ("generate", "ingest", "run", "build", "status", "gate")),
     ("Recovery", ("plan", "retry", "replay", "backfill", "approve")),
-    ("Inspection", ("audit", "validate", "evidence", "docs", "faults")),
+    ("Inspection", ("failures", "audit", "validate", "evidence", "docs", "faults")),
     ("Project", ("state",)),
 )
 
@@ -143,6 +149,12 @@ def main(ctx: click.Context, home: Path | None) -> None:
     ctx.obj["paths"] = FactoryPaths(home.resolve()) if home else FactoryPaths.from_env()
 
 
-for area in (daily_commands, recovery_commands, state_commands, evidence_commands):
+for area in (
+    daily_commands,
+    recovery_commands,
+    state_commands,
+    inspect_commands,
+    evidence_commands,
+):
     for command in area.COMMANDS:
         main.add_command(command)
