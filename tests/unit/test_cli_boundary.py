@@ -16,7 +16,7 @@ def factory(home, *args):
 def test_help_and_version_answer_without_a_project_run(tmp_path):
     short = factory(tmp_path, "-h")
     assert short.exit_code == EXIT_OK
-    assert "Daily operation:" in short.output
+    assert "Daily operation, right after `make demo`" in short.output
     assert "Exit codes:" in short.output
     assert factory(tmp_path, "--version").output.startswith("factory, version ")
 

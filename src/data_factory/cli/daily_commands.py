@@ -22,7 +22,7 @@ from data_factory.core.errors import FactoryError
 from data_factory.core.partitions import parse_partition
 
 
-@click.command()
+@click.command(short_help="Write realistic helpdesk exports (test data, faults).")
 @click.option("--start", required=True, help="First day to export, YYYY-MM-DD.")
 @click.option(
     "--days",
@@ -56,7 +56,14 @@ from data_factory.core.partitions import parse_partition
 @click.pass_context
 def generate(ctx, start, days, tickets_per_day, seed, faults, export_version):
     """Write realistic helpdesk exports (NDJSON + _manifest.json) under
-    data/landing/tickets/dt=YYYY-MM-DD/."""
+    data/landing/tickets/dt=YYYY-MM-DD/: a stand-in for the source system,
+    with faults to inject on purpose (`factory faults` lists them).
+
+    \b
+    Example:
+      factory generate --start 2026-11-08
+      factory generate --start 2026-11-01 --days 7 --faults bad_enum@2026-11-03
+    """
     from data_factory.landing.generate.export import generate_range
     from data_factory.landing.generate.faults import parse_faults
 
@@ -89,13 +96,37 @@ def generate(ctx, start, days, tickets_per_day, seed, faults, export_version):
     click.echo(f"wrote {len(exports)} day(s) of exports under {paths.landing / 'tickets'}")
 
 
-@click.command("faults")
+@click.command("faults", short_help="The faults generate can inject, and their runbooks.")
 def list_faults():
-    """List the faults `generate --faults` can inject."""
-    from data_factory.landing.generate.faults import FAULT_NAMES
+    """List the faults `generate --faults` can inject: what each does to the
+    export, what the factory then shows, and the runbook it exercises.
 
-    for name in FAULT_NAMES:
+    \b
+    Example:
+      factory faults
+    """
+    import shutil
+
+    from data_factory.landing.generate.faults import FAULTS
+
+    width = min(shutil.get_terminal_size((100, 24)).columns, 100)
+    labels = {"does:": "effect", "shows:": "shows", "runbook:": "runbook"}
+    for name, fault in FAULTS.items():
         click.echo(name)
+        for label, field in labels.items():
+            text = getattr(fault, field)
+            if field == "runbook":
+                text = f"runbooks/{text}"
+            click.echo(
+                click.wrap_text(
+                    text, width, initial_indent=f"  {label:<9}", subsequent_indent=" " * 11
+                )
+            )
+    usage = (
+        "Inject with `factory generate ... --faults NAME` (every generated day) or "
+        "NAME@YYYY-MM-DD (that day only); several: comma-separated."
+    )
+    click.echo("\n" + click.wrap_text(usage, width))
 
 
 def _run_days(
@@ -144,35 +175,51 @@ def _run_days(
     ctx.exit(worst)
 
 
-@click.command()
+@click.command(short_help="Ingest, dbt build and write evidence, day by day.")
 @with_build_options
 @click.pass_context
 def run(ctx, partitions, start, end, max_days, **options):
     """Ingest each day from its landing manifest, build it with dbt, and write
-    one validated evidence file per day to data/evidence/."""
+    one validated evidence file per day to data/evidence/.
+
+    \b
+    Example:
+      factory run --partition 2026-11-08
+      factory run --start 2026-11-01 --end 2026-11-07
+    """
     days = resolve_partitions(partitions, start, end, max_days)
     _run_days(ctx, days, ingest=True, command="run", **options)
 
 
-@click.command()
+@click.command(short_help="dbt build days already landed (no ingest), with evidence.")
 @with_build_options
 @click.pass_context
 def build(ctx, partitions, start, end, max_days, **options):
-    """Build days already landed (no ingest) and write evidence for each."""
+    """Build days already landed (no ingest) and write evidence for each.
+
+    \b
+    Example:
+      factory build --partition 2026-11-08
+    """
     days = resolve_partitions(partitions, start, end, max_days)
     _run_days(ctx, days, ingest=False, command="build", **options)
 
 
-@click.command()
+@click.command(short_help="Verify and land days' exports, without building them.")
 @partition_option(multiple=True)
-@click.option("--start", help="First day of a range.")
-@click.option("--end", help="Last day of a range (inclusive).")
+@click.option("--start", help="First day of a range, YYYY-MM-DD.")
+@click.option("--end", help="Last day of a range, YYYY-MM-DD (inclusive).")
 @format_option
 @click.pass_context
 def ingest(ctx, partitions, start, end, output):
     """Verify each day's landing manifest and land its lines into
     raw.ticket_events (rejected lines, with their reason, into
-    raw.ticket_events_rejected). Re-ingesting a day replaces it."""
+    raw.ticket_events_rejected). Re-ingesting a day replaces it.
+
+    \b
+    Example:
+      factory ingest --partition 2026-11-08
+    """
     from data_factory.landing.ingest import ingest_partitions
     from data_factory.project.dbt_runner import DbtProject
     from data_factory.runs.build import new_run_id, record_ingest

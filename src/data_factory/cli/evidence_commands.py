@@ -12,7 +12,7 @@ from data_factory.core import errors
 from data_factory.core.errors import BuildFailed, FactoryError
 
 
-@click.command()
+@click.command(short_help="Validated evidence from any dbt target directory.")
 @click.option(
     "--target-dir",
     required=True,
@@ -28,7 +28,12 @@ from data_factory.core.errors import BuildFailed, FactoryError
 @click.pass_context
 def evidence(ctx, target_dir, out, run_id):
     """Turn any dbt project's run_results.json + manifest.json into validated
-    run evidence."""
+    run evidence.
+
+    \b
+    Example:
+      factory evidence --target-dir target --out evidence.json
+    """
     from data_factory.evidence.document import evidence_from_target_dir
     from data_factory.evidence.store import write_evidence
 
@@ -46,10 +51,15 @@ def evidence(ctx, target_dir, out, run_id):
     ctx.exit(errors.EXIT_OK if document["status"] == "success" else errors.EXIT_BLOCKED)
 
 
-@click.command()
+@click.command(short_help="Re-check evidence files: JSON Schema and sha256.")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 def validate(files):
-    """Re-check evidence files against the JSON Schema and their own sha256."""
+    """Re-check evidence files against the JSON Schema and their own sha256.
+
+    \b
+    Example:
+      factory validate data/evidence/*.json
+    """
     from data_factory.evidence.store import validate_evidence_file
 
     for path in files:
@@ -77,11 +87,16 @@ def validate(files):
         )
 
 
-@click.command()
+@click.command(short_help="The dbt docs lineage site, as one HTML file.")
 @click.pass_context
 def docs(ctx):
     """Generate the dbt docs lineage site as one self-contained HTML file
-    (data/docs/static_index.html): every asset, check and exposure."""
+    (data/docs/static_index.html): every asset, check and exposure.
+
+    \b
+    Example:
+      factory docs
+    """
     from data_factory.project.dbt_runner import DbtProject
 
     paths = home_paths(ctx)

@@ -13,7 +13,13 @@ from pathlib import Path
 
 import click
 
-from data_factory.cli import daily_commands, evidence_commands, recovery_commands, state_commands
+from data_factory.cli import (
+    daily_commands,
+    evidence_commands,
+    inspect_commands,
+    recovery_commands,
+    state_commands,
+)
 from data_factory.core.errors import (
     NOT_WRITABLE_ERRNOS,
     FactoryError,
@@ -41,8 +47,54 @@ class FactoryExit(click.ClickException):
         self.exit_code = error.exit_code
 
 
+# `factory --help` lists the commands by task, in the order the work happens.
+COMMAND_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Daily work", ("generate", "ingest", "run", "build", "status", "gate")),
+    ("Recovery", ("plan", "retry", "replay", "backfill", "approve")),
+    ("Inspection", ("failures", "audit", "validate", "evidence", "docs", "faults")),
+    ("Project", ("state",)),
+)
+
+
 class FactoryGroup(click.Group):
-    """The error boundary of every command, nested groups included."""
+    """The error boundary of every command, nested groups included; with
+    `sections`, its help lists the commands by task."""
+
+    def __init__(self, *args, sections: tuple[tuple[str, tuple[str, ...]], ...] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sections = sections
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # click writes every command, alphabetically, under one "Commands"
+        # heading, and has no notion of sections; a newcomer needs them by task
+        # and in the order the work happens. So this writes the same rows
+        # (each command's short help, click's definition list) once per
+        # section. A command no section names is still listed, under "Other
+        # commands" (a unit test keeps that empty); a group without sections
+        # (`factory state`) keeps click's own listing.
+        if not self.sections:
+            return super().format_commands(ctx, formatter)
+        visible = {
+            name: command
+            for name in self.list_commands(ctx)
+            if (command := self.get_command(ctx, name)) is not None and not command.hidden
+        }
+        if not visible:
+            return None
+        longest = max(len(name) for name in visible)
+        limit = formatter.width - 6 - longest
+        named = {name for _, names in self.sections for name in names}
+        sections = [*self.sections, ("Other commands", tuple(sorted(set(visible) - named)))]
+        for title, names in sections:
+            rows = [
+                (name.ljust(longest), visible[name].get_short_help_str(limit))  # one column
+                for name in names
+                if name in visible
+            ]
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
+        return None
 
     def invoke(self, ctx: click.Context):
         try:
@@ -64,6 +116,7 @@ class FactoryGroup(click.Group):
 
 @click.group(
     cls=FactoryGroup,
+    sections=COMMAND_SECTIONS,
     epilog=EXIT_CODES_HELP,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -81,15 +134,27 @@ def main(ctx: click.Context, home: Path | None) -> None:
     day with dbt, and keep validated evidence of what can be trusted.
 
     \b
-    Daily operation:
-      factory generate --start 2026-11-01 --days 7   # or drop real exports in data/landing
-      factory run --partition 2026-11-03             # ingest + dbt build + evidence
-      factory validate data/evidence/*.json          # re-check schema and hash
+    Daily operation, right after `make demo` (the README's block, kept equal by a test):
+      factory generate --start 2026-11-08                  # exits 0: the next day's export arrives
+      factory run --partition 2026-11-08                   # exits 0: land, build the day, evidence
+      factory status --since 2026-11-01                    # exits 0: the asset x day grid
+      factory gate retrieval_index --partition 2026-11-08  # exits 0: release (1: block, and why)
+      factory plan                                         # exits 0: nothing to do (1: actions)
+      factory plan --apply                                 # exits 0: run the plan (see runbooks/)
+      factory audit                                        # exits 0: no operational risk (CI gate)
+
+    `factory COMMAND -h` explains a command, with an example.
     """
     ctx.ensure_object(dict)
     ctx.obj["paths"] = FactoryPaths(home.resolve()) if home else FactoryPaths.from_env()
 
 
-for area in (daily_commands, recovery_commands, state_commands, evidence_commands):
+for area in (
+    daily_commands,
+    recovery_commands,
+    state_commands,
+    inspect_commands,
+    evidence_commands,
+):
     for command in area.COMMANDS:
         main.add_command(command)

@@ -24,7 +24,7 @@ from data_factory.core.errors import FactoryError
 from data_factory.core.partitions import day_range, parse_partition
 
 
-@click.command()
+@click.command(short_help="Build a range of days, resumable, with progress and ETA.")
 @click.option("--start", required=True, help="First day, YYYY-MM-DD.")
 @click.option("--end", required=True, help="Last day, YYYY-MM-DD (inclusive).")
 @click.option("--select", "-s", multiple=True, help="dbt selection (repeatable).")
@@ -68,6 +68,10 @@ def backfill(
     one evidence file per day and progress + ETA on stderr.
 
     Interrupted? Run the same command again: it continues where it stopped.
+
+    \b
+    Example:
+      factory backfill --start 2026-10-01 --end 2026-10-31 --chunk-days 7
     """
     from data_factory.recovery.actions import backfill as run_backfill
 
@@ -87,13 +91,18 @@ def backfill(
     finish(ctx, outcomes, output)
 
 
-@click.command()
+@click.command(short_help="Re-ingest a (corrected) day, rebuild it and its readers.")
 @partition_option()
 @format_option
 @click.pass_context
 def replay(ctx, partition, output):
     """Re-ingest a day from its landing manifest (for example a corrected
-    export), rebuild it, then rebuild every KPI day whose window reads it."""
+    export), rebuild it, then rebuild every KPI day whose window reads it.
+
+    \b
+    Example:
+      factory replay --partition 2026-11-03
+    """
     from data_factory.recovery.actions import replay as run_replay
 
     if not partition:
@@ -104,13 +113,18 @@ def replay(ctx, partition, output):
     finish(ctx, outcomes, output)
 
 
-@click.command()
+@click.command(short_help="Re-run only what failed in a run (transient errors).")
 @click.argument("run_id", required=False)
 @format_option
 @click.pass_context
 def retry(ctx, run_id, output):
     """Re-run only what failed in RUN_ID (default: the latest failed run), for
-    the same partitions. For transient errors with unchanged inputs."""
+    the same partitions. For transient errors with unchanged inputs.
+
+    \b
+    Example:
+      factory retry
+    """
     from data_factory.recovery.actions import retry as run_retry
 
     project = dbt_project(ctx)
@@ -119,7 +133,7 @@ def retry(ctx, run_id, output):
     finish(ctx, outcomes, output)
 
 
-@click.command()
+@click.command(short_help="One recovery action per broken cell (dry run, or --apply).")
 @click.option("--start", help="Only days from this one, YYYY-MM-DD.")
 @click.option("--end", help="Only days up to this one, YYYY-MM-DD.")
 @click.option(
@@ -133,7 +147,14 @@ def retry(ctx, run_id, output):
 def plan(ctx, start, end, apply_plan, output):
     """Propose exactly one action (retry / replay / backfill / investigate)
     for every asset x day that is not consumable, upstream first, with the
-    reasons, what it covers downstream, the command and the runbook."""
+    reasons, what it covers downstream, the command and the runbook.
+    Exit 0 when there is nothing to recover, 1 when there is.
+
+    \b
+    Example:
+      factory plan
+      factory plan --apply
+    """
     import subprocess
 
     from data_factory.landing.landed import landing_problems

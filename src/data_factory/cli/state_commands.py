@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from data_factory.cli.options import home_paths, writable_home
+from data_factory.cli.options import format_option, home_paths, writable_home
 from data_factory.core.errors import EXIT_BLOCKED, EXIT_OK, FactoryError
 from data_factory.core.partitions import parse_partition
 from data_factory.core.paths import FactoryPaths
@@ -112,7 +112,7 @@ def collect_status(
     return {"cells": cells, "partitions": partitions, "consumers": consumer_rows}
 
 
-@click.command()
+@click.command(short_help="The asset x day grid: what can be trusted now.")
 @click.option("--asset", "assets", multiple=True, help="Only this asset (repeatable).")
 @click.option("--since", help="Only partitions from this day on, YYYY-MM-DD.")
 @click.option(
@@ -147,6 +147,11 @@ def status(ctx, assets, since, output, out, verify):
     {passed, warned, failed, errored, not_run, blocking: [names],
     warnings: [names]}; each of `reason_details` is {code, text} and the
     facts the text is made from (checks, upstream cells, a stale `cause`).
+
+    \b
+    Example:
+      factory status --since 2026-11-01
+      factory status --format html --out grid.html
     """
     paths = home_paths(ctx)
     since = _day(since, "--since")
@@ -195,16 +200,19 @@ def _print_reasons(title: str, reasons: list[dict]) -> None:
             click.echo(f"      evidence {reason['evidence']}")
 
 
-@click.command("gate")
+@click.command("gate", short_help="Release (exit 0) or block (exit 1) a consumer for a day.")
 @click.argument("consumer")
 @click.option("--partition", required=True, help="The day to decide, YYYY-MM-DD.")
-@click.option(
-    "--format", "output", type=click.Choice(["table", "json"]), default="table", show_default=True
-)
+@format_option
 @click.pass_context
 def gate_command(ctx, consumer, partition, output):
     """Release or block CONSUMER (a dbt exposure) for one day, print why,
-    and record the decision as evidence. Exit 0 release, 1 block."""
+    and record the decision as evidence. Exit 0 release, 1 block.
+
+    \b
+    Example:
+      factory gate retrieval_index --partition 2026-11-08
+    """
     decision = gate(home_paths(ctx), consumer, partition, words=explain)
     if output == "json":
         shown = decision.to_dict()
@@ -225,19 +233,22 @@ def gate_command(ctx, consumer, partition, output):
     ctx.exit(EXIT_BLOCKED if decision.blocked else EXIT_OK)
 
 
-@click.command("approve")
+@click.command("approve", short_help="An owner releases a blocked consumer for a day.")
 @click.argument("consumer")
 @click.option("--partition", required=True, help="The blocked day, YYYY-MM-DD.")
 @click.option("--by", "by", required=True, help="Who approves: an owner named in the dbt project.")
 @click.option("--reason", required=True, help="Why the block may be overridden.")
-@click.option(
-    "--format", "output", type=click.Choice(["table", "json"]), default="table", show_default=True
-)
+@format_option
 @click.pass_context
 def approve_command(ctx, consumer, partition, by, reason, output):
     """Release a blocked CONSUMER for one day on an owner's approval. Only an
     owner named for the consumer, or for an asset it depends on, may approve;
-    the approval covers exactly the current block reasons."""
+    the approval covers exactly the current block reasons.
+
+    \b
+    Example:
+      factory approve ticket_chunking_job --partition 2026-11-03 --by mei.chen --reason "known"
+    """
     approval, decision = approve(home_paths(ctx), consumer, partition, by, reason, words=explain)
     if output == "json":
         shown = {**approval, "block": with_text(approval["block"])}
@@ -251,19 +262,23 @@ def approve_command(ctx, consumer, partition, by, reason, output):
         click.echo(f"recorded in {approval['evidence']}")
 
 
-@click.command("audit")
-@click.option(
-    "--format", "output", type=click.Choice(["table", "json"]), default="table", show_default=True
-)
+@click.command("audit", short_help="Operational risks of the project and its days (CI gate).")
+@format_option
 @click.pass_context
 def audit_command(ctx, output):
     """Operational asset risks, from the dbt manifest and the state store.
-    Exit 1 when a risk is found (expected items, such as seeds having no
-    partitions, are listed but do not count)."""
-    from data_factory.decisions.audit import audit, render_findings
+    Exit 1 when a risk is found. Expected items (seeds have no partitions)
+    and items the project accepts with a reason (an asset's
+    `meta: {audit_accepts: {RISK: reason}}`) are listed but do not count.
+
+    \b
+    Example:
+      factory audit --format json
+    """
+    from data_factory.decisions.audit import audit, render_findings, risks_of
 
     findings = audit(home_paths(ctx))
-    risks = [f for f in findings if not f.expected]
+    risks = risks_of(findings)
     if output == "json":
         click.echo(
             json.dumps(
@@ -277,16 +292,26 @@ def audit_command(ctx, output):
     ctx.exit(EXIT_BLOCKED if risks else EXIT_OK)
 
 
-@click.group("state")
+@click.group("state", short_help="The state store: rebuild it from the evidence.")
 def state_group():
-    """The state store (data/state.sqlite), an index over data/evidence/."""
+    """The state store (data/state.sqlite), an index over data/evidence/.
+
+    \b
+    Example:
+      factory state rebuild
+    """
 
 
-@state_group.command("rebuild")
+@state_group.command("rebuild", short_help="Recreate data/state.sqlite from data/evidence/.")
 @click.pass_context
 def state_rebuild(ctx):
     """Recreate data/state.sqlite from data/evidence/*.json alone. Files that
-    do not validate are reported on stderr and skipped."""
+    do not validate are reported on stderr and skipped.
+
+    \b
+    Example:
+      factory state rebuild
+    """
     paths = writable_home(ctx)
     report = rebuild(paths)
     click.echo(

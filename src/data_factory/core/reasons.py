@@ -111,6 +111,11 @@ REASON_CODES: dict[str, str] = {
         "No parsed dbt manifest is available to name consumers, owners and asset settings."
     ),
     "PARTITION_MISSING": "No evidence records a build of this asset for that day.",
+    "CHECK_SQL_MISSING": (
+        "The check has no compiled SQL for that day: it did not run in the day's last build, "
+        "or that run's target directory is gone."
+    ),
+    "CHECK_SQL_FAILED": "The check's compiled SQL for that day no longer runs on the warehouse.",
     "STALE_CODE_CHANGED": (
         "The model's code (manifest checksum) changed since this partition was built."
     ),

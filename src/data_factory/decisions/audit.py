@@ -6,10 +6,19 @@ runbooks/statuses-and-reasons.md). A finding marked `expected` is listed for
 completeness but is not a risk: seeds have no partition config by design
 (they are small reference tables, always loaded whole), and assets
 switched off by configuration have no evidence of their own.
+
+A finding is `accepted` when the asset (or exposure) it is about says so in
+the dbt project, with a reason reviewed like any code:
+``meta: {audit_accepts: {RISK: "why this is acceptable"}}``. It is listed
+with its reason and does not count. An acceptance that names no known risk,
+gives no reason, or no longer matches a finding is itself a risk
+(`audit_acceptance_invalid`, `audit_acceptance_unused`), so acceptances cannot
+rot.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
 from rich.console import Console
@@ -25,6 +34,7 @@ from data_factory.project.manifest import (
     asset_nodes,
     checks_by_asset,
     disabled_assets,
+    node_meta,
     partition_column,
 )
 from data_factory.project.parsed import load_manifest
@@ -41,7 +51,12 @@ RISKS = {
     "source_without_freshness": "no freshness rule: a late export goes unnoticed",
     "landing_gap": "days missing between the first and the last landed day",
     "landed_not_built": "landed days that no factory run has built",
+    "audit_acceptance_invalid": (
+        "a meta.audit_accepts entry names no known risk or gives no reason"
+    ),
+    "audit_acceptance_unused": "a meta.audit_accepts entry accepts a risk that is not found",
 }
+ACCEPTS_KEY = "audit_accepts"
 
 
 @dataclass
@@ -51,9 +66,70 @@ class Finding:
     detail: str
     partitions: list[str] = field(default_factory=list)
     expected: bool = False
+    accepted: str | None = None  # the project's reason for accepting it
+
+    @property
+    def counts(self) -> bool:
+        """A risk that counts: neither expected nor accepted."""
+        return not self.expected and self.accepted is None
 
     def to_dict(self) -> dict:
         return {**asdict(self), "meaning": RISKS[self.risk]}
+
+
+def risks_of(findings: list[Finding]) -> list[Finding]:
+    return [f for f in findings if f.counts]
+
+
+def _accept(findings: list[Finding], nodes: dict[str, dict]) -> list[Finding]:
+    """Mark the findings the project accepts (meta.audit_accepts of the node
+    named by the finding's subject), and add a finding for every acceptance
+    that is invalid or matches nothing."""
+    by_subject: dict[str, tuple[str, dict]] = {}
+    for uid, node in sorted(nodes.items()):
+        accepts = node_meta(node).get(ACCEPTS_KEY)
+        if accepts is not None:
+            by_subject[asset_key(node)] = (uid, accepts)
+    used: set[tuple[str, str]] = set()
+    for finding in findings:
+        _, accepts = by_subject.get(finding.subject, ("", {}))
+        reason = accepts.get(finding.risk) if isinstance(accepts, dict) else None
+        if isinstance(reason, str) and reason.strip() and not finding.expected:
+            finding.accepted = reason.strip()
+            used.add((finding.subject, finding.risk))
+    extra = []
+    for subject, (uid, accepts) in by_subject.items():
+        if not isinstance(accepts, dict):
+            extra.append(
+                Finding(
+                    "audit_acceptance_invalid",
+                    subject,
+                    f"{uid}: meta.{ACCEPTS_KEY} must map a risk name to a reason, got {accepts!r}",
+                )
+            )
+            continue
+        for risk, reason in sorted(accepts.items()):
+            if risk not in RISKS or not isinstance(reason, str) or not reason.strip():
+                why = (
+                    f"{risk!r} is not a risk (known: {', '.join(RISKS)})"
+                    if risk not in RISKS
+                    else f"accepting {risk} needs a reason, got {reason!r}"
+                )
+                extra.append(
+                    Finding(
+                        "audit_acceptance_invalid", subject, f"{uid}: meta.{ACCEPTS_KEY}: {why}"
+                    )
+                )
+            elif (subject, risk) not in used:
+                extra.append(
+                    Finding(
+                        "audit_acceptance_unused",
+                        subject,
+                        f"{uid} accepts {risk}, but the audit does not find it: "
+                        f"remove the entry from meta.{ACCEPTS_KEY}",
+                    )
+                )
+    return findings + extra
 
 
 def _shown(days: list[str], limit: int = 8) -> str:
@@ -190,24 +266,35 @@ def _state_findings(paths: FactoryPaths, manifest: dict) -> list[Finding]:
 
 def audit(paths: FactoryPaths, manifest: dict | None = None) -> list[Finding]:
     manifest = manifest or load_manifest(paths, parse_if_missing=False)
-    return _project_findings(manifest) + _state_findings(paths, manifest)
+    return audit_findings(manifest, _state_findings(paths, manifest))
+
+
+def audit_findings(manifest: dict, state_findings: Iterable[Finding] = ()) -> list[Finding]:
+    """The project's findings and the given state findings, with the
+    project's acceptances applied."""
+    nodes = {**asset_nodes(manifest), **(manifest.get("exposures") or {})}
+    return _accept(_project_findings(manifest) + list(state_findings), nodes)
 
 
 def render_findings(findings: list[Finding], console: Console) -> None:
-    risks = [f for f in findings if not f.expected]
-    table = Table(
-        title=f"operational asset risks: {len(risks)} found"
-        + (f", {len(findings) - len(risks)} expected" if len(findings) > len(risks) else "")
-    )
+    risks = risks_of(findings)
+    expected = sum(f.expected for f in findings)
+    accepted = sum(f.accepted is not None for f in findings)
+    title = f"operational asset risks: {len(risks)} found"
+    if expected:
+        title += f", {expected} expected"
+    if accepted:
+        title += f", {accepted} accepted by the project"
+    table = Table(title=title)
     table.add_column("risk")
     table.add_column("subject")
     table.add_column("detail")
     for finding in findings:
-        style = "dim" if finding.expected else ""
-        table.add_row(
-            finding.risk,
-            finding.subject,
-            ("(expected) " if finding.expected else "") + finding.detail,
-            style=style,
-        )
+        if finding.expected:
+            detail = f"(expected) {finding.detail}"
+        elif finding.accepted is not None:
+            detail = f"(accepted) {finding.detail}\n  why: {finding.accepted}"
+        else:
+            detail = finding.detail
+        table.add_row(finding.risk, finding.subject, detail, style="" if finding.counts else "dim")
     console.print(table)
