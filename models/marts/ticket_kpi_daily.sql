@@ -153,7 +153,10 @@ ticket_breaches as (
         min(
             case
                 when
-                    (segment_end_at is null or response_passes_at < segment_end_at)
+                    (
+                        segment_end_at is null
+                        or response_passes_at < segment_end_at
+                    )
                     and (
                         response_stopped_at is null
                         or response_passes_at < response_stopped_at
@@ -164,7 +167,10 @@ ticket_breaches as (
         min(
             case
                 when
-                    (segment_end_at is null or resolution_passes_at < segment_end_at)
+                    (
+                        segment_end_at is null
+                        or resolution_passes_at < segment_end_at
+                    )
                     and (
                         first_resolved_at is null
                         or resolution_passes_at < first_resolved_at
@@ -301,7 +307,8 @@ sla_outcomes as (
                     ticket_sla.response_breached_at < kpi_windows.day_end_at
                     and (
                         ticket_sla.response_stopped_at is null
-                        or ticket_sla.response_stopped_at >= kpi_windows.day_end_at
+                        or ticket_sla.response_stopped_at
+                        >= kpi_windows.day_end_at
                     )
                     then 1
                 else 0
@@ -326,7 +333,9 @@ sla_outcomes as (
         ) as resolution_breached,
         sum(
             case
-                when ticket_sla.first_resolved_date >= kpi_windows.window_start_date
+                when
+                    ticket_sla.first_resolved_date
+                    >= kpi_windows.window_start_date
                     and ticket_sla.first_resolved_date <= kpi_windows.kpi_date
                     then 1
                 else 0
@@ -334,7 +343,9 @@ sla_outcomes as (
         ) as window_resolved_tickets,
         sum(
             case
-                when ticket_sla.first_resolved_date >= kpi_windows.window_start_date
+                when
+                    ticket_sla.first_resolved_date
+                    >= kpi_windows.window_start_date
                     and ticket_sla.first_resolved_date <= kpi_windows.kpi_date
                     and ticket_sla.first_reopened_at < kpi_windows.day_end_at
                     then 1
@@ -345,7 +356,7 @@ sla_outcomes as (
     inner join ticket_sla
         on
             kpi_windows.window_start_date <= ticket_sla.created_date
-            and ticket_sla.created_date <= kpi_windows.kpi_date
+            and kpi_windows.kpi_date >= ticket_sla.created_date
     group by kpi_windows.kpi_date
 
 ),
