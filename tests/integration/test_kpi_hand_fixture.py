@@ -46,7 +46,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from conftest import event, write_export
-from test_state_support import factory
+from test_state_support import KPI_COLUMNS, factory
 
 from data_factory.core.paths import FactoryPaths
 
@@ -73,22 +73,6 @@ EVENTS = [
     ("F", 2, "first_response", D2, "10:00", "high", "pending"),
 ]
 
-COLUMNS = (
-    "tickets_created",
-    "tickets_resolved",
-    "first_response_p50_minutes",
-    "first_response_p90_minutes",
-    "resolution_p50_hours",
-    "first_response_achieved",
-    "first_response_breached",
-    "sla_breach_rate",
-    "overdue_unanswered_tickets",
-    "resolution_achieved",
-    "resolution_breached",
-    "resolution_breach_rate",
-    "backlog_tickets",
-    "reopen_rate",
-)
 EXPECTED = {
     D1: (5, 2, 180.0, 372.0, 1.75, 2, 3, 0.6, 1, 2, 1, 1 / 3, 3, 0.0),
     D2: (1, 2, 120.0, 120.0, 25.0, 1, 0, 0.0, 1, 0, 0, None, 3, 1 / 3),
@@ -117,7 +101,7 @@ def _write_landing(home: Path) -> None:
 def _kpis(home: Path) -> dict[str, tuple]:
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as connection:
         rows = connection.execute(
-            f"select cast(kpi_date as varchar), {', '.join(COLUMNS)} "
+            f"select cast(kpi_date as varchar), {', '.join(KPI_COLUMNS)} "
             "from marts.ticket_kpi_daily order by kpi_date"
         ).fetchall()
     return {row[0]: tuple(row[1:]) for row in rows}
@@ -145,8 +129,8 @@ def test_every_kpi_of_the_hand_fixture_is_as_computed_by_hand(home):
     for day, expected in EXPECTED.items():
         assert _same(found[day], expected), (
             day,
-            dict(zip(COLUMNS, found[day], strict=True)),
-            dict(zip(COLUMNS, expected, strict=True)),
+            dict(zip(KPI_COLUMNS, found[day], strict=True)),
+            dict(zip(KPI_COLUMNS, expected, strict=True)),
         )
 
 

@@ -28,6 +28,8 @@ except ImportError:
         allow_module_level=True,
     )
 
+from test_state_support import KPI_COLUMNS
+
 from data_factory.cli.main import main
 
 DAYS = ("2026-11-01", "2026-11-02", "2026-11-03")
@@ -73,23 +75,7 @@ def fact_rows_per_day(engine: str, home: Path) -> dict[str, int]:
 
 
 def kpis(engine: str, home: Path) -> dict[str, dict]:
-    columns = (
-        "tickets_created",
-        "tickets_resolved",
-        "first_response_p50_minutes",
-        "first_response_p90_minutes",
-        "resolution_p50_hours",
-        "first_response_achieved",
-        "first_response_breached",
-        "sla_breach_rate",
-        "overdue_unanswered_tickets",
-        "resolution_achieved",
-        "resolution_breached",
-        "resolution_breach_rate",
-        "backlog_tickets",
-        "reopen_rate",
-        "window_start_date",
-    )
+    columns = (*KPI_COLUMNS, "window_start_date")
     rows = _rows(
         engine, home, f"select cast(kpi_date as string), {', '.join(columns)} from {KPI} order by 1"
     )

@@ -17,6 +17,23 @@ from data_factory.cli.main import main
 from data_factory.evidence.store import write_evidence
 
 WEEK = [f"2026-11-0{n}" for n in range(1, 8)]
+# the measures of ticket_kpi_daily, as the hand fixture and the Spark suite read them
+KPI_COLUMNS = (
+    "tickets_created",
+    "tickets_resolved",
+    "first_response_p50_minutes",
+    "first_response_p90_minutes",
+    "resolution_p50_hours",
+    "first_response_achieved",
+    "first_response_breached",
+    "sla_breach_rate",
+    "overdue_unanswered_tickets",
+    "resolution_achieved",
+    "resolution_breached",
+    "resolution_breach_rate",
+    "backlog_tickets",
+    "reopen_rate",
+)
 TICKETS_PER_DAY = "100"
 FACT_CHECK_ON_CHANNEL = "accepted_values_ticket_fact_channel"
 
