@@ -37,7 +37,7 @@ from data_factory.decisions.reasons import make_reason
 from data_factory.evidence.files import evidence_path
 from data_factory.project.consumers import Consumer
 from data_factory.project.manifest import asset_nodes, partition_column
-from data_factory.warehouse.connect import open_reader
+from data_factory.warehouse.connect import adapter_type, open_reader
 from data_factory.warehouse.engine import Engine
 from data_factory.warehouse.fingerprint import (
     ignored_columns,
@@ -66,7 +66,9 @@ def warehouse_problems(
     bound = [c for c in cells if c.get("warehouse_id")]
     if not bound:
         return {}
-    target = _spark_target(paths, bound) if content else None
+    # only a Spark content check needs the build's target (read from evidence)
+    spark = content and adapter_type(manifest) == "spark"
+    target = _spark_target(paths, bound) if spark else None
     engine, why = open_reader(paths, manifest, spark_target=target)
     try:
         return _problems(paths, manifest, bound, engine, why, content=content)
@@ -208,11 +210,7 @@ def with_warehouse_problems(
 
 
 def release_problems(
-    paths: FactoryPaths,
-    manifest: dict,
-    consumer: Consumer,
-    partition: str,
-    cells: list[dict],
+    paths: FactoryPaths, manifest: dict, consumer: Consumer, partition: str, cells: list[dict]
 ) -> list[dict]:
     """Gate reasons (decisions.reasons) for the cells `consumer` takes on
     `partition` (the assets it needs: that day's cells and the unpartitioned
