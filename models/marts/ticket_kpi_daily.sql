@@ -207,20 +207,6 @@ ticket_sla as (
 
 ),
 
-status_segments as (
-
-    -- Each event opens a segment that lasts until the ticket's next event.
-    select
-        ticket_id,
-        status,
-        event_at as segment_start_at,
-        lead(event_at) over (
-            partition by ticket_id order by event_at, event_id
-        ) as segment_end_at
-    from ticket_fact
-
-),
-
 day_events as (
 
     select
@@ -363,24 +349,41 @@ sla_outcomes as (
 
 backlog as (
 
-    -- Tickets created in the window whose status at the end of the day is
-    -- neither solved nor closed.
+    -- The whole backlog: every ticket open at the end of the day, whenever
+    -- it was created (ticket_open_daily carries the open set day to day).
+    select
+        snapshot_date as kpi_date,
+        count(*) as backlog_tickets
+    from {{ ref('ticket_open_daily') }}
+    {%- if kpi_days %}
+        where
+            snapshot_date between cast('{{ kpi_days[0] }}' as date)
+            and cast('{{ kpi_days[-1] }}' as date)
+    {%- else %}
+        where 1 = 0
+    {%- endif %}
+    group by snapshot_date
+
+),
+
+fact_days as (
+
+    select distinct event_date from ticket_fact
+
+),
+
+window_coverage as (
+
+    -- How many days of the window hold landed events: all of them, or the
+    -- window reaches before the history (or over a hole in it).
     select
         kpi_windows.kpi_date,
-        count(distinct status_segments.ticket_id) as backlog_tickets
+        count(*) as covered_days
     from kpi_windows
-    inner join status_segments
+    inner join fact_days
         on
-            kpi_windows.day_end_at > status_segments.segment_start_at
-            and (
-                status_segments.segment_end_at is null
-                or kpi_windows.day_end_at <= status_segments.segment_end_at
-            )
-    inner join ticket_durations
-        on
-            status_segments.ticket_id = ticket_durations.ticket_id
-            and kpi_windows.window_start_date <= ticket_durations.created_date
-    where status_segments.status not in ('solved', 'closed')
+            kpi_windows.window_start_date <= fact_days.event_date
+            and kpi_windows.kpi_date >= fact_days.event_date
     group by kpi_windows.kpi_date
 
 ),
@@ -416,7 +419,9 @@ final as (
         cast(sla_outcomes.window_reopened_tickets as double)
         / nullif(sla_outcomes.window_resolved_tickets, 0) as reopen_rate,
         kpi_windows.kpi_date,
-        kpi_windows.window_start_date
+        kpi_windows.window_start_date,
+        coalesce(window_coverage.covered_days, 0)
+        = {{ (lookback_days | int) + 1 }} as window_complete
     from kpi_windows
     left join created
         on kpi_windows.kpi_date = created.kpi_date
@@ -430,6 +435,8 @@ final as (
         on kpi_windows.kpi_date = sla_outcomes.kpi_date
     left join backlog
         on kpi_windows.kpi_date = backlog.kpi_date
+    left join window_coverage
+        on kpi_windows.kpi_date = window_coverage.kpi_date
 
 )
 

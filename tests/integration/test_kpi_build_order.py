@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from test_state_support import factory
+from test_state_support import backlog_by_day, cells_by_key, factory, status_json
 
 from data_factory.core.paths import PROJECT_DIR
 
@@ -80,13 +80,12 @@ def test_batches_give_the_same_kpis_as_day_by_day(landed, day_by_day, chunk_days
     assert _kpi_rows(landed) == day_by_day
 
 
-def test_one_plain_dbt_build_over_the_range_gives_the_same_kpis(landed, day_by_day):
+def test_one_plain_dbt_build_gives_the_same_kpis(landed, day_by_day):
+    """`dbt build` with no partition var builds every landed day at once."""
     result = subprocess.run(
         [
             DBT,
             "build",
-            "--vars",
-            f"{{partition_start: '{FIRST}', partition_end: '{LAST}'}}",
             "--target-path",
             str(landed / "plain-target"),
             "--log-path",
@@ -100,3 +99,34 @@ def test_one_plain_dbt_build_over_the_range_gives_the_same_kpis(landed, day_by_d
     )
     assert result.returncode == 0, result.stdout[-3000:]
     assert _kpi_rows(landed) == day_by_day
+
+
+def test_the_backlog_is_every_ticket_open_at_the_end_of_the_day(landed, day_by_day):
+    """Tickets created before the 30-day window, or before the history,
+    count as long as they are open."""
+    found, expected = backlog_by_day(landed)
+    assert found == expected
+    with duckdb.connect(str(landed / "warehouse.duckdb"), read_only=True) as connection:
+        ((older,),) = connection.execute(
+            f"select count(*) from marts.ticket_open_daily where snapshot_date = '{LAST}' "
+            "and created_at is null"
+        ).fetchall()
+    assert older > 0  # open since before the history, and in the backlog
+
+
+def test_a_window_reaching_before_the_history_is_flagged_and_warned(landed, day_by_day):
+    """Twelve days of history, a 30-day window: no day's window is complete,
+    the warn-severity check says so on each day, and the gate (which
+    releases) names the warning."""
+    with duckdb.connect(str(landed / "warehouse.duckdb"), read_only=True) as connection:
+        flags = connection.execute(
+            "select distinct window_complete from marts.ticket_kpi_daily"
+        ).fetchall()
+    assert flags == [(False,)]
+    grid = cells_by_key(status_json(landed))
+    for day in ("2026-11-01", LAST):
+        kpi = grid[("ticket_kpi_daily", day)]
+        assert kpi["consumable"] and "CHECK_WARNED" in kpi["reasons"], day
+        assert any("window_complete" in name for name in kpi["checks"]["warnings"]), day
+    gate = factory(landed, "gate", "retrieval_index", "--partition", LAST)
+    assert "RELEASE" in gate.stdout and "window_complete" in gate.stdout

@@ -9,7 +9,15 @@ import json
 from pathlib import Path
 
 import duckdb
-from test_state_support import WEEK, cells_by_key, factory, status_json
+from test_state_support import (
+    WEEK,
+    backlog_by_day,
+    cells_by_key,
+    copy_home,
+    factory,
+    solve_one_open_ticket,
+    status_json,
+)
 
 # Faults the factory absorbs: rows are rejected with a reason (under the
 # threshold), deduplicated, or flagged by a warn check. The day stays
@@ -136,3 +144,44 @@ def test_a_transient_build_error_is_retried(tmp_path):
         connection.execute("alter table raw.ticket_events_moved rename to ticket_events")
     factory(home, "plan", "--apply")
     assert _plan(home, expect=0) == []
+
+
+def test_a_changed_day_of_the_carried_backlog_is_rebuilt_in_order(
+    clean_home, tmp_path, monkeypatch
+):
+    """ticket_open_daily carries day D - 1 into day D. A corrected day 3 that
+    solves an open ticket makes every later open set and KPI day stale; the
+    plan rebuilds them, the open sets before the KPIs, oldest day first,
+    and the backlog is then what the whole history says."""
+    home = copy_home(clean_home, tmp_path / "home")
+    monkeypatch.setenv("FACTORY_HOME", str(home))
+    solve_one_open_ticket(home, WEEK[2])
+    factory(home, "run", "--partition", WEEK[2])
+    grid = cells_by_key(status_json(home))
+    for day in WEEK[3:]:
+        assert grid[("ticket_open_daily", day)]["status"] == "stale", day
+        assert not grid[("ticket_kpi_daily", day)]["consumable"], day
+    assert grid[("ticket_open_daily", WEEK[2])]["consumable"]
+    steps = [(i["action"], i["asset"], i["start"], i["end"]) for i in _plan(home)]
+    assert steps == [
+        ("backfill", "ticket_open_daily", WEEK[3], WEEK[-1]),
+        ("backfill", "ticket_kpi_daily", WEEK[3], WEEK[-1]),
+    ]
+    factory(home, "plan", "--apply")
+    assert _plan(home, expect=0) == []
+    assert all(cell["consumable"] for cell in status_json(home))
+    found, expected = backlog_by_day(home)
+    assert found == expected
+
+
+def test_a_replay_rebuilds_every_later_day_of_the_carried_backlog(
+    clean_home, tmp_path, monkeypatch
+):
+    home = copy_home(clean_home, tmp_path / "home")
+    monkeypatch.setenv("FACTORY_HOME", str(home))
+    solve_one_open_ticket(home, WEEK[2])
+    result = factory(home, "replay", "--partition", WEEK[2])
+    assert f"downstream [4/4] {WEEK[-1]}: ticket_kpi_daily, ticket_open_daily" in result.stderr
+    assert all(cell["consumable"] for cell in status_json(home))
+    found, expected = backlog_by_day(home)
+    assert found == expected

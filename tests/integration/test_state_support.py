@@ -10,6 +10,7 @@ import json
 import shutil
 from pathlib import Path
 
+import duckdb
 import pytest
 from click.testing import CliRunner
 
@@ -33,6 +34,7 @@ KPI_COLUMNS = (
     "resolution_breach_rate",
     "backlog_tickets",
     "reopen_rate",
+    "window_complete",
 )
 TICKETS_PER_DAY = "100"
 FACT_CHECK_ON_CHANNEL = "accepted_values_ticket_fact_channel"
@@ -106,6 +108,58 @@ def rewrite_evidence(path: Path, document: dict) -> None:
 def remove_state(home: Path) -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(str(home / "state.sqlite") + suffix).unlink(missing_ok=True)
+
+
+def solve_one_open_ticket(home: Path, day: str) -> str:
+    """A corrected export of `day` in which the last event of a ticket
+    that was open at the end of the day now solves it; the manifest
+    rewritten to match. Returns the ticket."""
+    folder = home / "landing" / "tickets" / f"dt={day}"
+    manifest = json.loads((folder / "_manifest.json").read_text())
+    entry = manifest["files"][0]
+    path = folder / entry["name"]
+    events = [json.loads(line) for line in path.read_text().splitlines()]
+    last = {
+        e["ticket_id"]: index
+        for index, e in sorted(
+            enumerate(events), key=lambda item: (item[1]["event_at"], item[1]["event_id"])
+        )
+    }
+    index = next(i for i in last.values() if events[i]["status"] in ("open", "pending"))
+    events[index] = {**events[index], "event_type": "resolved", "status": "solved"}
+    body = "".join(json.dumps(e) + "\n" for e in events).encode()
+    path.write_bytes(body)
+    entry.update(sha256=hashlib.sha256(body).hexdigest(), bytes=len(body))
+    (folder / "_manifest.json").write_text(json.dumps(manifest))
+    return events[index]["ticket_id"]
+
+
+def backlog_by_day(home: Path) -> tuple[list[tuple], list[tuple]]:
+    """The mart's backlog per day, and the same recomputed from each
+    ticket's whole event history (its latest event up to the end of the
+    day), independently of the carried open set."""
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as connection:
+        expected = connection.execute(
+            """
+            with days as (select distinct event_date as day from marts.ticket_fact),
+            latest as (
+                select
+                    days.day,
+                    ticket_fact.ticket_id,
+                    arg_max(ticket_fact.status, (ticket_fact.event_at, ticket_fact.event_id))
+                        as status
+                from days
+                inner join marts.ticket_fact on ticket_fact.event_date <= days.day
+                group by all
+            )
+            select day, count(*) filter (where status not in ('solved', 'closed'))
+            from latest group by day order by day
+            """
+        ).fetchall()
+        found = connection.execute(
+            "select kpi_date, backlog_tickets from marts.ticket_kpi_daily order by kpi_date"
+        ).fetchall()
+    return found, expected
 
 
 def correct_one_event(home: Path, day: str) -> None:

@@ -22,6 +22,7 @@ from data_factory.state.index import apply_evidence_file
 from data_factory.state.read import read_cells
 
 KPI = "model.shop.order_kpi"
+OPEN = "model.shop.open_orders"  # self-dependent: day D carries day D - 1 forward
 WINDOW_VAR = "kpi_window_days"
 WINDOW = 1  # a KPI day reads the fact of that day and the day before
 CONSUMER = "dashboard"
@@ -34,12 +35,14 @@ NODES = {
     STAGING: ("stg_orders", "model", [SOURCE]),
     FACT: ("order_fact", "model", [SEED, STAGING]),
     KPI: ("order_kpi", "model", [FACT]),
+    OPEN: ("open_orders", "model", [FACT]),
 }
-PARTITIONED = (FACT, KPI)
+PARTITIONED = (FACT, KPI, OPEN)
 
 
 def kpi_manifest() -> dict:
     """artifacts_fixture's manifest, a KPI model over a window of fact days,
+    a self-dependent model of the open orders (day D reads its day D - 1),
     and one consumer (a dbt exposure) that needs the fact and the KPI."""
     found = manifest()
     found["nodes"][KPI] = {
@@ -49,6 +52,14 @@ def kpi_manifest() -> dict:
         "depends_on": {"nodes": [FACT]},
         "checksum": {"checksum": "sum-order_kpi"},
         "config": {"meta": {"partition_column": "kpi_date", "reads_window_var": WINDOW_VAR}},
+    }
+    found["nodes"][OPEN] = {
+        "unique_id": OPEN,
+        "name": "open_orders",
+        "resource_type": "model",
+        "depends_on": {"nodes": [FACT]},
+        "checksum": {"checksum": "sum-open_orders"},
+        "config": {"meta": {"partition_column": "day", "reads_previous_partition": True}},
     }
     found["exposures"] = {
         f"exposure.shop.{CONSUMER}": {

@@ -50,3 +50,26 @@ def test_a_cell_blocked_by_its_upstream_is_covered_by_the_upstream_action():
 def test_a_check_is_a_reconciliation_only_when_the_project_says_so():
     named_alike = cell(reasons=["CHECK_FAILED"], blocking=["reconciles_something_else"])
     assert classify(named_alike, ROLES)[0] == "investigate"
+
+
+def _over(*roots: list[str]) -> list[dict]:
+    """The chain detail of a cell that reads broken cells with these codes."""
+    return [
+        {
+            "code": "UPSTREAM_NOT_CONSUMABLE",
+            "cause": {"roots": [{"asset": "open_orders", "reasons": r} for r in roots]},
+        }
+    ]
+
+
+def test_a_stale_day_over_stale_days_is_backfilled_with_them():
+    """A self-dependent model's day 4 reads day 3, stale since day 2 changed:
+    one backfill of days 3..4, in order, clears both, so day 4 is not left
+    'covered' by day 3's action (which would rebuild day 3 alone)."""
+    stale_over_stale = {
+        **cell("open_orders", "stale", ["STALE_UPSTREAM_REBUILT", "UPSTREAM_NOT_CONSUMABLE"]),
+        "reason_details": _over(["STALE_UPSTREAM_REBUILT"]),
+    }
+    assert classify(stale_over_stale, ROLES)[0] == "backfill"
+    over_a_failure = {**stale_over_stale, "reason_details": _over(["BUILD_ERROR"])}
+    assert classify(over_a_failure, ROLES) is None

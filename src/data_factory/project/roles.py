@@ -10,6 +10,10 @@ manifest. The project declares the roles in `meta`, reviewed like any code:
   ``config: {meta: {role: reconciliation}}``; its arguments name the landed
   relation, the key counted and both partition columns;
 * a model that reads a window of days: ``meta: {reads_window_var: VAR}``;
+* a self-dependent model, whose day D reads its own day D - 1 (a carried
+  state, as Dagster's self-dependent partitions): ``meta:
+  {reads_previous_partition: true}``; dbt's graph has no edge for it
+  (``{{ this }}`` is not a ref), so the factory adds it;
 * an optional model, switched on and off by a var: ``meta: {enabled_by_var: VAR}``.
 
 The order of work comes from the DAG (``depends_on``), never from a list.
@@ -61,6 +65,7 @@ class ProjectRoles:
     landing_tables: tuple[LandingTable, ...] = ()
     reconciliations: tuple[Reconciliation, ...] = ()
     window_vars: dict[str, str] = field(default_factory=dict)  # unique_id -> var
+    self_dependent: frozenset[str] = frozenset()  # unique_ids whose day D reads D - 1
     switch_vars: dict[str, str] = field(default_factory=dict)  # asset key -> var
     depth: dict[str, int] = field(default_factory=dict)  # unique_id and asset key -> depth
     readers: dict[str, tuple[str, ...]] = field(default_factory=dict)  # uid -> direct readers
@@ -143,6 +148,11 @@ def _roles(frozen: _Frozen) -> ProjectRoles:
             for uid, node in everything.items()
             if node_meta(node).get("reads_window_var")
         },
+        self_dependent=frozenset(
+            uid
+            for uid, node in everything.items()
+            if node_meta(node).get("reads_previous_partition") is True
+        ),
         switch_vars={
             keys[uid]: str(node_meta(node)["enabled_by_var"])
             for uid, node in everything.items()

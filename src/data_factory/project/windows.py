@@ -23,6 +23,7 @@ class WindowRules:
     """Which models read a window of their upstream's partitions."""
 
     window_vars: dict[str, str] = field(default_factory=dict)  # unique_id -> var name
+    self_dependent: frozenset[str] = frozenset()  # day D reads its own day D - 1
     var_defaults: dict = field(default_factory=dict)
     # views hold no rows: they read their upstream when queried, so a rebuild
     # of that upstream never leaves them behind (they are never stale by it)
@@ -33,6 +34,7 @@ class WindowRules:
         nodes = (manifest or {}).get("nodes") or {}
         return cls(
             window_vars=dict(roles_of(manifest).window_vars),
+            self_dependent=roles_of(manifest).self_dependent,
             var_defaults=project_var_defaults(),
             views=frozenset(
                 uid
@@ -50,3 +52,10 @@ class WindowRules:
             return max(int(value), 0)
         except (TypeError, ValueError):
             return 0
+
+    def reads(self, unique_id: str, depends_on: list[str]) -> list[str]:
+        """What a build of the model reads: its upstreams in dbt's graph and,
+        for a self-dependent model, itself (its previous day; state.derive)."""
+        if unique_id in self.self_dependent and unique_id not in depends_on:
+            return [*depends_on, unique_id]
+        return list(depends_on)

@@ -143,24 +143,30 @@ def backfill(
 
 
 def downstream_days(project: DbtProject, partition: str) -> dict[str, list[str]]:
-    """Later landed days whose window reads `partition`, with the models
-    that read it over their window (the manifest's reads_window_var models
-    that are enabled): {day: [model, ...]}, oldest day first."""
+    """Later landed days that read `partition`, with the models that read it
+    there: those reading a window of days (the manifest's reads_window_var
+    models) over the window's days, and a self-dependent model
+    (reads_previous_partition) with every model reading it, over every later
+    landed day, since each day carries the one before. Enabled models only:
+    {day: [model, ...]}, oldest day first."""
     manifest = project.manifest_dict()
     roles = roles_of(manifest)
     enabled = asset_nodes(manifest)
-    landed = set(landed_days(project.paths))
-    readers: dict[str, list[str]] = {}
+    landed = sorted(landed_days(project.paths))
+    readers: dict[str, set[str]] = {}
     for uid, var in sorted(roles.window_vars.items()):
         if uid not in enabled:
             continue
         window = max(int(project.var(var, 0) or 0), 0)
-        if not window:
-            continue
-        for day in day_range(shift(partition, 1), shift(partition, window)):
-            if day in landed:
-                readers.setdefault(day, []).append(roles.keys[uid])
-    return dict(sorted(readers.items()))
+        for day in landed:
+            if partition < day <= shift(partition, window):
+                readers.setdefault(day, set()).add(roles.keys[uid])
+    for uid in sorted(roles.self_dependent & set(enabled)):
+        carried = {uid, *(u for u in roles.downstream(uid) if u in enabled)}
+        for day in landed:
+            if day > partition:
+                readers.setdefault(day, set()).update(roles.keys[u] for u in carried)
+    return {day: sorted(models) for day, models in sorted(readers.items())}
 
 
 def replay(project: DbtProject, partition: str) -> list[RunOutcome]:

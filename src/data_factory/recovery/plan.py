@@ -39,6 +39,7 @@ REPLAY_REASONS = {
     "RECONCILIATION_FAILED",
     "LANDING_MISSING",
 }
+STALE_REASONS = {"STALE_UPSTREAM_REBUILT", "STALE_CODE_CHANGED", "STALE_UPSTREAM_CHANGED"}
 ACTION_ORDER = {"await_export": 0, "replay": 1, "retry": 2, "backfill": 3, "investigate": 4}
 RUNBOOKS = {
     "await_export": "runbooks/bad-or-corrected-export.md",
@@ -130,19 +131,31 @@ def classify(
         return "replay", ["RECONCILIATION_FAILED", "CHECK_FAILED"]
     if status == "failed" or "BUILD_ERROR" in reasons:
         return "retry", sorted(reasons) or ["BUILD_ERROR"]
+    if reasons & STALE_REASONS and _roots_only_stale(cell):
+        # stale itself, over cells that are only stale: rebuilding them in
+        # DAG and day order (one backfill) clears it too, so it is planned
+        # with them, one range (a self-dependent model's later days, say)
+        return "backfill", sorted(reasons & STALE_REASONS)
     if any(r.startswith("UPSTREAM_") for r in reasons) and "UPSTREAM_NOT_AVAILABLE" not in reasons:
         return None
     if "CHECK_FAILED" in reasons:
         return "investigate", sorted(reasons)
-    if status in ("stale", "missing", "blocked") or reasons & {
-        "STALE_UPSTREAM_REBUILT",
-        "STALE_CODE_CHANGED",
-        "STALE_UPSTREAM_CHANGED",
-    }:
+    if status in ("stale", "missing", "blocked") or reasons & STALE_REASONS:
         return "backfill", sorted(reasons) or [status.upper()]
     if not cell["consumable"]:
         return "backfill", sorted(reasons) or ["EVIDENCE_INVALID"]
     return None
+
+
+def _roots_only_stale(cell: dict) -> bool:
+    """Every root cell this cell is blocked by is stale and nothing else."""
+    roots = [
+        root
+        for detail in cell.get("reason_details") or []
+        if isinstance(detail.get("cause"), dict)
+        for root in detail["cause"].get("roots", [])
+    ]
+    return bool(roots) and all(set(root["reasons"]) <= STALE_REASONS for root in roots)
 
 
 def _from_blocking_run(cell: dict) -> tuple[str, list[str]]:
@@ -236,10 +249,22 @@ def _roots_outside(cells: list[dict], grid: list[dict]) -> list[dict]:
     return [index[key] for key in sorted(wanted) if key in index and not index[key]["consumable"]]
 
 
-def _window_readers(roles: ProjectRoles, asset: str) -> list[str]:
-    """The models that read `asset`'s days through a window, further down."""
+def _later_readers(roles: ProjectRoles, asset: str) -> list[str]:
+    """What a replay of one of `asset`'s days rebuilds on later days: the
+    models further down that read it through a window (`X@days reading D`),
+    and a self-dependent model with its readers (`X@every later day`)."""
     uid = next((u for u, key in roles.keys.items() if key == asset), asset)
-    return sorted(roles.keys[u] for u in roles.downstream(uid) if u in roles.window_vars)
+    below = roles.downstream(uid) | {uid}
+    carried = {u for u in below if u in roles.self_dependent}
+    every_day = carried | {u for c in carried for u in roles.downstream(c)}
+    return sorted(
+        [f"{roles.keys[u]}@every later day" for u in every_day]
+        + [
+            f"{roles.keys[u]}@days reading {{day}}"
+            for u in below - every_day
+            if u in roles.window_vars
+        ]
+    )
 
 
 def make_plan(
@@ -334,9 +359,7 @@ def make_plan(
             - {f"{a}@{day}" for a in fellows}
         )
         if action == "replay":
-            item.covers += [
-                f"{reader}@days reading {day}" for reader in _window_readers(roles, asset)
-            ]
+            item.covers += [cover.format(day=day) for cover in _later_readers(roles, asset)]
         previous = items[-1] if items else None
         if (
             previous

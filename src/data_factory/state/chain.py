@@ -4,8 +4,10 @@ A cell is consumable only when its own record allows it (materialized, no
 failing error-severity check, not stale) *and* every cell it reads is
 consumable: the same day upstream, every day of its window, the landing
 cells of those days and the seeds it uses. A built cell over a broken read
-becomes `blocked` with UPSTREAM_NOT_CONSUMABLE; every blocked cell names the
-root cells (those not consumable on their own account), with their codes.
+becomes `blocked` with UPSTREAM_NOT_CONSUMABLE (a stale cell stays `stale`,
+with that reason too: it is out of date on its own account); every blocked
+cell names the root cells (those not consumable on their own account), with
+their codes.
 
 Kept apart from the derivation of a cell's own status (state.derive), which
 gives this module two functions: the cell on its own, and what it reads."""
@@ -39,7 +41,9 @@ class Chain:
         roots = self._roots_of(broken)
         if broken and cell["status"] in _BUILT:
             cell.update(
-                status="blocked",
+                # a stale cell stays stale (its own record is out of date,
+                # which the rebuild of the broken reads' days does not change)
+                status="stale" if cell["status"] == "stale" else "blocked",
                 consumable=0,
                 reasons=sorted({*cell["reasons"], CHAIN_CODE}),
                 details=[
@@ -57,7 +61,7 @@ class Chain:
                 {**d, "cause": {"roots": roots}} if d["code"].startswith("UPSTREAM_") else d
                 for d in cell["details"]
             ]
-        self._roots[key] = roots if broken and cell["status"] == "blocked" else []
+        self._roots[key] = roots if broken and cell["status"] in ("blocked", "stale") else []
         self._final[key] = cell
         return cell
 
@@ -65,7 +69,10 @@ class Chain:
         found: dict[tuple, dict] = {}
         for key in broken:
             cell = self.cell(key)
-            for root in self._roots.get(key) or [_root(key, cell)]:
+            roots = list(self._roots.get(key) or [])
+            if not roots or cell["status"] == "stale":  # stale: a root on its own account too
+                roots.append(_root(key, cell))
+            for root in roots:
                 found[(root["unique_id"], root["partition"])] = root
         return [found[k] for k in sorted(found)]
 

@@ -153,12 +153,24 @@ class _Derivation:
         if not row["partition"]:
             return []
         days = _days(row["partition"], row["window_days"] or 0)
+        previous = [shift(row["partition"], -1)]  # a self-dependent model's read of itself
         return [
             (upstream, day)
             for upstream in json.loads(row["depends_on_json"])
             if upstream in self.partitioned
-            for day in days
+            for day in (previous if upstream == row["unique_id"] else days)
         ]
+
+    def read_closure(self, cells: list[tuple[str, str]]) -> set[tuple[str, str]]:
+        """The cells, and every cell they read, directly or further up."""
+        found, frontier = set(cells), list(cells)
+        while frontier:
+            row = self.latest.get(frontier.pop())
+            for read in self._reads(row) if row is not None else []:
+                if read not in found and read in self.latest:
+                    found.add(read)
+                    frontier.append(read)
+        return found
 
     def chain_reads(self, cell: tuple[str, str]) -> list[tuple[str, str]]:
         """Every cell a cell's latest record reads: the partitioned upstream
@@ -250,7 +262,9 @@ class _Derivation:
                         "run_id": newest["run_id"],
                     },
                     # the input further up whose rebuild reached this cell, if not the upstream
-                    "via": None if newest["unique_id"] == upstream else cell_ref(newest),
+                    "via": None
+                    if newest["unique_id"] == upstream and newest["partition"] in days
+                    else cell_ref(newest),
                     "window": {"from": _days(row["partition"], window)[0], "to": row["partition"]}
                     if window
                     else None,
@@ -364,7 +378,15 @@ def derive_state(connection: sqlite3.Connection, applied_runs: list[str] | None 
     cells = derivation.cells()
     targets = None if applied_runs is None else derivation.affected(connection, applied_runs, cells)
     rows = []
-    for uid, partition in cells if targets is None else sorted(targets):
+    wanted = cells if targets is None else sorted(targets)
+    # Oldest day first, what a cell reads before the cell: a self-dependent
+    # model's day reads every earlier day through its chain, and deriving
+    # them in order keeps the (memoized) recursion of the chain and of
+    # newest_input one day deep instead of one level per day of history.
+    for key in sorted(derivation.read_closure(wanted), key=lambda c: (c[1], c[0])):
+        derivation.newest_input(*key)
+        derivation.cell(*key)
+    for uid, partition in wanted:
         cell = derivation.cell(uid, partition)
         # what the warehouse held after the build the cell shows (the gate re-checks it)
         built = derivation.by_run.get((cell["run_id"], uid, partition))

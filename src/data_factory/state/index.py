@@ -130,7 +130,7 @@ def _apply_run(
                 entry["checksum"],
                 json.dumps(entry["checks"], sort_keys=True),
                 json.dumps(entry["reason_codes"]),
-                json.dumps(entry["depends_on"]),
+                json.dumps(rules.reads(entry["unique_id"], entry["depends_on"])),
                 json.dumps(upstream_checksums, sort_keys=True),
                 rules.window_days(entry["unique_id"], run_vars) if partition else 0,
                 entry["message"],

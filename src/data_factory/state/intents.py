@@ -59,7 +59,7 @@ def index_intents(
                         cell.get("checksum"),
                         "[]",
                         json.dumps([REASON]),
-                        json.dumps(cell.get("depends_on") or []),
+                        json.dumps(rules.reads(cell["unique_id"], cell.get("depends_on") or [])),
                         "{}",
                         rules.window_days(cell["unique_id"], run_vars),
                         f"run {run_id} ({intent.get('command')}) started at "

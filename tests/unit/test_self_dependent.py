@@ -1,0 +1,107 @@
+"""A self-dependent model (its day D reads its own day D - 1, as a carried
+open set does) in the state store: a rebuild of day D makes every later day
+stale until each is rebuilt in order, a broken day blocks every later one,
+the same content stales nothing, and a long history derives. Hand-made
+evidence, no dbt."""
+
+from __future__ import annotations
+
+import pytest
+from evidence_fixture import DAYS, FACT, OPEN, SEED, Home, asset_entry, cells_of
+
+from data_factory.core.partitions import day_range
+from data_factory.render.explain import explain_detail
+
+D1, D2, D3, D4 = DAYS
+
+
+def _print(content: str) -> dict:
+    return {
+        "algorithm": "md5-sum64/v1",
+        "rows": 10,
+        "hash": content.encode().hex()[:16].rjust(16, "0"),
+    }
+
+
+def _printed(uid: str, day: str, content: str | None = None) -> dict:
+    return asset_entry(uid, day, fingerprint=_print(content or f"{uid[-4:]}{day}"))
+
+
+@pytest.fixture
+def chain(tmp_path) -> Home:
+    """The seed, the fact and the open set built for four days, fingerprinted."""
+    home = Home(tmp_path / "home")
+    home.build(
+        "run-1",
+        [asset_entry(SEED, None), *(_printed(uid, day) for uid in (FACT, OPEN) for day in DAYS)],
+    )
+    return home
+
+
+def by_day(*statuses: str) -> dict[str, str]:
+    return dict(zip(DAYS, statuses, strict=True))
+
+
+def test_a_fresh_chain_is_consumable(chain):
+    assert chain.statuses("open_orders") == by_day(*["materialized"] * 4)
+    assert all(c["consumable"] for c in chain.grid().values())
+
+
+def test_a_changed_day_stales_every_later_day_until_each_is_rebuilt_in_order(chain):
+    chain.build("run-2", [_printed(OPEN, D2, "changed")])
+    assert chain.statuses("open_orders") == by_day("materialized", "materialized", "stale", "stale")
+    day3 = chain.grid()[("open_orders", D3)]
+    (detail,) = [d for d in day3["reason_details"] if d["code"] == "STALE_UPSTREAM_REBUILT"]
+    assert detail["cause"]["upstream"]["days"] == [D2]
+    assert explain_detail(detail).startswith(f"open_orders {D2} was rebuilt by run run-2")
+    # day 4 never read day 2 itself: the change reached it through day 3
+    day4 = chain.grid()[("open_orders", D4)]
+    (detail,) = [d for d in day4["reason_details"] if d["code"] == "STALE_UPSTREAM_REBUILT"]
+    assert detail["cause"]["upstream"]["days"] == [D3]
+    assert detail["via"]["partition"] == D2
+
+    chain.build("run-3", [_printed(OPEN, D3, "changed too")])
+    assert chain.statuses("open_orders") == by_day(*["materialized"] * 3, "stale")
+    chain.build("run-4", [_printed(OPEN, D4, "changed as well")])
+    assert all(c["consumable"] for c in chain.grid().values())
+
+
+def test_a_rebuild_with_the_same_content_stales_nothing(chain):
+    same = chain.grid()[("open_orders", D2)]["fingerprint"]
+    chain.build("run-2", [asset_entry(OPEN, D2, fingerprint=same)])
+    assert all(c["consumable"] for c in chain.grid().values())
+
+
+def test_a_failed_day_makes_every_later_day_unconsumable_with_it_as_a_root(chain):
+    """The failed build may have changed day 2 (no fingerprint says it did
+    not), so the later days are stale, and they read a broken day."""
+    chain.build("run-2", [asset_entry(OPEN, D2, status="failed", reason_codes=["BUILD_ERROR"])])
+    grid = chain.grid()
+    assert not grid[("open_orders", D2)]["consumable"]
+    for day in (D3, D4):
+        cell = grid[("open_orders", day)]
+        assert not cell["consumable"], day
+        assert {"STALE_UPSTREAM_REBUILT", "UPSTREAM_NOT_CONSUMABLE"} <= set(cell["reasons"]), day
+        (chained,) = [d for d in cell["reason_details"] if d["code"] == "UPSTREAM_NOT_CONSUMABLE"]
+        roots = [(r["asset"], r["partition"]) for r in chained["cause"]["roots"]]
+        assert ("open_orders", D2) in roots, day
+    assert grid[("open_orders", D1)]["consumable"]
+
+
+def test_the_first_day_reads_nothing_before_it(chain):
+    cell = chain.grid()[("open_orders", D1)]
+    assert cell["consumable"] and cell["reasons"] == []
+
+
+def test_three_years_of_days_derive_and_a_change_on_day_one_reaches_the_last(tmp_path):
+    """A chain of 1,100 days: deep enough that deriving it by recursion,
+    one level per day, would overflow Python's stack."""
+    home = Home(tmp_path / "home")
+    days = day_range("2024-01-01", "2027-01-04")
+    assert len(days) == 1100
+    home.build("run-1", [asset_entry(SEED, None), *cells_of(FACT, OPEN, days=days)])
+    assert all(c["consumable"] for c in home.grid().values())
+    home.build("run-2", [asset_entry(OPEN, days[0])])
+    statuses = home.statuses("open_orders")
+    assert statuses[days[0]] == "materialized"
+    assert {statuses[day] for day in days[1:]} == {"stale"}
