@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bench import (
     backfill,
+    backfill_year,
     evidence_scale,
     gate_recheck,
     history_growth,
@@ -34,6 +35,7 @@ FIGURES = {
     4: evidence_scale,
     5: status_scale,
     6: gate_recheck,
+    7: backfill_year,
 }
 WORKERS = {name: work for module in FIGURES.values() for name, work in module.WORKERS.items()}
 

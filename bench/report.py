@@ -50,6 +50,12 @@ def describe_inputs(figure: dict) -> str:
             f"{inputs['consumer']} on {inputs['partition']}: {inputs['cells']} cells, "
             f"{inputs['rows']:,} rows ({inputs['tickets_per_day']:,} tickets/day)"
         )
+    if key == "backfill_year":
+        return (
+            f"{inputs['days']} days x {inputs['tickets_per_day']:,} tickets/day = "
+            f"{inputs['rows']:,} events, one day per dbt invocation; the first and last "
+            f"{inputs['compared_days']} days compared"
+        )
     return json.dumps(inputs)
 
 

@@ -19,11 +19,14 @@ class Sizes:
     status_days: int
     template_tickets: int
     gate_tickets: int
+    year_days: int
+    year_tickets: int
+    year_window: int  # days compared at each end of the year
 
 
 # Issue 5's sizes: ~1M events for figure 1 (a day of 20,000 tickets holds
 # 70-100k events), 2,000 tickets a day over 365 days for figure 2, 30 days of
-# 20,000 tickets for figure 3.
+# 20,000 tickets for figure 3. Issue 12's: 365 days of 5,000 tickets for figure 7.
 FULL = Sizes(
     ingest_days=11,
     ingest_tickets=20_000,
@@ -36,6 +39,9 @@ FULL = Sizes(
     status_days=365,
     template_tickets=200,
     gate_tickets=20_000,
+    year_days=365,
+    year_tickets=5_000,
+    year_window=30,
 )
 QUICK = Sizes(
     ingest_days=2,
@@ -49,6 +55,9 @@ QUICK = Sizes(
     status_days=20,
     template_tickets=50,
     gate_tickets=300,
+    year_days=4,
+    year_tickets=50,
+    year_window=1,
 )
 
 INGEST_START = "2025-03-03"
@@ -57,6 +66,7 @@ BACKFILL_START = "2025-06-02"  # the day before it is built first, untimed
 STATUS_END = "2025-12-31"
 TEMPLATE_DAY = "2025-01-06"
 GATE_DAY = "2025-02-03"
+YEAR_START = "2024-01-01"
 
 
 def shift(day: str, days: int) -> str:
