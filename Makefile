@@ -87,8 +87,12 @@ lint: lint-python lint-sql
 test-fast: lint-python lint-sql
 	$(BIN)/python -m pytest tests/unit -q
 
+# Two workers (the machine's two cores), each taking whole test files
+# (--dist loadfile): a module's shared fixtures (a built week, the Spark
+# session and its Derby metastore) stay in one process. The slowest tests
+# are listed at the end, to keep the suite under its time budget.
 test: $(DEV_STAMP) browser lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile --durations=25
 
 docs: $(STAMP)
 	$(BIN)/factory docs
