@@ -138,4 +138,7 @@ def test_chunk_with_a_failing_day_pins_the_failure_to_that_day(tmp_path):
     assert cells[("ticket_fact", "2026-11-04")]["consumable"]  # the failure is pinned to 11-03
     # ... and the KPI day whose window reads 11-03 is built, but not consumable
     kpi = cells[("ticket_kpi_daily", "2026-11-04")]
-    assert (kpi["status"], kpi["reasons"]) == ("blocked", ["UPSTREAM_NOT_CONSUMABLE"])
+    assert (kpi["status"], kpi["reasons"]) == (
+        "blocked",
+        ["CHECK_WARNED", "UPSTREAM_NOT_CONSUMABLE"],
+    )

@@ -93,7 +93,7 @@ def test_figure_inputs_name_their_sizes(quick_run):
     assert figures["evidence"]["inputs"]["nodes"] == 400
     assert "dbt-artifacts-parser" in figures["evidence"]["sides"]
     status = figures["status"]["inputs"]
-    assert status["assets"] == 10
+    assert status["assets"] == 11
     assert status["cells"] > status["days"]
 
 
@@ -127,6 +127,7 @@ def test_stdout_is_the_table(quick_run):
         "4",
         "5",
         "6",
+        "7",
     ]
     assert all(line.rstrip().split()[-1] in ("yes", "no", "-") for line in table)
 

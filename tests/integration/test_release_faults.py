@@ -68,12 +68,15 @@ def test_a_kpi_day_whose_window_reads_a_broken_day_is_never_consumable(home):
     for day in later:
         kpi = grid[("ticket_kpi_daily", day)]
         assert (kpi["status"], kpi["consumable"]) == ("blocked", False), day
-        assert kpi["reasons"] == ["UPSTREAM_NOT_CONSUMABLE"]
-        assert _roots(kpi) == [("ticket_fact", BROKEN, ["CHECK_FAILED"])]
-        assert (
-            f"root: ticket_fact {BROKEN} is materialized (CHECK_FAILED)"
-            in (kpi["reason_details"][0]["text"])
-        )
+        assert kpi["reasons"] == ["CHECK_WARNED", "UPSTREAM_NOT_CONSUMABLE"]  # warned: window
+        roots = _roots(kpi)
+        assert ("ticket_fact", BROKEN, ["CHECK_FAILED"]) in roots
+        # the day's open set carried the broken day's (blocked) open set: stale
+        assert {(asset, reasons[0]) for asset, _, reasons in roots} - {
+            ("ticket_fact", "CHECK_FAILED")
+        } <= {("ticket_open_daily", "STALE_UPSTREAM_REBUILT")}
+        (chained,) = [d for d in kpi["reason_details"] if d["code"] == "UPSTREAM_NOT_CONSUMABLE"]
+        assert f"root: ticket_fact {BROKEN} is materialized (CHECK_FAILED)" in chained["text"]
     for day in WEEK[: WEEK.index(BROKEN)]:  # days whose window does not reach the broken day
         assert grid[("ticket_kpi_daily", day)]["consumable"], day
 

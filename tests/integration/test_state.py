@@ -33,7 +33,13 @@ from data_factory.render.status_table import render_table
 
 RUNBOOK = PROJECT_DIR / "runbooks" / "statuses-and-reasons.md"
 STATUSES = ("materialized", "failed", "missing", "stale", "blocked", "skipped", "not_available")
-PARTITIONED = ("ticket_events", "stg_helpdesk__ticket_events", "ticket_fact", "ticket_kpi_daily")
+PARTITIONED = (
+    "ticket_events",
+    "stg_helpdesk__ticket_events",
+    "ticket_fact",
+    "ticket_open_daily",
+    "ticket_kpi_daily",
+)
 SEEDS = ("agents", "customers", "sla_policies", "categories")
 
 
@@ -91,8 +97,11 @@ def test_clean_week_every_cell_is_materialized_and_consumable(clean_home):
 
 def test_status_table_shows_one_glyph_per_day_and_a_legend(clean_home):
     table = factory(clean_home, "status").stdout
-    row = next(line for line in table.splitlines() if line.startswith("ticket_kpi_daily"))
+    row = next(line for line in table.splitlines() if line.startswith("ticket_fact"))
     assert "■■■■■■■" in row and "7/7 consumable" in row
+    # a week of history: no KPI day's 30-day window is complete, a warning on each
+    row = next(line for line in table.splitlines() if line.startswith("ticket_kpi_daily"))
+    assert "~~~~~~~" in row and "7/7 consumable" in row
     assert "⇒ ticket_chunking_job" in table and "7/7 released" in table
     assert "legend:" in table and "stale" in table and "not_available" in table
     only_fact = factory(
@@ -163,11 +172,11 @@ def test_replaying_a_changed_day_3_makes_exactly_the_kpi_days_reading_it_stale(r
     for day in WEEK[3:]:
         kpi = grid[("ticket_kpi_daily", day)]
         assert kpi["status"] == "stale" and not kpi["consumable"], day
-        assert kpi["reasons"] == ["STALE_UPSTREAM_REBUILT"]
-        text = kpi["reason_details"][0]["text"]
-        assert "ticket_fact 2026-11-03" in text and "rebuilt" in text
+        assert kpi["reasons"] == ["CHECK_WARNED", "STALE_UPSTREAM_REBUILT"]  # warned: window
+        stale = [d for d in kpi["reason_details"] if d["code"] == "STALE_UPSTREAM_REBUILT"]
+        assert any("ticket_fact 2026-11-03" in d["text"] and "rebuilt" in d["text"] for d in stale)
     table = factory(replayed_home, "status", "--asset", "ticket_kpi_daily").stdout
-    assert "■■■SSSS" in table
+    assert "~~~SSSS" in table
 
 
 def test_building_the_stale_days_clears_them_and_skipped_assets_keep_their_state(
@@ -234,7 +243,8 @@ def test_a_changed_model_or_seed_checksum_makes_earlier_days_stale(home):
         # the KPI code did not change and the fact days were not rebuilt: not stale,
         # but it reads stale fact days, so it is blocked until they are rebuilt
         kpi = grid[("ticket_kpi_daily", day)]
-        assert (kpi["status"], kpi["reasons"]) == ("blocked", ["UPSTREAM_NOT_CONSUMABLE"])
+        assert kpi["status"] == "blocked", day
+        assert set(kpi["reasons"]) - {"CHECK_WARNED"} == {"UPSTREAM_NOT_CONSUMABLE"}, day
     assert grid[("ticket_fact", "2026-11-07")]["consumable"]
     seed_entry = next(a for a in document["assets"] if a["asset"] == "customers")
     if seed_entry["status"] == "materialized":  # reloaded by that run: it is current

@@ -14,7 +14,9 @@ manifest. The project declares the roles in `meta`, reviewed like any code:
   state, as Dagster's self-dependent partitions): ``meta:
   {reads_previous_partition: true}``; dbt's graph has no edge for it
   (``{{ this }}`` is not a ref), so the factory adds it;
-* an optional model, switched on and off by a var: ``meta: {enabled_by_var: VAR}``.
+* an optional model, switched on and off by a var: ``meta: {enabled_by_var: VAR}``;
+* a check whose failing rows name their partition (in a column of its
+  result): ``config: {meta: {failing_rows_partition: COLUMN}}``.
 
 The order of work comes from the DAG (``depends_on``), never from a list.
 """
@@ -71,6 +73,8 @@ class ProjectRoles:
     readers: dict[str, tuple[str, ...]] = field(default_factory=dict)  # uid -> direct readers
     keys: dict[str, str] = field(default_factory=dict)  # unique_id -> asset key
     reconciliation_check_names: frozenset[str] = frozenset()  # every check of that role
+    # checks whose failing rows name their partition: unique_id -> that column
+    partition_named_checks: dict[str, str] = field(default_factory=dict)
 
     @property
     def landing_assets(self) -> set[str]:
@@ -161,6 +165,11 @@ def _roles(frozen: _Frozen) -> ProjectRoles:
         depth=_depths(everything, keys),
         readers=_readers(everything),
         keys=keys,
+        partition_named_checks={
+            uid: str(node_meta(node)["failing_rows_partition"])
+            for uid, node in (manifest.get("nodes") or {}).items()
+            if node.get("resource_type") == "test" and node_meta(node).get("failing_rows_partition")
+        },
         reconciliation_check_names=frozenset(
             node.get("name") or uid
             for uid, node in (manifest.get("nodes") or {}).items()

@@ -325,6 +325,8 @@ def make_plan(
         covered[day] = keys[1:]
 
     # cells blocked through what they read go with the action of their root
+    # (of one of their roots: a stale root over a broken one has none of its own)
+    actioned = {key for root, keys in by_root.items() if root in roots for key in keys}
     for root, keys in by_root.items():
         if root in roots:
             continue
@@ -333,6 +335,8 @@ def make_plan(
             continue
         # the root is consumable by now, or out of the grid: the readers are rebuilt
         for key in keys:
+            if key in actioned:
+                continue
             asset, day = key.split("@")
             roots.setdefault((asset, day), ("backfill", ["UPSTREAM_NOT_CONSUMABLE"], None))
 

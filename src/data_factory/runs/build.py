@@ -267,13 +267,16 @@ def record_days(
     reconciliation: list[dict] | None = None,
     stages: StageHook | None = None,
     intent: str | None = None,
+    results_by_day: dict[str, dict] | None = None,
 ) -> list[RunOutcome]:
     """Count, reconcile and write one validated evidence file per day, then
     update the state from it. A day's state changes only once its evidence
     is on disk. The run's intent (evidence.intents) is cleared once every
     day's evidence is written; if one cannot be, the state is told at once
     (its cells: failed, EVIDENCE_NOT_WRITTEN) and the error goes on.
-    `stages` is told the seconds of counts, evidence and state."""
+    `stages` is told the seconds of counts, evidence and state;
+    `results_by_day` replaces the run results in a day's evidence (the
+    chunk's warnings pinned to their days, runs.attribution)."""
     paths = project.paths
     manifest = project.manifest_dict(reuse_last_parse)
     executed = [
@@ -303,7 +306,7 @@ def record_days(
                     kind="factory_run",
                     command=command,
                     started_at=started_at,
-                    run_results=run_results,
+                    run_results=(results_by_day or {}).get(partition, run_results),
                     manifest=manifest,
                     partitions=[partition],
                     inputs=inputs_by_day.get(partition, []),

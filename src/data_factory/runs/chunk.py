@@ -9,6 +9,7 @@ from data_factory.evidence.intents import clear_intent, intent_cells, write_inte
 from data_factory.landing import spark_export as spark_landing
 from data_factory.landing.landed import landed_inputs
 from data_factory.project.dbt_runner import DbtProject
+from data_factory.runs.attribution import results_by_day, warned_checks
 from data_factory.runs.build import (
     RunOutcome,
     invoke_build,
@@ -16,7 +17,7 @@ from data_factory.runs.build import (
     record_days,
     run_partition,
 )
-from data_factory.warehouse.connect import adapter_type
+from data_factory.warehouse.connect import adapter_type, open_engine
 
 
 def _all_clean(run_results: dict) -> bool:
@@ -39,9 +40,11 @@ def run_chunk(
     and partition_end), then write one evidence file per day.
 
     A check that passes over the range passes for each of its days, so a
-    clean chunk attributes exactly. If anything in the chunk fails, errors
-    or warns, every day is rebuilt alone (replacement by predicate makes
-    that idempotent) so each failure is pinned to its own day.
+    clean chunk attributes exactly. Warnings of checks whose failing rows
+    name their day are pinned to their days from those rows
+    (runs.attribution). If anything else in the chunk fails, errors or
+    warns, every day is rebuilt alone (replacement by predicate makes that
+    idempotent) so each failure is pinned to its own day.
     """
     if len(partitions) == 1:
         return [
@@ -73,16 +76,28 @@ def run_chunk(
         cells=intent_cells(project.manifest_dict(), select, ingest=False),
     )
     run_results, dbt_args = invoke_build(project, chunk_dir, vars_, select, exclude, label=label)
+    per_day = None
     if not _all_clean(run_results):
-        say(f"  chunk {label} was not clean; rebuilding its days one by one to attribute it")
-        outcomes = [
-            run_partition(
-                project, partition, ingest=False, command=command, select=select, exclude=exclude
-            )
-            for partition in partitions
-        ]
-        clear_intent(paths, chunk_dir.name)  # each day has its own evidence now
-        return outcomes
+        warned = warned_checks(run_results, project.manifest_dict())
+        if not warned:
+            say(f"  chunk {label} was not clean; rebuilding its days one by one to attribute it")
+            outcomes = [
+                run_partition(
+                    project,
+                    partition,
+                    ingest=False,
+                    command=command,
+                    select=select,
+                    exclude=exclude,
+                )
+                for partition in partitions
+            ]
+            clear_intent(paths, chunk_dir.name)  # each day has its own evidence now
+            return outcomes
+        # only warnings, of checks whose failing rows name their day: pinned from those rows
+        with open_engine(paths, project.manifest_dict(), project.target) as engine:
+            per_day = results_by_day(engine, run_results, warned, partitions)
+        say(f"  chunk {label}: {len(warned)} warning check(s) pinned to their days")
     inputs = {p: [i] for p, i in landed_inputs(paths, partitions).items()}
     return record_days(
         project,
@@ -96,4 +111,5 @@ def run_chunk(
         not_attempted=None,
         run_ids=[new_run_id(p) for p in partitions],
         intent=chunk_dir.name,
+        results_by_day=per_day,
     )
