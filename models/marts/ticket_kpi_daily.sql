@@ -355,13 +355,7 @@ backlog as (
         snapshot_date as kpi_date,
         count(*) as backlog_tickets
     from {{ ref('ticket_open_daily') }}
-    {%- if kpi_days %}
-        where
-            snapshot_date between cast('{{ kpi_days[0] }}' as date)
-            and cast('{{ kpi_days[-1] }}' as date)
-    {%- else %}
-        where 1 = 0
-    {%- endif %}
+    where {{ factory_days_filter('snapshot_date', kpi_days) }}
     group by snapshot_date
 
 ),

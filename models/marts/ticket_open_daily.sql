@@ -40,13 +40,7 @@ day_events as (
         status,
         event_at
     from {{ ref('ticket_fact') }}
-    {%- if days %}
-        where
-            event_date between cast('{{ days[0] }}' as date)
-            and cast('{{ days[-1] }}' as date)
-    {%- else %}
-        where 1 = 0
-    {%- endif %}
+    where {{ factory_days_filter('event_date', days) }}
 
 ),
 

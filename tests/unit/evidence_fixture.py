@@ -23,6 +23,7 @@ from data_factory.state.read import read_cells
 
 KPI = "model.shop.order_kpi"
 OPEN = "model.shop.open_orders"  # self-dependent: day D carries day D - 1 forward
+BACKLOG = "model.shop.backlog_kpi"  # reads OPEN's day (and sorts before it)
 WINDOW_VAR = "kpi_window_days"
 WINDOW = 1  # a KPI day reads the fact of that day and the day before
 CONSUMER = "dashboard"
@@ -36,8 +37,9 @@ NODES = {
     FACT: ("order_fact", "model", [SEED, STAGING]),
     KPI: ("order_kpi", "model", [FACT]),
     OPEN: ("open_orders", "model", [FACT]),
+    BACKLOG: ("backlog_kpi", "model", [OPEN]),
 }
-PARTITIONED = (FACT, KPI, OPEN)
+PARTITIONED = (FACT, KPI, OPEN, BACKLOG)
 
 
 def kpi_manifest() -> dict:
@@ -60,6 +62,14 @@ def kpi_manifest() -> dict:
         "depends_on": {"nodes": [FACT]},
         "checksum": {"checksum": "sum-open_orders"},
         "config": {"meta": {"partition_column": "day", "reads_previous_partition": True}},
+    }
+    found["nodes"][BACKLOG] = {
+        "unique_id": BACKLOG,
+        "name": "backlog_kpi",
+        "resource_type": "model",
+        "depends_on": {"nodes": [OPEN]},
+        "checksum": {"checksum": "sum-backlog_kpi"},
+        "config": {"meta": {"partition_column": "day"}},
     }
     found["exposures"] = {
         f"exposure.shop.{CONSUMER}": {

@@ -6,8 +6,11 @@ evidence, no dbt."""
 
 from __future__ import annotations
 
+import inspect
+import sys
+
 import pytest
-from evidence_fixture import DAYS, FACT, OPEN, SEED, Home, asset_entry, cells_of
+from evidence_fixture import BACKLOG, DAYS, FACT, OPEN, SEED, Home, asset_entry, cells_of
 
 from data_factory.core.partitions import day_range
 from data_factory.render.explain import explain_detail
@@ -93,15 +96,28 @@ def test_the_first_day_reads_nothing_before_it(chain):
     assert cell["consumable"] and cell["reasons"] == []
 
 
-def test_three_years_of_days_derive_and_a_change_on_day_one_reaches_the_last(tmp_path):
-    """A chain of 1,100 days: deep enough that deriving it by recursion,
-    one level per day, would overflow Python's stack."""
+def test_a_new_day_at_the_end_of_a_long_chain_derives_and_a_change_on_day_one_reaches_it(
+    tmp_path,
+):
+    """A run that adds day 201 derives only that day's cells, and the open
+    set of that day reads all 200 days before it, through the chain. Were
+    they derived by recursion into the day before, that would go a Python
+    frame or more per day down the chain: over a recursion limit of 150
+    frames more than this test already uses. Deriving the days it reads
+    first, oldest day first, does not."""
     home = Home(tmp_path / "home")
-    days = day_range("2024-01-01", "2027-01-04")
-    assert len(days) == 1100
-    home.build("run-1", [asset_entry(SEED, None), *cells_of(FACT, OPEN, days=days)])
+    days = day_range("2026-01-01", "2026-07-20")
+    assert len(days) == 201
+    home.build("run-1", [asset_entry(SEED, None), *cells_of(FACT, OPEN, BACKLOG, days=days[:-1])])
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(len(inspect.stack()) + 150)
+    try:
+        home.build("run-2", cells_of(FACT, OPEN, BACKLOG, days=days[-1:]))
+    finally:
+        sys.setrecursionlimit(limit)
     assert all(c["consumable"] for c in home.grid().values())
-    home.build("run-2", [asset_entry(OPEN, days[0])])
+    home.build("run-3", [asset_entry(OPEN, days[0])])
     statuses = home.statuses("open_orders")
     assert statuses[days[0]] == "materialized"
     assert {statuses[day] for day in days[1:]} == {"stale"}
+    assert not any(c["consumable"] for c in home.grid().values() if c["asset"] == "backlog_kpi")
