@@ -134,14 +134,14 @@ def main(ctx: click.Context, home: Path | None) -> None:
     day with dbt, and keep validated evidence of what can be trusted.
 
     \b
-    Daily operation, right after `make demo` (the README's block, kept equal by a test):
-      factory generate --start 2026-11-08                  # exits 0: the next day's export arrives
-      factory run --partition 2026-11-08                   # exits 0: land, build the day, evidence
-      factory status --since 2026-11-01                    # exits 0: the asset x day grid
-      factory gate retrieval_index --partition 2026-11-08  # exits 0: release (1: block, and why)
-      factory plan                                         # exits 0: nothing to do (1: actions)
-      factory plan --apply                                 # exits 0: run the plan (see runbooks/)
-      factory audit                                        # exits 0: no operational risk (CI gate)
+    Daily operation, right after `make demo` (as in the README):
+      factory generate --start 2026-11-08   # exits 0: the next day's export
+      factory run --partition 2026-11-08    # exits 0: land, build, evidence
+      factory status --since 2026-11-01     # exits 0: the asset x day grid
+      factory gate retrieval_index --partition 2026-11-08  # exits 0 (1: block)
+      factory plan                          # exits 0: nothing to do (1: actions)
+      factory plan --apply                  # exits 0: run the plan (runbooks/)
+      factory audit                         # exits 0: no risk (CI gate)
 
     `factory COMMAND -h` explains a command, with an example.
     """

@@ -247,7 +247,8 @@ def approve_command(ctx, consumer, partition, by, reason, output):
 
     \b
     Example:
-      factory approve ticket_chunking_job --partition 2026-11-03 --by mei.chen --reason "known"
+      factory approve ticket_chunking_job --partition 2026-11-03 \\
+        --by mei.chen --reason "known"
     """
     approval, decision = approve(home_paths(ctx), consumer, partition, by, reason, words=explain)
     if output == "json":
