@@ -14,8 +14,6 @@ table per check into the warehouse; this reads the same rows without writing."""
 
 from __future__ import annotations
 
-import copy
-
 from data_factory.project.roles import roles_of
 from data_factory.warehouse.engine import Engine
 
@@ -54,18 +52,20 @@ def results_by_day(
         counts[result["unique_id"]] = {str(day)[:10]: int(found) for day, found in rows}
     by_day = {}
     for day in partitions:
-        copied = copy.deepcopy(run_results)
-        for result in copied.get("results", []):
+        # the other results are shared, not copied: only the warned checks differ by day
+        results = []
+        for result in run_results.get("results", []):
             found = counts.get(result.get("unique_id", ""))
-            if found is None:
-                continue
-            rows = found.get(day, 0)
-            result.update(
-                status="warn" if rows else "pass",
-                failures=rows,
-                message=f"Got {rows} result(s) on {day}, configured to warn if != 0"
-                if rows
-                else None,
-            )
-        by_day[day] = copied
+            if found is not None:
+                rows = found.get(day, 0)
+                result = {
+                    **result,
+                    "status": "warn" if rows else "pass",
+                    "failures": rows,
+                    "message": f"Got {rows} result(s) on {day}, configured to warn if != 0"
+                    if rows
+                    else None,
+                }
+            results.append(result)
+        by_day[day] = {**run_results, "results": results}
     return by_day
