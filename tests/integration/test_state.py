@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from browser_support import headless, keep_artifact, require_chromium
 from rich.console import Console
 from test_state_support import (
     WEEK,
@@ -351,32 +351,6 @@ def test_status_reads_while_a_writer_holds_the_store(home):
 # the HTML page
 
 
-def _chromium() -> str | None:
-    return (
-        shutil.which("chromium")
-        or shutil.which("chromium-browser")
-        or shutil.which("google-chrome")
-    )
-
-
-def _headless(*args: str, profile: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [
-            _chromium(),
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--no-first-run",
-            f"--user-data-dir={profile}",
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=90,
-    )
-
-
 @pytest.fixture(scope="module")
 def faulty_page(clean_home, tmp_path_factory) -> tuple[Path, Path]:
     """The clean week with day 3 corrected and replayed, as an HTML page."""
@@ -402,11 +376,10 @@ def test_html_page_is_self_contained_with_a_bar_per_asset(faulty_page):
 
 
 def test_clicking_a_cell_shows_its_evidence_summary(faulty_page, tmp_path):
-    if _chromium() is None:
-        pytest.skip("chromium is not installed (apt-get install -y chromium)")
+    require_chromium()
     home, page = faulty_page
     cell = cells_by_key(status_json(home))[("ticket_kpi_daily", "2026-11-05")]
-    result = _headless(
+    result = headless(
         "--virtual-time-budget=3000",
         "--dump-dom",
         page.as_uri() + "#ticket_kpi_daily@2026-11-05",
@@ -424,7 +397,7 @@ def test_clicking_a_cell_shows_its_evidence_summary(faulty_page, tmp_path):
     assert "sel" in selected.split()
 
     shot = tmp_path / "status.png"
-    result = _headless(
+    result = headless(
         "--virtual-time-budget=3000",
         "--window-size=1500,700",
         f"--screenshot={shot}",
@@ -432,6 +405,7 @@ def test_clicking_a_cell_shows_its_evidence_summary(faulty_page, tmp_path):
         profile=tmp_path / "profile2",
     )
     assert result.returncode == 0 and shot.stat().st_size > 10_000
+    keep_artifact(shot)
 
 
 # --------------------------------------------------------------------------
