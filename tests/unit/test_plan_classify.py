@@ -3,8 +3,13 @@ person would take, with the roles of a hand-made project."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 import pytest
 
+from data_factory.core.paths import FactoryPaths
+from data_factory.landing.manifest import MANIFEST_NAME
 from data_factory.project.roles import LandingTable, ProjectRoles
 from data_factory.recovery.plan import classify
 
@@ -73,3 +78,27 @@ def test_a_stale_day_over_stale_days_is_backfilled_with_them():
     assert classify(stale_over_stale, ROLES)[0] == "backfill"
     over_a_failure = {**stale_over_stale, "reason_details": _over(["BUILD_ERROR"])}
     assert classify(over_a_failure, ROLES) is None
+
+
+def _landed_day(tmp_path, manifest: bytes, recorded: bytes) -> tuple[FactoryPaths, dict]:
+    """A day whose landing manifest is `manifest`, and a cell with a failing
+    check whose run recorded the manifest `recorded`."""
+    paths = FactoryPaths(tmp_path / "home")
+    day = paths.tickets_partition_dir("2026-11-02")
+    day.mkdir(parents=True)
+    (day / MANIFEST_NAME).write_bytes(manifest)
+    evidence = tmp_path / "run.json"
+    inputs = [{"partition": "2026-11-02", "manifest_sha256": hashlib.sha256(recorded).hexdigest()}]
+    evidence.write_text(json.dumps({"inputs": inputs}))
+    failed = cell(reasons=["CHECK_FAILED"], blocking=["not_null_order_fact_id"])
+    return paths, {**failed, "evidence": str(evidence)}
+
+
+def test_a_failed_check_is_investigated_while_the_export_is_the_one_built(tmp_path):
+    paths, failed = _landed_day(tmp_path, b'{"v": 1}', recorded=b'{"v": 1}')
+    assert classify(failed, ROLES, paths) == ("investigate", ["CHECK_FAILED"])
+
+
+def test_a_failed_check_is_replayed_once_a_new_export_has_landed(tmp_path):
+    paths, failed = _landed_day(tmp_path, b'{"v": 2}', recorded=b'{"v": 1}')
+    assert classify(failed, ROLES, paths) == ("replay", ["CHECK_FAILED", "EXPORT_CHANGED"])

@@ -43,6 +43,10 @@ REASON_CODES: dict[str, str] = {
         "what was landed before (a warning)."
     ),
     "RECONCILIATION_FAILED": "Row counts do not reconcile between landing and the built tables.",
+    "EXPORT_CHANGED": (
+        "A new export of the day has landed since this cell was built (its landing manifest "
+        "differs from the one its run recorded): replay the day to build from it."
+    ),
     "LANDING_FOLDER_NOT_A_DAY": (
         "A landing folder is not named dt=YYYY-MM-DD with a real day; it is never planned or built."
     ),

@@ -139,12 +139,23 @@ def classify(
     if any(r.startswith("UPSTREAM_") for r in reasons) and "UPSTREAM_NOT_AVAILABLE" not in reasons:
         return None
     if "CHECK_FAILED" in reasons:
+        if paths is not None and _export_changed(cell, paths):
+            # the corrected export the failed-check runbook asks for has come
+            return "replay", sorted(reasons | {"EXPORT_CHANGED"})
         return "investigate", sorted(reasons)
     if status in ("stale", "missing", "blocked") or reasons & STALE_REASONS:
         return "backfill", sorted(reasons) or [status.upper()]
     if not cell["consumable"]:
         return "backfill", sorted(reasons) or ["EVIDENCE_INVALID"]
     return None
+
+
+def _export_changed(cell: dict, paths: FactoryPaths) -> bool:
+    """The day's landing manifest is there and is not the one the cell's run
+    recorded: the source sent another export since."""
+    recorded = _landing_input(cell)[1]
+    now = _manifest_now(paths, cell["partition"])
+    return recorded is not None and now is not None and recorded != now
 
 
 def _roots_only_stale(cell: dict) -> bool:
