@@ -113,7 +113,7 @@ def test_a_failed_error_check_blocks_naming_the_check():
     )
     assert reason["run_id"] == "run-1" and reason["evidence"].endswith("run-1-order_fact.json")
     assert explain(reason) == (
-        f"order_fact {DAY} is materialized: error-severity check failed: {CHECK} (3 rows)"
+        f"order_fact {DAY} is materialized: error-severity check failed: {CHECK} (3 failing rows)"
     )
 
 

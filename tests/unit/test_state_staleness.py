@@ -169,7 +169,7 @@ def test_a_failed_check_and_a_blocked_reader_record_the_checks_and_the_upstream_
     ]
     assert explain_detail(blocked) == (
         f"not attempted: order_fact {D2} has a failing error-severity check: "
-        f"{check['name']} (3 rows)"
+        f"{check['name']} (3 failing rows)"
     )
 
 

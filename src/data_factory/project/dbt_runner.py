@@ -23,6 +23,10 @@ from data_factory.core.errors import BuildFailed, FactoryError
 from data_factory.core.paths import PROJECT_DIR, FactoryPaths
 
 PROFILES_DIR = PROJECT_DIR / "profiles"
+# dbt writes nothing to the terminal (its --quiet still prints errors, with
+# ANSI colours, into the factory's own output); its full log stays in the
+# run's logs/dbt.log, and --verbose shows each node through a callback.
+QUIET = ["--log-level", "none", "--log-level-file", "debug"]
 
 # What a parse reads: when none of it changed, the last parse's manifest.json
 # is still the project's manifest.
@@ -172,7 +176,7 @@ class DbtProject:
         args = [
             "parse",
             *self._common_args(target_dir),
-            "--quiet",
+            *QUIET,
             "--log-path",
             str(target_dir / "logs"),
         ]
@@ -291,8 +295,7 @@ class DbtProject:
         merged = {**self.parse_vars, **(vars or {})}
         words = [command] if isinstance(command, str) else list(command)
         args = [*words, *self._common_args(target_dir), "--log-path", str(target_dir / "logs")]
-        if not self.verbose:
-            args.append("--quiet")
+        args += QUIET
         if merged:
             args += ["--vars", json.dumps(merged)]
         if select:

@@ -19,8 +19,15 @@ def _label(asset: str | None, partition: str | None) -> str:
 
 def _checks(checks: list[dict]) -> str:
     return ", ".join(
-        f"{c['name']} ({c['failures']} rows)" if c.get("failures") else c["name"] for c in checks
+        f"{c['name']} ({_failing(c['failures'])})" if c.get("failures") else c["name"]
+        for c in checks
     )
+
+
+def _failing(count: int) -> str:
+    """What dbt counted: rows the check's query returned (for accepted_values,
+    distinct bad values; `factory failures` shows them)."""
+    return f"{count:,} failing row" + ("" if count == 1 else "s")
 
 
 def _upstream(cell: dict) -> str:

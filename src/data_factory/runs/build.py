@@ -115,10 +115,12 @@ def run_partition(
         try:
             report = ingest_partition(paths, partition, run_id)
             inputs.append(input_from_report(report))
+            by_reason = ", ".join(
+                f"{count:,} {reason}" for reason, count in sorted(report.rejected_by_reason.items())
+            )
             say(
-                f"  ingest  {report.manifest_lines} lines -> {report.landed_rows} landed, "
-                f"{report.rejected_rows} rejected"
-                + (f" {report.rejected_by_reason}" if report.rejected_by_reason else "")
+                f"  ingest  {report.manifest_lines:,} lines -> {report.landed_rows:,} landed, "
+                f"{report.rejected_rows:,} rejected" + (f" ({by_reason})" if by_reason else "")
             )
             if report.status == "failed":
                 not_attempted = "UPSTREAM_FAILED"
