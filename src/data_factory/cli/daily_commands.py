@@ -143,7 +143,7 @@ def _run_days(
     verbose,
     dbt_target=None,
 ):
-    from data_factory.render.run_summary import print_outcomes
+    from data_factory.cli.status_report import show_outcomes
     from data_factory.runs.build import run_partition
     from data_factory.warehouse.locking import warehouse_lock
 
@@ -167,11 +167,14 @@ def _run_days(
                 outcomes.append(outcome)
                 worst = max(worst, outcome_exit(outcome))
                 click.echo(f"  {outcome.status:<8} evidence {outcome.evidence_path}", err=True)
+                dbt_log = paths.runs / outcome.run_id / "logs" / "dbt.log"
+                if dbt_log.exists():
+                    click.echo(f"  {'':<8} dbt log  {dbt_log}", err=True)
     except FactoryError:
         if outcomes:  # what did finish is shown before the error
-            print_outcomes(outcomes, output)
+            show_outcomes(paths, outcomes, output)
         raise
-    print_outcomes(outcomes, output)
+    show_outcomes(paths, outcomes, output)
     ctx.exit(worst)
 
 

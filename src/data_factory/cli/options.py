@@ -180,9 +180,9 @@ def outcome_exit(outcome) -> int:
 
 
 def finish(ctx, outcomes, output):
-    from data_factory.render.run_summary import print_outcomes
+    from data_factory.cli.status_report import show_outcomes
 
-    print_outcomes(outcomes, output)
+    show_outcomes(home_paths(ctx), outcomes, output)
     ctx.exit(max((outcome_exit(o) for o in outcomes), default=errors.EXIT_OK))
 
 

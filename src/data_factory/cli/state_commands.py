@@ -16,23 +16,14 @@ import click
 from rich.console import Console
 
 from data_factory.cli.options import format_option, home_paths, writable_home
+from data_factory.cli.status_report import collect_status
 from data_factory.core.errors import EXIT_BLOCKED, EXIT_OK, FactoryError
 from data_factory.core.partitions import parse_partition
-from data_factory.core.paths import FactoryPaths
 from data_factory.decisions.approvals import approve
-from data_factory.decisions.gate import consumer_grid, gate
-from data_factory.decisions.recheck import with_warehouse_problems
-from data_factory.project.parsed import load_manifest
+from data_factory.decisions.gate import gate
 from data_factory.render.explain import cells_with_text, explain, with_text
 from data_factory.render.status_table import render_table
-from data_factory.state.index import rebuild, sync
-from data_factory.state.read import (
-    has_pending_intents,
-    read_cells,
-    read_table,
-    recorded_approvals,
-    unindexed_files,
-)
+from data_factory.state.index import rebuild
 
 
 def _day(value: str | None, name: str) -> str | None:
@@ -42,74 +33,6 @@ def _day(value: str | None, name: str) -> str | None:
         return parse_partition(value, name)
     except FactoryError as exc:
         raise click.UsageError(exc.message) from None
-
-
-def _attach_approvals(cells: list[dict], approvals: list[dict], consumer_rows: list[dict]) -> None:
-    """Show each approval on the cells whose block it overrides."""
-    active = {
-        (r["consumer"], r["partition"], r["approval_run_id"])
-        for r in consumer_rows
-        if r["approval_run_id"]
-    }
-    by_cell: dict[tuple[str, str | None], list[dict]] = {}
-    for approval in approvals:
-        summary = {
-            "consumer": approval["consumer"],
-            "approved_by": approval["approved_by"],
-            "approved_at": approval["approved_at"],
-            "reason": approval["reason"],
-            "overrides": approval["overrides"],
-            "run_id": approval["run_id"],
-            "active": (approval["consumer"], approval["partition"], approval["run_id"]) in active,
-        }
-        for blocked in approval["block"]:
-            if blocked.get("asset"):
-                cell = (blocked["asset"], blocked.get("partition"))
-                if summary not in by_cell.setdefault(cell, []):
-                    by_cell[cell].append(summary)
-    for cell in cells:
-        cell["approvals"] = by_cell.get((cell["asset"], cell["partition"]), [])
-
-
-def collect_status(
-    paths: FactoryPaths, assets: tuple[str, ...], since: str | None, verify: bool = False
-) -> dict:
-    try:
-        manifest = load_manifest(paths, parse_if_missing=False)
-    except FactoryError:
-        manifest = None
-        click.echo("note: no parsed dbt manifest yet, so consumers are not shown", err=True)
-    if has_pending_intents(paths):
-        sync(paths, manifest=manifest)  # a build ended without its evidence (killed): index it
-    # the warehouse's id on every call; with --verify, every cell's fingerprint
-    everything = with_warehouse_problems(paths, manifest or {}, read_cells(paths), content=verify)
-    known = {c["asset"] for c in everything}
-    unknown = sorted(set(assets) - known)
-    if unknown:
-        raise click.UsageError(
-            f"no asset named {', '.join(unknown)} in the state store; "
-            f"known assets: {', '.join(sorted(known)) or 'none yet'}"
-        )
-    recent = [c for c in everything if not (since and c["partition"] and c["partition"] < since)]
-    cells = [c for c in recent if not assets or c["asset"] in assets]
-    unindexed = unindexed_files(paths)
-    if unindexed:
-        click.echo(
-            f"note: {len(unindexed)} evidence file(s) are not in the state store yet "
-            "(a run in flight, or run `factory state rebuild`)",
-            err=True,
-        )
-    rejected = read_table(paths, "select file_name from rejected_evidence")
-    if rejected:
-        click.echo(
-            f"note: {len(rejected)} evidence file(s) do not validate and were not applied "
-            f"(`factory validate` says why): " + ", ".join(r["file_name"] for r in rejected[:5]),
-            err=True,
-        )
-    partitions = sorted({c["partition"] for c in cells if c["partition"]})
-    consumer_rows = consumer_grid(paths, manifest, recent, partitions) if manifest else []
-    _attach_approvals(cells, recorded_approvals(paths), consumer_rows)
-    return {"cells": cells, "partitions": partitions, "consumers": consumer_rows}
 
 
 @click.command(short_help="The asset x day grid: what can be trusted now.")
@@ -169,9 +92,9 @@ def status(ctx, assets, since, output, out, verify):
             _write_out(out, page.getvalue())
             click.echo(str(out))
             return
-        days = len(report["partitions"])
-        width = max(120, 36 + days + days // 7 + 24)
-        render_table(report, Console(width=width, soft_wrap=False, highlight=False))
+        # the terminal's width (COLUMNS, else 80 when not a terminal); colour
+        # only on a terminal, and never with NO_COLOR (rich reads both)
+        render_table(report, Console(soft_wrap=False, highlight=False))
         return
     if out:
         _write_out(out, text)

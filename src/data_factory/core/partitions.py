@@ -63,3 +63,14 @@ def check_range_size(days: list[str], max_days: int | None) -> None:
 
 def shift(partition: str, days: int) -> str:
     return (date.fromisoformat(partition) + timedelta(days=days)).isoformat()
+
+
+def spans(partitions: list[str]) -> str:
+    """Days as runs of consecutive days: '2026-11-01..2026-11-04, 2026-11-06'."""
+    runs: list[list[str]] = []
+    for day in sorted(set(partitions)):
+        if runs and shift(runs[-1][-1], 1) == day:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    return ", ".join(run[0] if len(run) == 1 else f"{run[0]}..{run[-1]}" for run in runs)

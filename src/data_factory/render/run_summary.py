@@ -1,4 +1,4 @@
-"""Printing what a run did: a per-asset, per-day table, or JSON."""
+"""Printing what a run did: the grid of the days it built, or JSON rows."""
 
 from __future__ import annotations
 
@@ -6,17 +6,8 @@ import json
 
 import click
 from rich.console import Console
-from rich.table import Table
 
-STATUS_STYLE = {
-    "materialized": "green",
-    "failed": "bold red",
-    "blocked": "red",
-    "stale": "yellow",
-    "skipped": "dim",
-    "missing": "magenta",
-    "not_available": "blue",
-}
+from data_factory.render.status_table import render_table
 
 
 def _check_summary(checks: list[dict]) -> str:
@@ -49,33 +40,29 @@ def outcome_rows(outcomes) -> list[dict]:
     return rows
 
 
-def print_outcomes(outcomes, output: str) -> None:
-    rows = outcome_rows(outcomes)
+def run_days(outcomes) -> list[str]:
+    """Every day a run built: its own, and the later days a replay rebuilt."""
+    return sorted(
+        {o.partition for o in outcomes}
+        | {a["partition"] for o in outcomes for a in o.evidence["assets"] if a["partition"]}
+    )
+
+
+def print_outcomes(outcomes, output: str, report: dict | None = None) -> None:
+    """JSON: one row per asset and day of the run's evidence. Table: the
+    grid (`report`, the state store's cells of the run's days), so what the
+    run did reads in the words and marks of `factory status`."""
     if output == "json":
-        click.echo(json.dumps(rows, indent=2))
+        click.echo(json.dumps(outcome_rows(outcomes), indent=2))
         return
-    partitions = sorted({row["partition"] for row in rows})
-    assets = sorted({row["asset"] for row in rows})
-    cells = {(row["asset"], row["partition"]): row for row in rows}
-    table = Table(title="asset x partition (this run)", show_lines=False)
-    table.add_column("asset")
-    for partition in partitions:
-        table.add_column(partition[5:], justify="center")
-    for asset in assets:
-        values = []
-        for partition in partitions:
-            row = cells.get((asset, partition))
-            if row is None:
-                values.append("")
-                continue
-            style = STATUS_STYLE.get(row["status"], "")
-            rows_text = f" {row['rows']}" if row["rows"] is not None else ""
-            flag = (
-                " !"
-                if "CHECK_FAILED" in row["reasons"]
-                else (" ~" if "CHECK_WARNED" in row["reasons"] else "")
-            )
-            values.append(f"[{style}]{row['status']}[/]{rows_text}{flag}")
-        table.add_row(asset, *values)
-    Console(soft_wrap=False, width=max(100, 24 + 22 * len(partitions))).print(table)
-    click.echo("legend: rows after status; ! error check failed; ~ warn check found rows")
+    if report is None or not outcomes:
+        return
+    days = report["partitions"]
+    click.echo()
+    # the terminal's width (COLUMNS, else 80 when not a terminal); colour
+    # only on a terminal, and never with NO_COLOR (rich reads both)
+    render_table(
+        report,
+        Console(soft_wrap=False, highlight=False),
+        title=f"after this run: {len(days)} day(s), {days[0]} .. {days[-1]}",
+    )
