@@ -19,7 +19,7 @@ DEMO_START ?= 2026-11-01
 DEMO_DAYS ?= 7
 DEMO_END ?= 2026-11-07
 
-.PHONY: install demo test test-fast lint lint-python lint-sql docs clean bench bench-quick browser spark
+.PHONY: install demo drill test test-fast lint lint-python lint-sql docs clean bench bench-quick browser spark
 
 # The factory itself: what `make demo` needs, nothing more.
 $(STAMP): pyproject.toml
@@ -51,6 +51,11 @@ demo: $(STAMP)
 	$(BIN)/factory gate ticket_chunking_job --partition $(DEMO_END)
 	$(BIN)/factory gate retrieval_index --partition $(DEMO_END)
 	@echo; echo "evidence: $${FACTORY_HOME:-data}/evidence/  (re-check: factory validate $${FACTORY_HOME:-data}/evidence/*.json)"
+
+# One broken day, recovered with the runbook's commands, a line of commentary
+# each (scripts/drill.sh; its own home, data/drill, so the demo's stays).
+drill: $(STAMP)
+	FACTORY=$(BIN)/factory DRILL_HOME=$${FACTORY_HOME:-data}/drill bash scripts/drill.sh
 
 # The status page test renders it in headless Chromium (Debian's package).
 # Installed when missing and apt-get can run; without it that test skips.

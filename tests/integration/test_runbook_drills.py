@@ -168,3 +168,34 @@ def test_approving_a_release(tmp_path, monkeypatch):
     factory(home, "run", "--start", WEEK[0], "--end", DAY, expect=1)
     drill(home, "approving-a-release.md")
     assert not consumable(home, "ticket_fact", DAY)  # an approval never repairs the asset
+
+
+def test_make_drill_breaks_a_day_and_ends_green(tmp_path):
+    """`make drill`'s script, as a newcomer runs it at 80 columns: each step
+    exits as announced, the broken grid shows the failed check, dbt's own
+    log stays in its file, and every cell ends consumable."""
+    home = tmp_path / "drill"
+    done = subprocess.run(
+        ["bash", str(PROJECT_DIR / "scripts" / "drill.sh")],
+        env={
+            **os.environ,
+            "FACTORY": str(BIN / "factory"),
+            "DRILL_HOME": str(home),
+            "COLUMNS": "80",
+        },
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    out = done.stdout + done.stderr
+    steps = re.split(r"\n(?:\x1b\[1m)?\[\d+\] ", out)
+    broken = next(step for step in steps if step.startswith("The broken grid"))
+    assert re.search(r"^ticket_fact +■■!■ ", broken, flags=re.M)
+    assert max(len(line) for line in broken.splitlines()[2:]) <= 80
+    replan = next(step for step in steps if step.startswith("With a new manifest"))
+    assert re.search(rf"^1\. replay .*{DAY}.*EXPORT_CHANGED", replan, flags=re.M), replan
+    assert f"run:    factory replay --partition {DAY}" in replan
+    assert "Got 1 result, configured to fail" not in out  # dbt's log is in its file
+    assert "dbt log" in out
+    assert all(cell["consumable"] for cell in status_json(home))
