@@ -148,3 +148,10 @@ def test_the_exit_code_of_an_unusable_home_is_documented():
     text = " ".join(CliRunner().invoke(main, ["--help"]).output.split())
     assert "6 the home cannot be used" in text
     assert "HOME_NOT_WRITABLE" in text and "WAREHOUSE_UNREADABLE" in text
+
+
+def test_a_new_home_says_how_to_fill_it_not_how_to_rebuild_it(tmp_path):
+    result = factory(tmp_path / "new", "status")
+    assert result.exit_code == 3
+    assert "nothing has been built" in result.stderr and "make demo" in result.stderr
+    assert "state rebuild" not in result.stderr

@@ -182,6 +182,13 @@ def connect_writer(paths: FactoryPaths) -> sqlite3.Connection:
 def connect_reader(paths: FactoryPaths) -> sqlite3.Connection:
     """A read-only connection; it never waits long for a writer."""
     if not paths.state.exists():
+        if not any(paths.evidence.glob("*.json")):  # a new home: nothing has run here
+            raise FactoryError(
+                "STATE_MISSING",
+                f"nothing has been built in {paths.home} yet: `make demo` builds a week of "
+                "generated exports, or `factory generate --start D --days N` then "
+                "`factory run --start D --end D2`",
+            )
         raise FactoryError(
             "STATE_MISSING",
             f"there is no state store at {paths.state}; run `factory state rebuild` "
