@@ -10,10 +10,21 @@ import inspect
 import sys
 
 import pytest
-from evidence_fixture import BACKLOG, DAYS, FACT, OPEN, SEED, Home, asset_entry, cells_of
+from evidence_fixture import (
+    BACKLOG,
+    DAYS,
+    FACT,
+    OPEN,
+    SEED,
+    Home,
+    asset_entry,
+    cells_of,
+    run_document,
+)
 
 from data_factory.core.partitions import day_range
 from data_factory.render.explain import explain_detail
+from data_factory.state.index import apply_evidence_file
 
 D1, D2, D3, D4 = DAYS
 
@@ -121,3 +132,27 @@ def test_a_new_day_at_the_end_of_a_long_chain_derives_and_a_change_on_day_one_re
     assert statuses[days[0]] == "materialized"
     assert {statuses[day] for day in days[1:]} == {"stale"}
     assert not any(c["consumable"] for c in home.grid().values() if c["asset"] == "backlog_kpi")
+
+
+def test_a_new_day_derives_its_own_cells_not_the_history_it_reads(tmp_path, monkeypatch):
+    """The days before the new one are settled: nothing new reaches them, so
+    their stored state stands and only the new day's cells are derived (the
+    fixture still checks the result equals a full derivation)."""
+    from data_factory.state import derive
+
+    home = Home(tmp_path / "home")
+    days = day_range("2026-01-01", "2026-04-10")
+    home.build("run-1", [asset_entry(SEED, None), *cells_of(FACT, OPEN, BACKLOG, days=days[:-1])])
+    derived: list[tuple[str, str]] = []
+    own_cell = derive._Derivation._own_cell
+
+    def counted(self, uid, partition):
+        derived.append((uid, partition))
+        return own_cell(self, uid, partition)
+
+    monkeypatch.setattr(derive._Derivation, "_own_cell", counted)
+    path = home.write(run_document("run-2", 2, cells_of(FACT, OPEN, BACKLOG, days=days[-1:])))
+    apply_evidence_file(home.paths, [path], manifest=home.manifest)
+    assert {partition for _, partition in derived} == {days[-1]}
+    monkeypatch.undo()
+    home.assert_matches_a_full_derivation()

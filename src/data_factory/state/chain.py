@@ -25,9 +25,17 @@ _BUILT = ("materialized", "stale")
 
 
 class Chain:
-    def __init__(self, own: Callable[[Key], dict], reads: Callable[[Key], list[Key]]):
+    def __init__(
+        self,
+        own: Callable[[Key], dict],
+        reads: Callable[[Key], list[Key]],
+        settled: Callable[[Key], dict | None] | None = None,
+    ):
         self._own = own
         self._reads = reads
+        # a cell already derived that nothing new reaches (state.derive): taken
+        # as stored, so a new day does not derive the whole history it reads
+        self._settled = settled or (lambda key: None)
         self._final: dict[Key, dict] = {}
         self._roots: dict[Key, list[dict]] = {}
 
@@ -35,6 +43,11 @@ class Chain:
         """The cell with the chain applied (memoized; a dbt DAG has no cycles)."""
         if key in self._final:
             return self._final[key]
+        settled = self._settled(key)
+        if settled is not None:
+            self._final[key] = settled
+            self._roots[key] = _stored_roots(settled)
+            return settled
         cell = dict(self._own(key))
         self._final[key] = cell  # a guard against a cycle: read as it is on its own
         broken = [read for read in self._reads(key) if not self.cell(read)["consumable"]]
@@ -75,6 +88,19 @@ class Chain:
             for root in roots:
                 found[(root["unique_id"], root["partition"])] = root
         return [found[k] for k in sorted(found)]
+
+
+def _stored_roots(cell: dict) -> list[dict]:
+    """The roots a derived cell names (what `Chain.cell` kept for it)."""
+    if cell["status"] not in ("blocked", "stale"):
+        return []
+    found = {
+        (root["unique_id"], root["partition"]): root
+        for detail in cell["details"]
+        if detail["code"].startswith("UPSTREAM_")
+        for root in (detail.get("cause") or {}).get("roots", [])
+    }
+    return [found[k] for k in sorted(found)]
 
 
 def _own_codes(cell: dict) -> list[str]:

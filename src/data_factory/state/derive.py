@@ -23,6 +23,7 @@ from data_factory.state.facts import (
     missing_cell,
     refusal_facts,
 )
+from data_factory.state.incremental import affected, settle
 
 
 def _days(partition: str, window: int) -> list[str]:
@@ -86,6 +87,7 @@ class _Derivation:
             if partition != UNPARTITIONED and partition < self.first_day.get(uid, "9999"):
                 self.first_day[uid] = partition
         self._newest: dict[tuple[str, str], sqlite3.Row | None] = {}
+        self._read_memo: dict[tuple[str, str, str], list[tuple[str, str]]] = {}
         self.chain = Chain(lambda key: self._own_cell(*key), self.chain_reads)
         self.changed = content_changes(self.records)  # state.content
 
@@ -96,48 +98,9 @@ class _Derivation:
         refused = item is not None and item["status"] == "failed" and item["landed_rows"] is None
         return refused and row["status"] in ("failed", "blocked")
 
-    def affected(
-        self, connection: sqlite3.Connection, applied_runs: list[str], cells: list[tuple[str, str]]
-    ) -> set[tuple[str, str]] | None:
-        """The cells that applying `applied_runs` can change, or None when
-        every cell must be derived again. A cell's derivation reads its own
-        records, the checksums current for its model and the seeds it uses,
-        and, for staleness, the builds of the partitions it reads (through
-        windows, transitively). So: the cells the runs recorded, cells that
-        did not exist before (a new day), and every cell reading one of
-        those; everything, when a run changed a current checksum."""
-        existing = {
-            (row["unique_id"], row["partition"])
-            for row in connection.execute("select unique_id, partition from asset_state")
-        }
-        now = set(cells)
-        if not existing or existing - now:
-            return None
-        applied = set(applied_runs)
-        marks = ",".join("?" * len(applied))
-        before: dict[str, str] = {}
-        for row in connection.execute(
-            f"select unique_id, checksum from node_checksums where run_id not in ({marks}) "
-            "order by order_key, run_id",
-            list(applied),
-        ):
-            before[row["unique_id"]] = row["checksum"]
-        if any(before.get(uid) != checksum for uid, (checksum, _) in self.current_checksum.items()):
-            return None
-        changed = {
-            (uid, partition) for (run_id, uid, partition) in self.by_run if run_id in applied
-        } | (now - existing)
-        readers: dict[tuple[str, str], set[tuple[str, str]]] = {}
-        for cell in cells:
-            for upstream in self.chain_reads(cell):
-                readers.setdefault(upstream, set()).add(cell)
-        targets, frontier = set(changed), list(changed)
-        while frontier:
-            for reader in readers.get(frontier.pop(), ()):
-                if reader not in targets:
-                    targets.add(reader)
-                    frontier.append(reader)
-        return targets & now
+    def settle_chain(self, settled) -> None:
+        """The chain, taking the cells `settled` returns as they are stored."""
+        self.chain = Chain(lambda key: self._own_cell(*key), self.chain_reads, settled)
 
     def cells(self) -> list[tuple[str, str]]:
         found = []
@@ -149,17 +112,22 @@ class _Derivation:
         return found
 
     def _reads(self, row: sqlite3.Row) -> list[tuple[str, str]]:
-        """The partitioned upstream partitions a recorded build reads."""
+        """The partitioned upstream partitions a recorded build reads
+        (memoized per record: staleness, the chain, newest_input and
+        `affected` all ask, and a long history asks for every day)."""
         if not row["partition"]:
             return []
-        days = _days(row["partition"], row["window_days"] or 0)
-        previous = [shift(row["partition"], -1)]  # a self-dependent model's read of itself
-        return [
-            (upstream, day)
-            for upstream in json.loads(row["depends_on_json"])
-            if upstream in self.partitioned
-            for day in (previous if upstream == row["unique_id"] else days)
-        ]
+        key = (row["run_id"], row["unique_id"], row["partition"])
+        if key not in self._read_memo:
+            days = _days(row["partition"], row["window_days"] or 0)
+            previous = [shift(row["partition"], -1)]  # a self-dependent model's read of itself
+            self._read_memo[key] = [
+                (upstream, day)
+                for upstream in json.loads(row["depends_on_json"])
+                if upstream in self.partitioned
+                for day in (previous if upstream == row["unique_id"] else days)
+            ]
+        return self._read_memo[key]
 
     def read_closure(self, cells: list[tuple[str, str]]) -> set[tuple[str, str]]:
         """The cells, and every cell they read, directly or further up."""
@@ -376,16 +344,21 @@ def derive_state(connection: sqlite3.Connection, applied_runs: list[str] | None 
     only the cells they can change (see _Derivation.affected)."""
     derivation = _Derivation(connection)
     cells = derivation.cells()
-    targets = None if applied_runs is None else derivation.affected(connection, applied_runs, cells)
+    targets = (
+        None if applied_runs is None else affected(derivation, connection, applied_runs, cells)
+    )
     rows = []
     wanted = cells if targets is None else sorted(targets)
+    if targets is not None:
+        settle(derivation, connection, targets)
     # Oldest day first, what a cell reads before the cell: a self-dependent
     # model's day reads every earlier day through its chain, and deriving
     # them in order keeps the (memoized) recursion of the chain and of
     # newest_input one day deep instead of one level per day of history.
     for key in sorted(derivation.read_closure(wanted), key=lambda c: (c[1], c[0])):
         derivation.newest_input(*key)
-        derivation.cell(*key)
+        if targets is None or key in targets:
+            derivation.cell(*key)
     for uid, partition in wanted:
         cell = derivation.cell(uid, partition)
         # what the warehouse held after the build the cell shows (the gate re-checks it)
