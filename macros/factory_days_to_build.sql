@@ -7,6 +7,11 @@
         {%- if not execute -%}
             {{ return([]) }}
         {%- endif -%}
+        {#- Nothing built yet (docs generate or compile on a fresh
+            warehouse): no day, rather than a query on a missing table. -#}
+        {%- if load_relation(relation) is none -%}
+            {{ return([]) }}
+        {%- endif -%}
         {%- set bounds_sql -%}
             select
                 cast(min({{ column }}) as {{ dbt.type_string() }}) as first_day,

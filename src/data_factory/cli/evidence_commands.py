@@ -9,7 +9,7 @@ import click
 
 from data_factory.cli.options import home_paths
 from data_factory.core import errors
-from data_factory.core.errors import BuildFailed, FactoryError
+from data_factory.core.errors import FactoryError
 
 
 @click.command(short_help="Validated evidence from any dbt target directory.")
@@ -90,23 +90,21 @@ def validate(files):
 @click.command(short_help="The dbt docs lineage site, as one HTML file.")
 @click.pass_context
 def docs(ctx):
-    """Generate the dbt docs lineage site as one self-contained HTML file
-    (data/docs/static_index.html): every asset, check and exposure.
+    """Generate the dbt docs site as one self-contained HTML file
+    (data/docs/static_index.html): the project's overview, every asset,
+    check and exposure, the lineage graph. Each step goes to stderr with
+    the seconds elapsed; stdout is the file's path.
 
     \b
     Example:
       factory docs
     """
     from data_factory.project.dbt_runner import DbtProject
+    from data_factory.project.docs_site import generate_site
 
     paths = home_paths(ctx)
-    target_dir = paths.home / "docs"
-    project = DbtProject(paths)
-    # docs generate parses for itself so the site gets a manifest and catalog
-    invocation = project.invoke(["docs", "generate", "--static"], target_dir, reuse_manifest=False)
-    if not invocation.success:
-        raise BuildFailed("DBT_DOCS_FAILED", f"dbt docs generate failed: {invocation.error}")
-    click.echo(str(target_dir / "static_index.html"))
+    # steps on stderr; stdout is only the path, for scripts
+    click.echo(str(generate_site(DbtProject(paths), paths.home / "docs")))
 
 
 COMMANDS = (evidence, validate, docs)

@@ -134,10 +134,12 @@ class DbtProject:
             args += ["--target", self.target]
         return args
 
-    def _runner(self, manifest=None):
+    def _runner(self, manifest=None, on_event: Callable | None = None):
         from dbt.cli.main import dbtRunner
 
         callbacks = [_progress_printer(sys.stderr)] if self.verbose else []
+        if on_event is not None:
+            callbacks.append(on_event)
         return dbtRunner(manifest=manifest, callbacks=callbacks)
 
     @property
@@ -289,9 +291,11 @@ class DbtProject:
         exclude: list[str] | None = None,
         extra: list[str] | None = None,
         reuse_manifest: bool = True,
+        on_event: Callable | None = None,
     ) -> Invocation:
         """Run one dbt command. With reuse_manifest the parsed manifest is
-        handed to dbt, so only the first call of a CLI run pays for parsing."""
+        handed to dbt, so only the first call of a CLI run pays for parsing.
+        on_event is told every event dbt fires (its runner's callbacks)."""
         merged = {**self.parse_vars, **(vars or {})}
         words = [command] if isinstance(command, str) else list(command)
         args = [*words, *self._common_args(target_dir), "--log-path", str(target_dir / "logs")]
@@ -304,7 +308,7 @@ class DbtProject:
             args += ["--exclude", *exclude]
         args += extra or []
         target_dir.mkdir(parents=True, exist_ok=True)
-        runner = self._runner(self.manifest if reuse_manifest else None)
+        runner = self._runner(self.manifest if reuse_manifest else None, on_event)
         with dbt_environment(self.paths):
             try:
                 result = runner.invoke(args)
