@@ -310,3 +310,16 @@ def test_bad_days_are_usage_errors_and_no_evidence_is_zero_events(tmp_path):
     empty = lineage(home, "--since", DAY)
     assert empty.exit_code == 0
     assert "0 event(s)" in empty.output
+
+
+def test_evidence_that_does_not_validate_is_not_sent(tmp_path):
+    home = Home(tmp_path)
+    home.write(document("run-one"))
+    tampered = home.write(document("run-two", "2026-11-03", minute=2))
+    changed = json.loads(tampered.read_text())
+    changed["status"] = "failed"  # after it was signed
+    tampered.write_text(json.dumps(changed))
+    result = lineage(home)
+    assert result.exit_code == 3
+    assert "EVIDENCE_INVALID" in result.output and "1 evidence file(s)" in result.output
+    assert [p.name for p in (tmp_path / "lineage").iterdir()] == ["run-one.json"]
