@@ -307,6 +307,7 @@ def test_bad_days_are_usage_errors_and_no_evidence_is_zero_events(tmp_path):
     assert malformed.exit_code == 2
     assert "--since" in malformed.output
     assert lineage(home, "--since", "2026-11-03", "--until", DAY).exit_code == 2
+    assert lineage(home, "--url", "localhost:5000").exit_code == 2
     empty = lineage(home, "--since", DAY)
     assert empty.exit_code == 0
     assert "0 event(s)" in empty.output

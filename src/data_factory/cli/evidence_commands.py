@@ -4,6 +4,7 @@ checking evidence files, the lineage site, the runs as OpenLineage events."""
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 
@@ -142,6 +143,10 @@ def lineage(ctx, since, until, url):
         raise click.UsageError(exc.message) from None
     if since and until and since > until:
         raise click.UsageError(f"--since {since} is after --until {until}")
+    if url and not (urlsplit(url).scheme in ("http", "https") and urlsplit(url).netloc):
+        raise click.BadParameter(
+            f"{url} is not an http(s) URL, e.g. http://localhost:5000", param_hint="'--url'"
+        )
     paths = home_paths(ctx)
     selection = select_runs(paths, since, until)
     sent = 0

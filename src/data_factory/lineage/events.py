@@ -170,7 +170,12 @@ def run_event(document: dict, manifest: dict, paths: FactoryPaths) -> RunEvent:
         warehouseId=(document.get("warehouse") or {}).get("id"),
         producer=producer,
     )
-    project = invocation.get("project_name") or "dbt"
+    # the dbt project's name, as the run recorded it or the manifest says
+    project = (
+        invocation.get("project_name")
+        or (manifest.get("metadata") or {}).get("project_name")
+        or invocation["tool"]
+    )
     return RunEvent(
         eventType=event_type(document),
         eventTime=document["finished_at"],
