@@ -1,15 +1,17 @@
-"""`factory evidence | validate | docs`: dbt artifacts as evidence, checking
-evidence files, the lineage site."""
+"""`factory evidence | validate | docs | lineage`: dbt artifacts as evidence,
+checking evidence files, the lineage site, the runs as OpenLineage events."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 
 from data_factory.cli.options import home_paths
 from data_factory.core import errors
 from data_factory.core.errors import FactoryError
+from data_factory.core.partitions import parse_partition
 
 
 @click.command(short_help="Validated evidence from any dbt target directory.")
@@ -107,4 +109,62 @@ def docs(ctx):
     click.echo(str(generate_site(DbtProject(paths), paths.home / "docs")))
 
 
-COMMANDS = (evidence, validate, docs)
+@click.command(short_help="Send the runs to a catalog as OpenLineage events.")
+@click.option("--since", help="Runs with a day on or after this one, YYYY-MM-DD.")
+@click.option("--until", help="Runs with a day on or before this one, YYYY-MM-DD.")
+@click.option(
+    "--url",
+    help="An OpenLineage endpoint (Marquez: http://HOST:5000) to POST the events "
+    "to, at api/v1/lineage. Default: a file per run in data/lineage/.",
+)
+@click.pass_context
+def lineage(ctx, since, until, url):
+    """One OpenLineage RunEvent per factory run, from its evidence: COMPLETE
+    when the run succeeded, FAIL otherwise; sources and seeds as inputs, the
+    models built as outputs, with their checks (dataQualityAssertions) and
+    rows (outputStatistics); the partitions, landing manifests and
+    fingerprints in the run facet factory_run. A run is chosen by its days
+    (its partitions; a run of no partition, the day it finished). Emitting
+    again gives the same events. Exit 7 when --url does not take them.
+
+    \b
+    Example:
+      factory lineage --since 2026-11-01
+    """
+    from data_factory.lineage.emit import emit_runs, lineage_dir, select_runs
+    from data_factory.project.parsed import load_manifest
+
+    try:
+        since = since and parse_partition(since, "--since")
+        until = until and parse_partition(until, "--until")
+    except FactoryError as exc:
+        raise click.UsageError(exc.message) from None
+    if since and until and since > until:
+        raise click.UsageError(f"--since {since} is after --until {until}")
+    if url and not (urlsplit(url).scheme in ("http", "https") and urlsplit(url).netloc):
+        raise click.BadParameter(
+            f"{url} is not an http(s) URL, e.g. http://localhost:5000", param_hint="'--url'"
+        )
+    paths = home_paths(ctx)
+    selection = select_runs(paths, since, until)
+    sent = 0
+    if selection.documents:
+        manifest = load_manifest(paths, parse_if_missing=False)
+        for document, where in emit_runs(paths, selection.documents, manifest, url):
+            sent += 1
+            kind = "COMPLETE" if document["status"] == "success" else "FAIL"
+            days = ",".join(document["partitions"]) or "-"
+            click.echo(f"{kind:<8} {document['run_id']}  {days}  -> {where}")
+    if not selection.documents:
+        days = f" with a day in {since or '...'}..{until or '...'}" if since or until else ""
+        click.echo(f"no factory run{days} in {paths.evidence}: nothing to send")
+    click.echo(f"{sent} event(s) to {url or lineage_dir(paths)}")
+    if selection.invalid:
+        raise FactoryError(
+            "EVIDENCE_INVALID",
+            f"{len(selection.invalid)} evidence file(s) do not validate and were not sent "
+            f"(`factory validate {paths.evidence}/*.json` says why)",
+        )
+
+
+COMMANDS = (evidence, validate, docs, lineage)

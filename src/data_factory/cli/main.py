@@ -35,7 +35,8 @@ range of days, a --select that matches no node); 3 input rejected (bad
 landing manifest, unreadable artifacts, invalid evidence); 4 warehouse locked
 by another run; 5 dbt failed to run; 6 the home cannot be used: it is not
 writable (HOME_NOT_WRITABLE) or its warehouse file is damaged
-(WAREHOUSE_UNREADABLE).
+(WAREHOUSE_UNREADABLE); 7 `factory lineage --url` could not deliver the
+events (LINEAGE_NOT_DELIVERED).
 """
 
 
@@ -51,7 +52,7 @@ class FactoryExit(click.ClickException):
 COMMAND_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Daily work", ("generate", "ingest", "run", "build", "status", "gate")),
     ("Recovery", ("plan", "retry", "replay", "backfill", "approve")),
-    ("Inspection", ("failures", "audit", "validate", "evidence", "docs", "faults")),
+    ("Inspection", ("failures", "audit", "validate", "evidence", "docs", "lineage", "faults")),
     ("Project", ("state",)),
 )
 

@@ -17,6 +17,9 @@ EXIT_BUILD_FAILED = 5  # dbt itself failed (compile error, database error)
 # the home cannot be used as it is: it is not writable (HOME_NOT_WRITABLE), or
 # its warehouse file is not a database (WAREHOUSE_UNREADABLE); a person must act
 EXIT_HOME_UNUSABLE = 6
+# `factory lineage --url`: the OpenLineage endpoint could not be reached or
+# refused an event (LINEAGE_NOT_DELIVERED); the factory itself is fine
+EXIT_NOT_DELIVERED = 7
 
 # what an OSError says when the home refuses a write
 NOT_WRITABLE_ERRNOS = frozenset(
@@ -53,6 +56,10 @@ class HomeUnusable(HomeError):
 
 class BuildFailed(FactoryError):
     exit_code = EXIT_BUILD_FAILED
+
+
+class LineageNotDelivered(FactoryError):
+    exit_code = EXIT_NOT_DELIVERED
 
 
 def home_not_writable(home: Path, exc: OSError) -> HomeUnusable:

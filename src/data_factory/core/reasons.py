@@ -74,6 +74,10 @@ REASON_CODES: dict[str, str] = {
     ),
     "DBT_PARSE_FAILED": "dbt could not parse the project (an error in models, macros or YAML).",
     "DBT_DOCS_FAILED": "dbt docs generate failed; the lineage site was not written.",
+    "LINEAGE_NOT_DELIVERED": (
+        "The OpenLineage endpoint given to `factory lineage --url` could not be reached or "
+        "refused an event."
+    ),
     "RANGE_OVER_LIMIT": (
         "A range of days is longer than the limit a run takes without --max-days; nothing ran."
     ),
