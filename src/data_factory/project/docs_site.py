@@ -1,7 +1,7 @@
 """The dbt docs site as one file: `dbt docs generate --static`, in-process,
 telling each step on stderr as dbt reaches it, with the time elapsed.
 
-dbt prints nothing of its own here (it runs with --quiet), and a generate
+dbt prints nothing of its own here (its log goes to a file), and a generate
 takes several seconds (loading dbt, parsing, compiling every node, reading
 the catalog); the steps are read from the events dbt's in-process runner
 hands to its callbacks.
