@@ -44,9 +44,9 @@ spark: $(DEV_STAMP)
 
 demo: $(STAMP)
 	$(BIN)/factory generate --start $(DEMO_START) --days $(DEMO_DAYS)
+	@echo; echo "== each day through the factory; then what the system can trust (the grid) =="
 	$(BIN)/factory run --start $(DEMO_START) --end $(DEMO_END)
-	@echo; echo "== what the system can trust now (factory status) =="
-	$(BIN)/factory status --since $(DEMO_START)
+	@echo "(the same grid at any time: factory status --since $(DEMO_START))"
 	@echo; echo "== may the consumers take $(DEMO_END)? (factory gate) =="
 	$(BIN)/factory gate ticket_chunking_job --partition $(DEMO_END)
 	$(BIN)/factory gate retrieval_index --partition $(DEMO_END)
