@@ -208,7 +208,8 @@ def _legend() -> str:
     )
     approved = PALETTE["approved"][0]
     return swatches + (
-        f'<span><i class="appr" style="background:#fff;box-shadow:inset 0 -4px 0 {approved}">'
+        '<span><i style="background:#fff;border:1px solid #adb5bd;'
+        f'box-shadow:inset 0 -4px 0 {approved}">'
         "</i>an owner's approval overrides a block on this cell</span>"
     )
 
