@@ -21,6 +21,7 @@ from test_state_support import (
     status_json,
 )
 
+from data_factory.core.errors import EXIT_INPUT_REJECTED
 from data_factory.render.status_html import LOOKS
 from data_factory.render.status_table import GLYPHS
 
@@ -34,9 +35,10 @@ WEEK_SINCE = "2026-10-24"
 
 @pytest.fixture(scope="module")
 def month(tmp_path_factory) -> dict:
-    """Thirty small days (20 tickets a day), the first twenty clean and built
-    in one chunk, the faults in the last ten; then the month page inside the
-    home and the last week's page in a folder of its own."""
+    """Thirty small days (20 tickets a day): the first twenty clean, built in
+    one chunk; the last ten with the faults, run day by day (the refused export
+    exits 3). Then the month's page inside the home and the last week's page in
+    a folder of its own."""
     root = tmp_path_factory.mktemp("status-page")
     home = root / "home"
     with pytest.MonkeyPatch.context() as patch:
@@ -54,18 +56,10 @@ def month(tmp_path_factory) -> dict:
             "--faults",
             faults,
         )
-        factory(
-            home,
-            "backfill",
-            "--ingest",
-            "--start",
-            MONTH[0],
-            "--end",
-            MONTH[-1],
-            "--chunk-days",
-            "20",
-            expect=None,
-        )
+        clean, faulty = MONTH[:20], MONTH[20:]  # a backfill chunks only days it does not ingest
+        factory(home, "ingest", "--start", clean[0], "--end", clean[-1])
+        factory(home, "backfill", "--start", clean[0], "--end", clean[-1], "--chunk-days", "20")
+        factory(home, "run", "--start", faulty[0], "--end", faulty[-1], expect=EXIT_INPUT_REJECTED)
         correct_one_event(home, CORRECTED)
         factory(home, "run", "--partition", CORRECTED)
         month_page = home / "pages" / "month.html"

@@ -44,6 +44,14 @@ main{display:flex;gap:20px;padding:16px 24px;align-items:flex-start}
 .name{
   width:270px;
   flex:none;
+  position:sticky;
+  left:-14px;
+  z-index:1;
+  padding-left:14px;
+  margin-left:-14px;
+  background:#fff;
+  line-height:20px;
+  box-shadow:0 -3px 0 #fff,0 3px 0 #fff;
   font-family:ui-monospace,SFMono-Regular,Menlo,monospace;
   font-size:12px;
   white-space:nowrap;
@@ -67,7 +75,7 @@ main{display:flex;gap:20px;padding:16px 24px;align-items:flex-start}
 .cell.sel{outline:3px solid #212529;outline-offset:1px}
 .cell.appr{box-shadow:inset 0 -4px 0 #CC79A7}
 .axis{align-items:flex-end;margin-bottom:4px}
-.axis .name{color:#868e96;font-size:11px}
+.axis .name{align-self:stretch;display:flex;align-items:flex-end;color:#868e96;font-size:11px}
 .axis .tick{
   display:flex;
   flex-direction:column;
@@ -82,6 +90,8 @@ main{display:flex;gap:20px;padding:16px 24px;align-items:flex-start}
 .axis .tick small{font-size:9px;color:#868e96}
 .axis .tick.weekend{background:#e9ecef;border-radius:2px}
 .section{
+  position:sticky;
+  left:0;
   margin:12px 0 4px;
   font-size:12px;
   font-weight:600;
