@@ -84,7 +84,8 @@ def status(ctx, assets, since, output, out, verify):
     elif output == "html":
         from data_factory.render.status_html import render_page
 
-        text = render_page(report, title=f"Asset state: {paths.home}")
+        page_dir = Path(out).parent if out else None
+        text = render_page(report, title=f"Asset state: {paths.home}", page_dir=page_dir)
     else:
         if out:
             page = io.StringIO()

@@ -39,12 +39,15 @@ def _upstream(cell: dict) -> str:
     return f"{label} is blocked"
 
 
+def explain_root(root: dict) -> str:
+    """One root cell a chain names (state.chain: asset, partition, status, reasons)."""
+    codes = ", ".join(root["reasons"])
+    return f"{_label(root['asset'], root['partition'])} is {root['status']} ({codes})"
+
+
 def _roots(detail: dict) -> str:
     roots = (detail.get("cause") or {}).get("roots") or []
-    named = [
-        f"{_label(r['asset'], r['partition'])} is {r['status']} ({', '.join(r['reasons'])})"
-        for r in roots[:3]
-    ]
+    named = [explain_root(r) for r in roots[:3]]
     more = f" and {len(roots) - 3} more" if len(roots) > 3 else ""
     return "; ".join(named) + more
 
@@ -58,8 +61,8 @@ def _reads(detail: dict) -> str:
 def _landing(detail: dict) -> str | None:
     code = detail["code"]
     if code == "ROWS_REJECTED" and detail.get("rejected") is not None:
-        why = ", ".join(f"{n} {reason}" for reason, n in sorted(detail["by_reason"].items()))
-        return f"{detail['rejected']} line(s) rejected and kept" + (f" ({why})" if why else "")
+        why = ", ".join(f"{n:,} {reason}" for reason, n in sorted(detail["by_reason"].items()))
+        return f"{detail['rejected']:,} line(s) rejected and kept" + (f" ({why})" if why else "")
     if code == "SCHEMA_DRIFT" and detail.get("fields"):
         return "unknown fields landed without them: " + ", ".join(detail["fields"])
     if code == "EXPORT_REFUSED" and "run_id" in detail:

@@ -2,10 +2,13 @@
 
 One partition health bar per asset (one square per day), a row per consumer
 with what the gate would decide, and the unpartitioned reference data.
-Clicking a square shows its evidence summary: status, reasons, checks, rows,
-run id and evidence path. Everything is inline (CSS, JS, data), so the page
-works offline, from a CI artifact or an e-mail attachment. Opening the page
-with ``#asset@YYYY-MM-DD`` in the address selects that cell.
+Every day column is labelled (month, day, weekday); every square carries the
+glyph of the terminal grid on a colour of render.status_palette. Clicking a
+square shows its evidence summary: the root cause of a cell that is not
+consumable, its warnings, status, reasons, checks, rows, run id and a link to
+its evidence file (relative to the page's folder). Everything is inline (CSS,
+JS, data), so the page works offline, from a CI artifact or an e-mail
+attachment. Opening the page with ``#asset@YYYY-MM-DD`` selects that cell.
 """
 
 from __future__ import annotations
@@ -14,57 +17,34 @@ import html
 import json
 from collections import Counter
 from datetime import date
+from pathlib import Path
 
 from data_factory.core.clock import utc_now_iso
+from data_factory.render.cell_panel import cell_key, root_causes, warnings
 from data_factory.render.explain import cells_with_text, with_text
+from data_factory.render.page_links import file_href
 from data_factory.render.status_page_assets import CSS, JS
-
-COLOURS = {
-    "ok": ("#2f9e44", "materialized, consumable"),
-    "warned": ("#94d82d", "materialized, consumable, with a warning (checks or landing)"),
-    "check_failed": ("#e03131", "error-severity check failed"),
-    "failed": ("#a61e4d", "failed"),
-    "blocked": ("#f76707", "blocked"),
-    "stale": ("#fab005", "stale"),
-    "missing": ("#dee2e6", "missing"),
-    "not_available": ("#4dabf7", "not_available (switched off)"),
-    "invalid": ("#862e9c", "evidence does not validate"),
-    "release": ("#2f9e44", "gate releases"),
-    "approved": ("#15aabf", "released on an owner's approval"),
-    "block": ("#e03131", "gate blocks"),
-}
-MARKS = {
-    "warned": "w",
-    "check_failed": "!",
-    "failed": "F",
-    "blocked": "B",
-    "stale": "S",
-    "invalid": "?",
-    "approved": "A",
-    "block": "✗",
-    "not_available": "n",
-}
+from data_factory.render.status_palette import PALETTE
+from data_factory.render.status_table import DECISION_GLYPHS, GLYPHS, cell_kind, decision_kind
 
 
-def _kind(cell: dict) -> str:
-    from data_factory.render.status_table import cell_kind
+def _looks() -> dict[str, tuple[str, str, str, str]]:
+    """kind -> (background, ink, glyph, meaning): the terminal's glyphs and
+    words (render.status_table), the page's palette (render.status_palette)."""
+    words = {**GLYPHS, **DECISION_GLYPHS}
+    return {kind: (*PALETTE[kind], words[kind][0], words[kind][2]) for kind in PALETTE}
 
-    return cell_kind(cell)
 
-
-def _decision_kind(row: dict) -> str:
-    from data_factory.render.status_table import decision_kind
-
-    return decision_kind(row)
+LOOKS = _looks()
 
 
 def _button(index: int, key: str, kind: str, title: str, week: bool, approved: bool = False) -> str:
     classes = "cell" + (" week" if week else "") + (" appr" if approved else "")
-    colour = COLOURS[kind][0]
+    background, ink, glyph, _ = LOOKS[kind]
     return (
         f'<button class="{classes}" data-i="{index}" data-key="{html.escape(key)}" '
-        f'style="background:{colour}" title="{html.escape(title)}" '
-        f'aria-label="{html.escape(title)}">{MARKS.get(kind, "")}</button>'
+        f'data-kind="{kind}" style="background:{background};color:{ink}" '
+        f'title="{html.escape(title)}" aria-label="{html.escape(title)}">{glyph}</button>'
     )
 
 
@@ -95,16 +75,22 @@ def _empty_cell(asset: str, partition: str) -> dict:
 
 
 def _axis(partitions: list[str]) -> str:
-    ticks = []
+    """A label for every day column: the month where it starts (and on the
+    first column), the day of the month, two letters of the weekday."""
+    ticks, month = [], None
     for position, partition in enumerate(partitions):
-        label = date.fromisoformat(partition).strftime("%b %d") if position % 7 == 0 else ""
-        week = position and position % 7 == 0
+        day = date.fromisoformat(partition)
+        shown_month = day.strftime("%b") if day.month != month else ""
+        month = day.month
+        classes = "tick" + (" week" if position and position % 7 == 0 else "")
+        classes += " weekend" if day.weekday() >= 5 else ""
         ticks.append(
-            f'<div class="tick" style="{"margin-left:5px" if week else ""}">'
-            f"{html.escape(label)}</div>"
+            f'<time class="{classes}" datetime="{partition}" '
+            f'title="{day.strftime("%A %Y-%m-%d")}"><b>{shown_month}</b>'
+            f"<span>{day.day:02d}</span><small>{day.strftime('%a')[:2]}</small></time>"
         )
     return (
-        '<div class="row axis"><div class="name"></div>'
+        '<div class="row axis"><div class="name">day</div>'
         f'<div class="bar">{"".join(ticks)}</div></div>'
     )
 
@@ -116,32 +102,62 @@ def _row(name: str, tally: str, buttons: list[str]) -> str:
     )
 
 
-def _asset_rows(cells: list[dict], partitions: list[str], items: list[dict]) -> list[str]:
-    index = {(c["asset"], c["partition"]): c for c in cells if c["partition"]}
+class _Items:
+    """What each square shows when clicked (by its data-i): the cell or the
+    decision, and for a cell its root cause, warnings and evidence link."""
+
+    def __init__(self, cells: list[dict], page_dir: Path | None):
+        self.list: list[dict] = []
+        self.page_dir = page_dir
+        self.cells = {(c["asset"], c["partition"]): c for c in cells}
+
+    def cell(self, cell: dict, title: str) -> int:
+        kind = cell_kind(cell)
+        evidence = cell.get("evidence")
+        self.list.append(
+            {
+                "type": "cell",
+                "kind": kind,
+                "label": LOOKS[kind][3],
+                "title": title,
+                "cell": cell,
+                "roots": root_causes(cell, self.cells),
+                "warnings": warnings(cell),
+                "evidence_href": file_href(evidence, self.page_dir) if evidence else None,
+            }
+        )
+        return len(self.list) - 1
+
+    def decision(self, decision: dict, title: str) -> int:
+        kind = decision_kind(decision)
+        self.list.append(
+            {
+                "type": "decision",
+                "kind": kind,
+                "label": LOOKS[kind][3],
+                "title": title,
+                "decision": decision,
+            }
+        )
+        return len(self.list) - 1
+
+
+def _asset_rows(partitions: list[str], items: _Items) -> list[str]:
     rows = []
-    for asset in sorted({asset for asset, _ in index}):
+    for asset in sorted({asset for asset, partition in items.cells if partition}):
         buttons, consumable = [], 0
         for position, partition in enumerate(partitions):
-            cell = index.get((asset, partition)) or _empty_cell(asset, partition)
-            kind = _kind(cell)
+            cell = items.cells.get((asset, partition)) or _empty_cell(asset, partition)
             consumable += bool(cell["consumable"])
-            label = COLOURS[kind][1]
-            items.append(
-                {
-                    "type": "cell",
-                    "kind": kind,
-                    "label": label,
-                    "title": f"{asset} · {partition}",
-                    "cell": cell,
-                }
-            )
+            index = items.cell(cell, f"{asset} · {partition}")
+            kind = items.list[index]["kind"]
             approved = any(a.get("active") for a in cell.get("approvals", []))
             buttons.append(
                 _button(
-                    len(items) - 1,
-                    f"{asset}@{partition}",
+                    index,
+                    cell_key(asset, partition),
                     kind,
-                    f"{asset} {partition}: {label}",
+                    f"{asset} {partition}: {LOOKS[kind][3]}",
                     position % 7 == 0 and position > 0,
                     approved,
                 )
@@ -150,7 +166,7 @@ def _asset_rows(cells: list[dict], partitions: list[str], items: list[dict]) -> 
     return rows
 
 
-def _consumer_rows(decisions: list[dict], partitions: list[str], items: list[dict]) -> list[str]:
+def _consumer_rows(decisions: list[dict], partitions: list[str], items: _Items) -> list[str]:
     by_consumer: dict[str, dict[str, dict]] = {}
     for decision in decisions:
         by_consumer.setdefault(decision["consumer"], {})[decision["partition"]] = decision
@@ -159,24 +175,15 @@ def _consumer_rows(decisions: list[dict], partitions: list[str], items: list[dic
         buttons, released = [], 0
         for position, partition in enumerate(partitions):
             decision = days[partition]
-            kind = _decision_kind(decision)
             released += decision["decision"] == "release"
-            label = COLOURS[kind][1]
-            items.append(
-                {
-                    "type": "decision",
-                    "kind": kind,
-                    "label": label,
-                    "title": f"{consumer} · {partition}",
-                    "decision": decision,
-                }
-            )
+            index = items.decision(decision, f"{consumer} · {partition}")
+            kind = items.list[index]["kind"]
             buttons.append(
                 _button(
-                    len(items) - 1,
+                    index,
                     f"{consumer}@{partition}",
                     kind,
-                    f"{consumer} {partition}: {label}",
+                    f"{consumer} {partition}: {LOOKS[kind][3]}",
                     position % 7 == 0 and position > 0,
                 )
             )
@@ -184,47 +191,45 @@ def _consumer_rows(decisions: list[dict], partitions: list[str], items: list[dic
     return rows
 
 
-def _reference_chips(cells: list[dict], items: list[dict]) -> list[str]:
+def _reference_chips(cells: list[dict], items: _Items) -> list[str]:
     chips = []
     for cell in [c for c in cells if not c["partition"]]:
-        kind = _kind(cell)
-        items.append(
-            {
-                "type": "cell",
-                "kind": kind,
-                "label": COLOURS[kind][1],
-                "title": cell["asset"],
-                "cell": cell,
-            }
-        )
-        button = _button(len(items) - 1, cell["asset"], kind, cell["asset"], False)
+        index = items.cell(cell, cell["asset"])
+        button = _button(index, cell["asset"], items.list[index]["kind"], cell["asset"], False)
         chips.append(f'<span class="chip">{button}{html.escape(cell["asset"])}</span>')
     return chips
 
 
-def render_page(report: dict, title: str = "Asset state") -> str:
+def _legend() -> str:
+    swatches = "".join(
+        f'<span data-kind="{kind}"><i style="background:{background};color:{ink}">{glyph}</i>'
+        f"{html.escape(meaning)}</span>"
+        for kind, (background, ink, glyph, meaning) in LOOKS.items()
+    )
+    approved = PALETTE["approved"][0]
+    return swatches + (
+        '<span><i style="background:#fff;border:1px solid #adb5bd;'
+        f'box-shadow:inset 0 -4px 0 {approved}">'
+        "</i>an owner's approval overrides a block on this cell</span>"
+    )
+
+
+def render_page(report: dict, title: str = "Asset state", page_dir: Path | None = None) -> str:
+    """The page; `page_dir` is the folder it is written to (its evidence links
+    are relative to it), None when it goes to stdout (file URIs then)."""
     cells, partitions = cells_with_text(report["cells"]), report["partitions"]
     decisions = [
         {**row, "details": with_text(row["details"]), "overridden": with_text(row["overridden"])}
         for row in report.get("consumers", [])
     ]
-    items: list[dict] = []  # what each square shows when clicked, by data-i
-    rows_html = _asset_rows(cells, partitions, items)
+    items = _Items(cells, page_dir)
+    rows_html = _asset_rows(partitions, items)
     consumer_html = _consumer_rows(decisions, partitions, items)
     chips = _reference_chips(cells, items)
-    axis = [_axis(partitions)]
     counts = Counter(c["status"] for c in cells)
     consumable_total = sum(bool(c["consumable"]) for c in cells)
     span = f"{partitions[0]} .. {partitions[-1]}" if partitions else "no partitions"
     summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-    legend = "".join(
-        f'<span><i style="background:{colour}"></i>{html.escape(meaning)}</span>'
-        for colour, meaning in COLOURS.values()
-    ) + (
-        '<span><i style="background:#fff;box-shadow:inset 0 -4px 0 #15aabf;'
-        'border:1px solid #ced4da">'
-        "</i>an approval overrides a block on this cell</span>"
-    )
     facts = (
         f"{len(partitions)} day(s): {span} · {consumable_total} of {len(cells)} cells "
         f"consumable · {summary} · generated {utc_now_iso()}"
@@ -242,7 +247,7 @@ def render_page(report: dict, title: str = "Asset state") -> str:
         else ""
     )
     payload = json.dumps(
-        {"items": items, "colours": {k: v[0] for k, v in COLOURS.items()}}, sort_keys=True
+        {"items": items.list, "colours": {k: v[:2] for k, v in PALETTE.items()}}, sort_keys=True
     ).replace("</", "<\\/")
     return f"""<!doctype html>
 <html lang="en">
@@ -257,18 +262,18 @@ def render_page(report: dict, title: str = "Asset state") -> str:
 <h1>{html.escape(title)}</h1>
 <p class="sub">{html.escape(facts)}</p>
 </header>
-<div class="legend">{legend}</div>
+<div class="legend">{_legend()}</div>
 <main>
 <section class="grid">
 <div class="section">assets (one square per day)</div>
-{"".join(axis)}
+{_axis(partitions)}
 {"".join(rows_html)}
 {consumers}
 {reference}
 </section>
 <aside id="details"><h2>Evidence summary</h2>
-<p class="muted">Click a square to see its status, reasons, checks, rows, run id and evidence
-file.</p>
+<p class="muted">Click a square to see its root cause, warnings, status, reasons, checks, rows,
+run id and evidence file.</p>
 </aside>
 </main>
 <script type="application/json" id="grid-data">{payload}</script>

@@ -22,7 +22,15 @@ h1{margin:0;font-size:20px}
   font-size:12px;
 }
 .legend span{display:inline-flex;align-items:center;gap:5px}
-.legend i{display:inline-block;width:12px;height:12px;border-radius:2px}
+.legend i{
+  display:inline-block;
+  width:16px;
+  height:16px;
+  border-radius:2px;
+  font:bold 11px/16px ui-monospace,monospace;
+  font-style:normal;
+  text-align:center;
+}
 main{display:flex;gap:20px;padding:16px 24px;align-items:flex-start}
 .grid{
   background:#fff;
@@ -36,6 +44,14 @@ main{display:flex;gap:20px;padding:16px 24px;align-items:flex-start}
 .name{
   width:270px;
   flex:none;
+  position:sticky;
+  left:-14px;
+  z-index:1;
+  padding-left:14px;
+  margin-left:-14px;
+  background:#fff;
+  line-height:20px;
+  box-shadow:0 -3px 0 #fff,0 3px 0 #fff;
   font-family:ui-monospace,SFMono-Regular,Menlo,monospace;
   font-size:12px;
   white-space:nowrap;
@@ -51,23 +67,31 @@ main{display:flex;gap:20px;padding:16px 24px;align-items:flex-start}
   border-radius:2px;
   padding:0;
   cursor:pointer;
-  color:#fff;
-  font:bold 10px/20px ui-monospace,monospace;
+  font:bold 11px/20px ui-monospace,monospace;
   text-align:center;
 }
 .cell.week{margin-left:5px}
 .cell:focus{outline:2px solid #1c7ed6;outline-offset:1px}
 .cell.sel{outline:3px solid #212529;outline-offset:1px}
-.cell.appr{box-shadow:inset 0 -4px 0 #15aabf}
+.cell.appr{box-shadow:inset 0 -4px 0 #CC79A7}
+.axis{align-items:flex-end;margin-bottom:4px}
+.axis .name{align-self:stretch;display:flex;align-items:flex-end;color:#868e96;font-size:11px}
 .axis .tick{
+  display:flex;
+  flex-direction:column;
+  align-items:center;
   width:16px;
-  font-size:10px;
-  color:#868e96;
-  text-align:left;
+  font:10px/12px ui-monospace,monospace;
+  color:#495057;
   white-space:nowrap;
-  overflow:visible;
 }
+.axis .tick.week{margin-left:5px}
+.axis .tick b{height:12px;align-self:flex-start;font-weight:700;color:#212529}
+.axis .tick small{font-size:9px;color:#868e96}
+.axis .tick.weekend{background:#e9ecef;border-radius:2px}
 .section{
+  position:sticky;
+  left:0;
   margin:12px 0 4px;
   font-size:12px;
   font-weight:600;
@@ -111,11 +135,15 @@ aside h2{margin:0 0 6px;font-size:16px;font-family:ui-monospace,monospace}
 }
 dl{display:grid;grid-template-columns:120px 1fr;gap:4px 10px;margin:10px 0;font-size:13px}
 dt{color:#868e96}
-dd{margin:0;word-break:break-all}
+dd{margin:0;overflow-wrap:anywhere}
 ul{margin:4px 0 8px;padding-left:18px}
 li{margin:2px 0;overflow-wrap:anywhere}
 code{font:12px ui-monospace,monospace;background:#f1f3f5;padding:0 3px;border-radius:3px}
 .muted{color:#868e96}
+aside a{color:#0072B2}
+.root{margin:4px 0 8px;padding:6px 8px;border-left:3px solid #0072B2;background:#f1f3f5}
+.root ul{margin:2px 0 0}
+.warn{border-left-color:#E69F00}
 """
 
 JS = """
@@ -157,14 +185,56 @@ JS = """
     return a.consumer + ': approved by ' + a.approved_by + ' at ' + a.approved_at + ' (' +
       (a.active ? 'applies now' : 'no longer applies') + '): ' + a.reason;
   }
-  function showCell(c, dl) {
-    var k = c.checks;
+  function link(href, text) {
+    var a = el('a', text);
+    a.href = href;
+    return a;
+  }
+  function roots(item) {
+    var part = document.createDocumentFragment();
+    if (!item.roots.length) return part;
+    part.appendChild(el('div', 'root cause', 'section'));
+    item.roots.forEach(function (root) {
+      var box = el('div', null, 'root');
+      box.appendChild(link('#' + root.key, root.text));
+      if (root.why.length) {
+        var ul = el('ul');
+        root.why.forEach(function (why) { ul.appendChild(el('li', why)); });
+        box.appendChild(ul);
+      }
+      part.appendChild(box);
+    });
+    return part;
+  }
+  function warnings(item) {
+    var part = document.createDocumentFragment();
+    if (!item.warnings.length) return part;
+    part.appendChild(el('div', 'warnings (advisory, do not block)', 'section'));
+    var box = el('div', null, 'root warn');
+    var ul = el('ul');
+    item.warnings.forEach(function (text) { ul.appendChild(el('li', text)); });
+    box.appendChild(ul);
+    part.appendChild(box);
+    return part;
+  }
+  function showCell(item, dl) {
+    var c = item.cell, k = c.checks;
+    panel.appendChild(roots(item));
+    panel.appendChild(warnings(item));
     field(dl, 'status', c.status);
     field(dl, 'consumable', c.consumable ? 'yes' : 'no');
-    field(dl, 'rows', c.rows);
+    field(dl, 'rows', c.rows === null || c.rows === undefined ? null : c.rows.toLocaleString('en'));
     field(dl, 'last materialized', c.materialized_at);
     field(dl, 'run id', c.run_id);
-    field(dl, 'evidence', c.evidence);
+    if (item.evidence_href) {
+      dl.appendChild(el('dt', 'evidence'));
+      var dd = el('dd');
+      var a = link(item.evidence_href, decodeURI(item.evidence_href));
+      a.title = c.evidence;
+      a.className = 'evidence';
+      dd.appendChild(a);
+      dl.appendChild(dd);
+    }
     field(dl, 'code checksum', c.code_checksum ? c.code_checksum.slice(0, 16) : null);
     if (c.reads_window_days) field(dl, 'reads window', c.reads_window_days + ' day(s) back');
     field(dl, 'checks', k.passed + ' passed, ' + k.warned + ' warned, ' + k.failed + ' failed, ' +
@@ -174,7 +244,6 @@ JS = """
       return reason(r.code, r.text);
     })));
     panel.appendChild(list('blocking checks (error severity)', k.blocking));
-    panel.appendChild(list('warnings (warn severity, do not block)', k.warnings));
     panel.appendChild(list('approvals', (c.approvals || []).map(approval)));
   }
   function showDecision(d, dl) {
@@ -194,9 +263,11 @@ JS = """
     panel.textContent = '';
     panel.appendChild(el('h2', item.title));
     var badge = el('span', item.label, 'badge');
-    badge.style.background = data.colours[item.kind] || '#868e96';
+    var looks = data.colours[item.kind] || ['#868e96', '#fff'];
+    badge.style.background = looks[0];
+    badge.style.color = looks[1];
     panel.appendChild(badge);
-    if (item.type === 'cell') showCell(item.cell, el('dl'));
+    if (item.type === 'cell') showCell(item, el('dl'));
     else showDecision(item.decision, el('dl'));
   }
   function select(button) {
@@ -211,12 +282,19 @@ JS = """
   document.querySelectorAll('.chip').forEach(function (chip) {
     chip.addEventListener('click', function () { select(chip.querySelector('.cell')); });
   });
-  if (location.hash.length > 1) {
+  function fromHash() {
+    if (location.hash.length < 2) return;
     var key = decodeURIComponent(location.hash.slice(1));
     var buttons = document.querySelectorAll('button.cell');
     for (var i = 0; i < buttons.length; i++) {
-      if (buttons[i].dataset.key === key) { buttons[i].click(); break; }
+      if (buttons[i].dataset.key === key) {
+        select(buttons[i]);
+        buttons[i].scrollIntoView({block: 'nearest', inline: 'nearest'});
+        break;
+      }
     }
   }
+  window.addEventListener('hashchange', fromHash);  // a root cause's link selects its cell
+  fromHash();
 })();
 """
