@@ -13,7 +13,9 @@ from data_factory.core.partitions import spans
 from data_factory.core.reasons import WARNING_CODES
 from data_factory.render.explain import explain_detail
 
-# One short cell per day: a glyph that reads without colour, and a colour.
+# One short cell per day: a glyph that reads without colour, and a colour
+# with the page's meaning (render.status_palette): red is failed only, blue
+# is blocked, yellow is stale.
 GLYPHS = {
     "ok": ("■", "green", "materialized and consumable"),
     "warned": (
@@ -30,20 +32,20 @@ GLYPHS = {
     "failed": ("F", "bold red", "failed: its build errored"),
     "blocked": (
         "B",
-        "red",
+        "bold blue",
         "blocked: not attempted, or built over a cell it reads that is not consumable",
     ),
     "stale": ("S", "yellow", "stale: an upstream partition it reads, or its code, changed since"),
-    "missing": ("·", "magenta", "missing: no evidence of a build"),
-    "not_available": ("n", "blue", "not_available: switched off (not a failure)"),
-    "invalid": ("?", "bold red", "its evidence no longer validates: not consumable"),
+    "missing": ("·", "dim", "missing: no evidence of a build"),
+    "not_available": ("n", "cyan", "not_available: switched off (not a failure)"),
+    "invalid": ("?", "bold reverse", "its evidence no longer validates: not consumable"),
 }
 
 
 DECISION_GLYPHS = {
     "release": ("✓", "green", "gate releases"),
-    "approved": ("A", "cyan", "gate releases on an owner's approval"),
-    "block": ("✗", "red", "gate blocks"),
+    "approved": ("A", "magenta", "gate releases on an owner's approval"),
+    "block": ("✗", "bold blue", "gate blocks"),
 }
 
 
