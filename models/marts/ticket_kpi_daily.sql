@@ -2,6 +2,15 @@
 
 {%- set lookback_days = var('kpi_lookback_days') -%}
 {%- set kpi_days = factory_days_to_build(ref('ticket_fact'), 'event_date') -%}
+{#- the SLA clocks run over the loaded history (a local day can start the
+    day before in UTC) and long enough after the last day for every target
+    to fall due: the longest, 120 h on a business clock, takes 15 days on
+    8-hour weekdays -#}
+{%- set clock_first, clock_last = none, none -%}
+{%- if kpi_days -%}
+    {%- set clock_first = factory_shift_day(kpi_days[0], -lookback_days - 1) -%}
+    {%- set clock_last = factory_shift_day(kpi_days[-1], 31) -%}
+{%- endif -%}
 
 with
 
@@ -16,6 +25,32 @@ ticket_fact as (
     {%- else %}
         where 1 = 0
     {%- endif %}
+
+),
+
+schedules as (
+
+    select * from {{ ref('sla_schedules') }}
+
+),
+
+business_schedules as (
+
+    -- The tiers whose policy runs on business hours; every other tier (and
+    -- a ticket of unknown tier) is on the calendar clock.
+    select * from schedules
+    where clock = 'business'
+
+),
+
+{{ factory_schedule_days_ctes('business_schedules', clock_first, clock_last) }},
+
+day_offsets as (
+
+    {%- for offset in range(32) %}
+        select {{ offset }} as day_offset
+        {%- if not loop.last %} union all{% endif %}
+    {%- endfor %}
 
 ),
 
@@ -41,6 +76,7 @@ tickets as (
     select
         ticket_id,
         min(case when event_type = 'created' then event_at end) as created_at,
+        min(case when event_type = 'created' then sla_tier end) as sla_tier,
         min(case when event_type = 'first_response' then event_at end)
             as first_responded_at,
         min(case when event_type = 'resolved' then event_at end)
@@ -59,6 +95,7 @@ ticket_durations as (
     -- decimal literal's fixed scale where DuckDB divides in double.
     select
         ticket_id,
+        sla_tier,
         created_at,
         first_responded_at,
         first_resolved_at,
@@ -82,11 +119,165 @@ ticket_durations as (
 
 ),
 
+ticket_local_days as (
+
+    -- Each instant on the local day of its ticket's business clock (only
+    -- tickets whose tier runs on one).
+    select
+        ticket_durations.ticket_id,
+        ticket_durations.created_at,
+        ticket_durations.first_responded_at,
+        ticket_durations.first_resolved_at,
+        business_schedules.sla_tier,
+        cast({{ factory_utc_to_local(
+            'ticket_durations.created_at', 'business_schedules.timezone'
+        ) }} as date) as created_local_date,
+        cast({{ factory_utc_to_local(
+            'ticket_durations.first_responded_at', 'business_schedules.timezone'
+        ) }} as date) as responded_local_date,
+        cast({{ factory_utc_to_local(
+            'ticket_durations.first_resolved_at', 'business_schedules.timezone'
+        ) }} as date) as resolved_local_date
+    from ticket_durations
+    inner join business_schedules
+        on ticket_durations.sla_tier = business_schedules.sla_tier
+
+),
+
+ticket_clocks as (
+
+    -- Where each instant stands on its business clock, in seconds.
+    select
+        ticket_local_days.ticket_id,
+        ticket_local_days.sla_tier,
+        ticket_local_days.created_local_date,
+        {{ factory_clock_seconds(
+            'created_day', 'ticket_local_days.created_at'
+        ) }} as created_clock_seconds,
+        {{ factory_clock_seconds(
+            'responded_day', 'ticket_local_days.first_responded_at'
+        ) }} as responded_clock_seconds,
+        {{ factory_clock_seconds(
+            'resolved_day', 'ticket_local_days.first_resolved_at'
+        ) }} as resolved_clock_seconds
+    from ticket_local_days
+    inner join schedule_days as created_day
+        on
+            ticket_local_days.sla_tier = created_day.sla_tier
+            and ticket_local_days.created_local_date = created_day.local_date
+    left join schedule_days as responded_day
+        on
+            ticket_local_days.sla_tier = responded_day.sla_tier
+            and ticket_local_days.responded_local_date
+            = responded_day.local_date
+    left join schedule_days as resolved_day
+        on
+            ticket_local_days.sla_tier = resolved_day.sla_tier
+            and ticket_local_days.resolved_local_date
+            = resolved_day.local_date
+
+),
+
+ticket_business_durations as (
+
+    -- Durations on the ticket's SLA clock: business hours where its tier's
+    -- policy says so, else the calendar durations.
+    select
+        ticket_durations.ticket_id,
+        coalesce(
+            cast(
+                ticket_clocks.responded_clock_seconds
+                - ticket_clocks.created_clock_seconds as double
+            ) / 60,
+            ticket_durations.first_response_minutes
+        ) as first_response_business_minutes,
+        coalesce(
+            cast(
+                ticket_clocks.resolved_clock_seconds
+                - ticket_clocks.created_clock_seconds as double
+            ) / 3600,
+            ticket_durations.resolution_hours
+        ) as resolution_business_hours
+    from ticket_durations
+    left join ticket_clocks
+        on ticket_durations.ticket_id = ticket_clocks.ticket_id
+
+),
+
+business_targets as (
+
+    -- Every target (in minutes) a business-clock ticket is held to.
+    select distinct
+        ticket_clocks.ticket_id,
+        ticket_fact.first_response_target_minutes as target_minutes
+    from ticket_clocks
+    inner join ticket_fact
+        on ticket_clocks.ticket_id = ticket_fact.ticket_id
+    where ticket_fact.first_response_target_minutes is not null
+    union
+    select distinct
+        ticket_clocks.ticket_id,
+        ticket_fact.resolution_target_hours * 60 as target_minutes
+    from ticket_clocks
+    inner join ticket_fact
+        on ticket_clocks.ticket_id = ticket_fact.ticket_id
+    where ticket_fact.resolution_target_hours is not null
+
+),
+
+business_due_clocks as (
+
+    -- Where on its clock each target falls due: creation + target.
+    select
+        business_targets.ticket_id,
+        business_targets.target_minutes,
+        ticket_clocks.sla_tier,
+        ticket_clocks.created_local_date,
+        ticket_clocks.created_clock_seconds
+        + business_targets.target_minutes * 60 as due_clock_seconds
+    from business_targets
+    inner join ticket_clocks
+        on business_targets.ticket_id = ticket_clocks.ticket_id
+
+),
+
+business_due as (
+
+    -- When a target falls due on a business clock: the open day on which
+    -- the clock reaches it, within the 32 days after creation
+    -- (day_offsets; the longest target needs 15).
+    select
+        business_due_clocks.ticket_id,
+        business_due_clocks.target_minutes,
+        {{ dbt.dateadd(
+            'second',
+            'business_due_clocks.due_clock_seconds - due_day.minutes_before * 60',
+            'due_day.opens_at'
+        ) }} as due_at
+    from business_due_clocks
+    cross join day_offsets
+    inner join schedule_days as due_day
+        on
+            business_due_clocks.sla_tier = due_day.sla_tier
+            and due_day.local_date = cast({{ dbt.dateadd(
+                'day', 'day_offsets.day_offset',
+                'business_due_clocks.created_local_date'
+            ) }} as date)
+    where
+        due_day.open_minutes > 0
+        and due_day.minutes_before * 60
+        < business_due_clocks.due_clock_seconds
+        and (due_day.minutes_before + due_day.open_minutes) * 60
+        >= business_due_clocks.due_clock_seconds
+
+),
+
 target_segments as (
 
     -- The targets in force: each event carries those of the ticket's
     -- priority (at that event) and the customer's tier, from its time until
-    -- the ticket's next event. Each is due at creation + target.
+    -- the ticket's next event. Each is due at creation + target on the
+    -- tier's clock: business hours (business_due), or the calendar.
     select
         ticket_durations.ticket_id,
         ticket_durations.response_stopped_at,
@@ -96,19 +287,35 @@ target_segments as (
             partition by ticket_fact.ticket_id
             order by ticket_fact.event_at, ticket_fact.event_id
         ) as segment_end_at,
-        {{ dbt.dateadd(
-            'minute',
-            'ticket_fact.first_response_target_minutes',
-            'ticket_durations.created_at'
-        ) }} as first_response_due_at,
-        {{ dbt.dateadd(
-            'hour',
-            'ticket_fact.resolution_target_hours',
-            'ticket_durations.created_at'
-        ) }} as resolution_due_at
+        coalesce(
+            response_due.due_at,
+            {{ dbt.dateadd(
+                'minute',
+                'ticket_fact.first_response_target_minutes',
+                'ticket_durations.created_at'
+            ) }}
+        ) as first_response_due_at,
+        coalesce(
+            resolution_due.due_at,
+            {{ dbt.dateadd(
+                'hour',
+                'ticket_fact.resolution_target_hours',
+                'ticket_durations.created_at'
+            ) }}
+        ) as resolution_due_at
     from ticket_fact
     inner join ticket_durations
         on ticket_fact.ticket_id = ticket_durations.ticket_id
+    left join business_due as response_due
+        on
+            ticket_fact.ticket_id = response_due.ticket_id
+            and ticket_fact.first_response_target_minutes
+            = response_due.target_minutes
+    left join business_due as resolution_due
+        on
+            ticket_fact.ticket_id = resolution_due.ticket_id
+            and ticket_fact.resolution_target_hours * 60
+            = resolution_due.target_minutes
 
 ),
 
@@ -235,12 +442,20 @@ first_responses as (
         {{ factory_percentile('ticket_durations.first_response_minutes', 0.5) }}
             as first_response_p50_minutes,
         {{ factory_percentile('ticket_durations.first_response_minutes', 0.9) }}
-            as first_response_p90_minutes
+            as first_response_p90_minutes,
+        {{ factory_percentile(
+            'ticket_business_durations.first_response_business_minutes', 0.5
+        ) }} as first_response_p50_business_minutes,
+        {{ factory_percentile(
+            'ticket_business_durations.first_response_business_minutes', 0.9
+        ) }} as first_response_p90_business_minutes
     from kpi_windows
     inner join ticket_durations
         on
             kpi_windows.kpi_date = ticket_durations.first_responded_date
             and kpi_windows.window_start_date <= ticket_durations.created_date
+    inner join ticket_business_durations
+        on ticket_durations.ticket_id = ticket_business_durations.ticket_id
     group by kpi_windows.kpi_date
 
 ),
@@ -250,12 +465,17 @@ resolutions as (
     select
         kpi_windows.kpi_date,
         {{ factory_percentile('ticket_durations.resolution_hours', 0.5) }}
-            as resolution_p50_hours
+            as resolution_p50_hours,
+        {{ factory_percentile(
+            'ticket_business_durations.resolution_business_hours', 0.5
+        ) }} as resolution_p50_business_hours
     from kpi_windows
     inner join ticket_durations
         on
             kpi_windows.kpi_date = ticket_durations.first_resolved_date
             and kpi_windows.window_start_date <= ticket_durations.created_date
+    inner join ticket_business_durations
+        on ticket_durations.ticket_id = ticket_business_durations.ticket_id
     group by kpi_windows.kpi_date
 
 ),
@@ -389,7 +609,10 @@ final as (
         coalesce(day_events.tickets_resolved, 0) as tickets_resolved,
         first_responses.first_response_p50_minutes,
         first_responses.first_response_p90_minutes,
+        first_responses.first_response_p50_business_minutes,
+        first_responses.first_response_p90_business_minutes,
         resolutions.resolution_p50_hours,
+        resolutions.resolution_p50_business_hours,
         coalesce(sla_outcomes.first_response_achieved, 0)
             as first_response_achieved,
         coalesce(sla_outcomes.first_response_breached, 0)

@@ -35,6 +35,9 @@ KPI_COLUMNS = (
     "backlog_tickets",
     "reopen_rate",
     "window_complete",
+    "first_response_p50_business_minutes",
+    "first_response_p90_business_minutes",
+    "resolution_p50_business_hours",
 )
 TICKETS_PER_DAY = "100"
 FACT_CHECK_ON_CHANNEL = "accepted_values_ticket_fact_channel"
