@@ -22,6 +22,7 @@ from data_factory.landing.generate.reference import load_seed_ids
 DAY = date(2026, 11, 3)  # a Tuesday
 PARTITION = DAY.isoformat()
 SMALL = 200  # tickets per day: enough for every fault, fast enough for the suite
+MONTHS_START, MONTHS_DAYS = date(2026, 1, 5), 200
 KEYS = {
     "event_id",
     "ticket_id",
@@ -99,8 +100,7 @@ def clean_day(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def long_run(tmp_path_factory):
-    """22 days, so the tickets created in the first week are seen to the end of
-    their lifecycle (at most 15 days)."""
+    """22 days: the first week's tickets, past their first two weeks."""
     root = tmp_path_factory.mktemp("long") / "landing"
     exports = generate_range(root, date(2026, 11, 2), 22, tickets_per_day=150, seed=11)
     by_ticket = defaultdict(list)
@@ -113,6 +113,30 @@ def long_run(tmp_path_factory):
         if "20261102" <= t[4:12] <= "20261108"
     }
     return root, exports, first_week
+
+
+@pytest.fixture(scope="module")
+def months(tmp_path_factory):
+    """200 days at 60 tickets/day: the tickets created in the first 20 days are
+    seen to the end of their lifecycle (at most 180 days)."""
+    root = tmp_path_factory.mktemp("months") / "landing"
+    exports = generate_range(root, MONTHS_START, MONTHS_DAYS, tickets_per_day=60, seed=13)
+    by_ticket = defaultdict(list)
+    for export in exports:
+        for event in events_of(root, export.partition):
+            assert event["event_at"].startswith(export.partition)  # in the export of its day
+            by_ticket[event["ticket_id"]].append(event)
+    last_complete = (MONTHS_START + timedelta(days=MONTHS_DAYS - 181)).strftime("%Y%m%d")
+    complete = {
+        t: sorted(evs, key=lambda e: e["event_id"])
+        for t, evs in by_ticket.items()
+        if MONTHS_START.strftime("%Y%m%d") <= t[4:12] <= last_complete
+    }
+    return root, complete
+
+
+def days_after_creation(events: list[dict], event: dict) -> float:
+    return (at(event["event_at"]) - at(events[0]["event_at"])) / timedelta(days=1)
 
 
 # --------------------------------------------------------------------------------------------
@@ -230,7 +254,7 @@ def test_every_clean_line_is_a_valid_event_of_the_day(clean_day, seeds):
         else:
             assert event["agent_id"] in agents
         created_on = datetime.strptime(event["ticket_id"][4:12], "%Y%m%d").date()
-        assert DAY - timedelta(days=14) <= created_on <= DAY
+        assert DAY - timedelta(days=180) <= created_on <= DAY
         assert event["event_id"].startswith("evt_" + event["ticket_id"][4:] + "_")
     assert len({e["event_id"] for e in events}) == len(events)
     order = [(e["event_at"], e["event_id"]) for e in events]
@@ -312,9 +336,9 @@ def test_bad_inputs_are_refused_before_anything_is_written(tmp_path, options, me
 # plausible helpdesk data
 
 
-def test_lifecycles_are_complete_ordered_and_consistent(long_run):
-    _, _, tickets = long_run
-    assert len(tickets) > 500
+def test_lifecycles_are_complete_ordered_and_consistent(months):
+    _, tickets = months
+    assert len(tickets) > 1000
     priorities = ("low", "normal", "high", "urgent")
     retargeted = never_answered = solved_unanswered = 0
     for ticket_id, events in tickets.items():
@@ -329,7 +353,7 @@ def test_lifecycles_are_complete_ordered_and_consistent(long_run):
         assert [int(e["event_id"][-2:]) for e in events] == list(range(1, len(events) + 1))
         times = [at(e["event_at"]) for e in events]
         assert times == sorted(times)
-        assert times[-1] - times[0] < timedelta(days=15)
+        assert times[-1] - times[0] < timedelta(days=181), ticket_id
         assert times[0].date().strftime("%Y%m%d") == ticket_id[4:12]
         assert len({(e["customer_id"], e["channel"], e["category"]) for e in events}) == 1
         # the priority changes at most twice (triage, work), one step at a time
@@ -338,11 +362,12 @@ def test_lifecycles_are_complete_ordered_and_consistent(long_run):
         assert len(changes) <= 2 and all(abs(c) == 1 for c in changes), ticket_id
         retargeted += bool(changes)
         assert len({e["agent_id"] for e in events[1:]}) == 1
+        # every ticket ends closed, solved first or closed unsolved by the helpdesk
+        assert kinds[-1] == "closed" and kinds.count("closed") == 1, ticket_id
         if "resolved" in kinds:
-            assert kinds[-1] == "closed"
             assert kinds.count("resolved") == 1 + kinds.count("reopened")
         else:
-            assert "closed" not in kinds and "reopened" not in kinds
+            assert "reopened" not in kinds
     # what the KPIs must get right is there, in about the generator's shares
     assert 0.08 < retargeted / len(tickets) < 0.30
     assert 0.005 < never_answered / len(tickets) < 0.05
@@ -357,6 +382,85 @@ def test_some_tickets_stay_open_and_about_eight_percent_are_reopened(long_run):
     assert 0 < backlog < 0.15 * len(tickets)  # still open after 14 days
     reopened = sum("reopened" in kinds[t] for t in resolved)
     assert 0.05 <= reopened / len(resolved) <= 0.12
+
+
+def test_some_tickets_stay_open_for_months_then_get_solved(months):
+    _, tickets = months
+    long_open = {
+        t: events
+        for t, events in tickets.items()
+        if any(
+            e["event_type"] == "resolved" and days_after_creation(events, e) > 30 for e in events
+        )
+    }
+    assert 0.01 < len(long_open) / len(tickets) < 0.05
+    for events in long_open.values():
+        kinds = [e["event_type"] for e in events]
+        solved = kinds.index("resolved")
+        assert days_after_creation(events, events[solved]) < 180
+        # customer replies and agent follow-ups on the days between
+        touches = [e for e in events[3:solved] if days_after_creation(events, e) > 3]
+        assert touches and {e["event_type"] for e in touches} == {"status_changed"}
+        assert kinds[solved:] == ["resolved", "closed"]
+    late_touches = [
+        days_after_creation(events, e)
+        for events in long_open.values()
+        for e in events
+        if e["event_type"] == "status_changed"
+    ]
+    assert max(late_touches) > 90  # some happen months after the ticket was opened
+
+
+def test_some_tickets_are_reopened_twice_days_apart(months):
+    _, tickets = months
+    solved = {t: e for t, e in tickets.items() if any(x["event_type"] == "resolved" for x in e)}
+    chains = {
+        t: events
+        for t, events in solved.items()
+        if sum(e["event_type"] == "reopened" for e in events) >= 2
+    }
+    assert 0.01 < len(chains) / len(solved) < 0.05
+    for events in chains.values():
+        kinds = [e["event_type"] for e in events]
+        tail = kinds[kinds.index("resolved") :]
+        assert tail == ["resolved", "reopened", "resolved", "reopened", "resolved", "closed"]
+        second_reopen = [i for i, k in enumerate(kinds) if k == "reopened"][1]
+        gap = at(events[second_reopen]["event_at"]) - at(events[second_reopen - 1]["event_at"])
+        assert gap >= timedelta(days=1)
+
+
+def test_never_answered_tickets_are_closed_unanswered_after_a_long_wait(months):
+    _, tickets = months
+    unanswered = {
+        t: events
+        for t, events in tickets.items()
+        if not any(e["event_type"] in {"first_response", "resolved"} for e in events)
+    }
+    assert 0.005 < len(unanswered) / len(tickets) < 0.05
+    for events in unanswered.values():
+        assert [e["event_type"] for e in events] == ["created", "assigned", "closed"]
+        assert 60 <= days_after_creation(events, events[-1]) < 180
+
+
+def test_no_ticket_stays_open_for_more_than_180_days(months):
+    root, tickets = months
+    last_day = (MONTHS_START + timedelta(days=MONTHS_DAYS - 1)).isoformat()
+    for ticket_id, events in tickets.items():  # created 180 days or more before the last day
+        assert events[-1]["status"] == "closed", ticket_id
+        assert events[-1]["event_at"] < last_day
+    # and the days reach that far back: the last one holds events of tickets
+    # opened months before, exactly as when it is generated alone
+    created = {e["ticket_id"][4:12] for e in events_of(root, last_day)}
+    assert min(created) < (MONTHS_START + timedelta(days=MONTHS_DAYS - 90)).strftime("%Y%m%d")
+
+
+def test_a_late_day_alone_is_byte_identical_to_the_same_day_after_months(months, tmp_path):
+    root, _ = months
+    last_day = MONTHS_START + timedelta(days=MONTHS_DAYS - 1)
+    generate_day(tmp_path / "alone", last_day, tickets_per_day=60, seed=13)
+    assert snapshot(tmp_path / "alone", last_day.isoformat()) == snapshot(
+        root, last_day.isoformat()
+    )
 
 
 def test_volume_peaks_in_business_hours_on_weekdays(long_run):

@@ -57,7 +57,10 @@ from data_factory.core.partitions import parse_partition
 def generate(ctx, start, days, tickets_per_day, seed, faults, export_version):
     """Write realistic helpdesk exports (NDJSON + _manifest.json) under
     data/landing/tickets/dt=YYYY-MM-DD/: a stand-in for the source system,
-    with faults to inject on purpose (`factory faults` lists them).
+    with faults to inject on purpose (`factory faults` lists them). A day
+    holds the events of that day: escalations, tickets never answered or
+    solved without a reply, reopened twice, or open for months; every
+    ticket is closed within 180 days of its creation.
 
     \b
     Example:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from data_factory.landing.generate.day_events import events_on
 from data_factory.landing.generate.faults import (
     FAULT_NAMES,
     FaultSpec,
@@ -17,7 +18,7 @@ from data_factory.landing.generate.faults import (
 )
 from data_factory.landing.generate.reference import EVENT_TYPES, Reference, load_seed_ids
 from data_factory.landing.generate.render import render_lines
-from data_factory.landing.generate.simulate import LOOKBACK_DAYS, CreatedDay, events_on, simulate
+from data_factory.landing.generate.simulate import LOOKBACK_DAYS, CreatedDay, epoch, simulate
 from data_factory.landing.generate.write import partition_dir, write_day
 
 MAX_TICKETS_PER_DAY = 500_000  # ticket numbers have six digits; Poisson noise needs headroom
@@ -76,9 +77,12 @@ def generate_range(
         window = [day - timedelta(days=back) for back in range(LOOKBACK_DAYS, -1, -1)]
         for old in [d for d in cache if d < window[0]]:
             del cache[old]
-        for created_day in window:
-            if created_day not in cache:
-                cache[created_day] = simulate(created_day, tickets_per_day, seed, ref)
+        for created_day in window:  # only what can still happen, from today on
+            if created_day in cache:
+                cache[created_day] = cache[created_day].since(epoch(day))
+            else:
+                simulated = simulate(created_day, tickets_per_day, seed, ref)
+                cache[created_day] = simulated.since(epoch(day))
         active = faults_on(day, specs)
         if "empty_day" in active:
             events = events_on(day, [])

@@ -9,8 +9,8 @@ from datetime import date
 import numpy as np
 
 from data_factory.core.partitions import is_partition
+from data_factory.landing.generate.day_events import DayEvents
 from data_factory.landing.generate.reference import EVENT_TYPES
-from data_factory.landing.generate.simulate import DayEvents
 
 UNKNOWN_AGENT_ID = "agt_999"
 BAD_CHANNEL = "fax"

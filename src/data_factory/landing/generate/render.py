@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from data_factory.core.partitions import shift
+from data_factory.landing.generate.day_events import DayEvents
 from data_factory.landing.generate.faults import BAD_CHANNEL, UNKNOWN_AGENT_ID, fault_rows
 from data_factory.landing.generate.reference import (
     CHANNELS,
@@ -22,7 +23,7 @@ from data_factory.landing.generate.reference import (
     STATUSES,
     Reference,
 )
-from data_factory.landing.generate.simulate import DayEvents, epoch
+from data_factory.landing.generate.simulate import epoch
 
 
 def _take(tokens: pa.Array, indices: np.ndarray) -> pa.Array:

@@ -1,5 +1,9 @@
-"""The vectorized simulation: every event of the tickets created on one day,
-and the events of one export day, selected and sorted."""
+"""The vectorized simulation: every event of the tickets created on one day.
+
+Most lifecycles end within a few days; a few run for months (tickets waiting
+on the customer or on a fix, tickets nobody answers), and every ticket ends
+solved or closed before the end of day C + LOOKBACK_DAYS (C = creation day):
+the open set of a long history stays bounded."""
 
 from __future__ import annotations
 
@@ -16,8 +20,8 @@ from data_factory.landing.generate.reference import (
     Reference,
 )
 
-# A ticket's events all happen before the end of day C+14 (C = creation day).
-LOOKBACK_DAYS = 14
+# A ticket's events all happen before the end of day C+180 (C = creation day).
+LOOKBACK_DAYS = 180
 
 # ---- distributions ------------------------------------------------------------------------
 # volume: a week averages `tickets_per_day` (5 * 1.2 + 2 * 0.5 = 7)
@@ -98,20 +102,35 @@ _WORK_RETARGET_SHARE = 0.10  # ... or while the ticket is worked, after the repl
 _ESCALATION_SHARE = 0.6  # of those changes, one step up (else one step down)
 _NEVER_ANSWERED_SHARE = 0.02  # no reply, never resolved: overdue until the export ends
 _SOLVED_UNANSWERED_SHARE = 0.02  # resolved without any first_response event
-# A resolution before day 10 (counted from the creation day's start) is followed by at most
-# 30 h + 18 h + 72 h = 5 days of reopen / resolve again / close: every event lands within
-# 15 days, which is why the export of day D only needs tickets created on D-14 .. D.
+# Long lifecycles (drawn after everything above, for the same reason). Uniform [min, max),
+# counted from the creation day's start unless said otherwise.
+_LONG_OPEN_SHARE = 0.025  # answered tickets waiting on the customer or a fix for months
+_LONG_OPEN_SOLVED = (30 * DAY, 175 * DAY)  # ... solved then (closed as any solved one)
+_LONG_OPEN_TOUCHES = 4  # at most, status changes in between: customer replies, follow-ups
+_CHAIN_SHARE = 0.30  # of the reopened tickets, reopened again once solved again
+_CHAIN_REOPEN_DELAY = (1 * DAY, 6 * DAY)  # after the second solve; then solved a third time
+_AUTO_CLOSE_AFTER_WAIT = (21 * DAY, 60 * DAY)  # unsolved (stalled, late): after the wait
+_AUTO_CLOSE_UNANSWERED = (60 * DAY, 175 * DAY)  # never answered: closed without a reply
+# The bounds: a first solve before day 10 is followed by at most 30 h + 18 h + 6 days + 18 h
+# + 72 h (reopen / solve again / reopen / solve / close); a long-open ticket is closed by
+# day 175 + 3; an unsolved one by day 4 + 5 + 60 (stalled, late) or 175 (never answered).
+# So every event lands before the end of day C + 180, which is why the export of day D only
+# needs the tickets created on D-180 .. D.
 
 # ---- events of one ticket, in causal order (the sequence in the event id) ------------------
+_TOUCHES = tuple(f"touch_{k}" for k in range(1, _LONG_OPEN_TOUCHES + 1))
 _STAGES = (  # (stage, event type index)
     ("created", 0),
     ("assigned", 1),
     ("first_response", 2),
     ("hold_1", 3),
     ("hold_2", 3),
+    *((name, 3) for name in _TOUCHES),
     ("resolved", 4),
     ("reopened", 5),
     ("resolved_again", 4),
+    ("reopened_again", 5),
+    ("resolved_third", 4),
     ("closed", 6),
 )
 _STAGE_STATUS = {
@@ -121,6 +140,8 @@ _STAGE_STATUS = {
     "resolved": "solved",
     "reopened": "open",
     "resolved_again": "solved",
+    "reopened_again": "open",
+    "resolved_third": "solved",
     "closed": "closed",
 }
 
@@ -132,18 +153,34 @@ class CreatedDay:
     day: date
     tickets: int
     # per ticket
+    number: np.ndarray  # ticket number - 1
     customer: np.ndarray
     agent: np.ndarray
     channel: np.ndarray
     priority: np.ndarray  # at creation
     category: np.ndarray
     # per event
-    ticket: np.ndarray  # ticket index (ticket number - 1)
+    ticket: np.ndarray  # index into the per-ticket arrays
     event_priority: np.ndarray  # the ticket's priority when the event happened
     sequence: np.ndarray  # 1-based position in the ticket's lifecycle
     event_type: np.ndarray  # index into EVENT_TYPES
     status: np.ndarray  # index into STATUSES
     at: np.ndarray  # epoch seconds, UTC
+
+    def since(self, moment: int) -> CreatedDay:
+        """The events at `moment` or later, and only the tickets they belong to:
+        an export range keeps months of creation days, this keeps each to its tail."""
+        keep = self.at >= moment
+        rows, ticket = np.unique(self.ticket[keep], return_inverse=True)
+        per_ticket = ("number", "customer", "agent", "channel", "priority", "category")
+        per_event = ("event_priority", "sequence", "event_type", "status", "at")
+        return CreatedDay(
+            day=self.day,
+            tickets=self.tickets,
+            ticket=ticket.astype(np.int64),
+            **{name: getattr(self, name)[rows] for name in per_ticket},
+            **{name: getattr(self, name)[keep] for name in per_event},
+        )
 
 
 def epoch(day: date) -> int:
@@ -226,16 +263,44 @@ def simulate(day: date, tickets_per_day: int, seed: int, ref: Reference) -> Crea
     is_resolved &= ~never_answered
     reopened_mask &= ~never_answered
 
+    # long lifecycles: open for months, then solved, with status changes on the
+    # days they happen; reopen chains; and an automatic close for every ticket
+    # never solved, so that none stays open for ever
+    long_open = ~(never_answered | solved_unanswered) & (rng.random(n) < _LONG_OPEN_SHARE)
+    long_solved = start + rng.integers(*_LONG_OPEN_SOLVED, n)
+    touches = rng.integers(1, _LONG_OPEN_TOUCHES + 1, n)  # how many touch events
+    last_hold = np.where(holds == 2, hold_2, np.where(holds == 1, hold_1, first_response))
+    touch_at = np.sort(rng.uniform(0.05, 0.95, (n, _LONG_OPEN_TOUCHES)), axis=1)
+    touch_at = last_hold[:, None] + (touch_at * (long_solved - last_hold)[:, None]).astype(np.int64)
+    chained = reopened_mask & ~long_open & (rng.random(n) < _CHAIN_SHARE)
+    reopened_again = resolved_again + rng.integers(*_CHAIN_REOPEN_DELAY, n)
+    resolved_third = reopened_again + _bounded_lognormal(rng, n, _RESOLVE_AGAIN_DELAY)
+    wait_close = waiting_until + rng.integers(*_AUTO_CLOSE_AFTER_WAIT, n)
+    unanswered_close = start + rng.integers(*_AUTO_CLOSE_UNANSWERED, n)
+
+    close_wait = closed - final
+    resolved = np.where(long_open, long_solved, resolved)
+    is_resolved |= long_open
+    reopened_mask &= ~long_open
+    final = np.where(chained, resolved_third, np.where(long_open, resolved, final))
+    auto_closed = ~is_resolved
+    closed = np.where(
+        auto_closed, np.where(never_answered, unanswered_close, wait_close), final + close_wait
+    )
+
     present = {
         "created": np.ones(n, bool),
         "assigned": np.ones(n, bool),
         "first_response": ~(never_answered | solved_unanswered),
         "hold_1": (holds >= 1) & ~never_answered,
         "hold_2": (holds >= 2) & ~never_answered,
+        **{name: long_open & (touches > k) for k, name in enumerate(_TOUCHES)},
         "resolved": is_resolved,
         "reopened": reopened_mask,
         "resolved_again": reopened_mask,
-        "closed": is_resolved,
+        "reopened_again": chained,
+        "resolved_third": chained,
+        "closed": np.ones(n, bool),
     }
     # a stage's priority: the initial one, the triaged one from assignment
     # on, the reworked one from the first hold on
@@ -249,11 +314,16 @@ def simulate(day: date, tickets_per_day: int, seed: int, ref: Reference) -> Crea
         "resolved": resolved,
         "reopened": reopened,
         "resolved_again": resolved_again,
+        "reopened_again": reopened_again,
+        "resolved_third": resolved_third,
         "closed": closed,
+        **{name: touch_at[:, k] for k, name in enumerate(_TOUCHES)},
     }
     hold_1_status = np.where(first_hold_on_hold, STATUSES.index("on_hold"), STATUSES.index("open"))
     hold_2_status = np.where(first_hold_on_hold, STATUSES.index("open"), STATUSES.index("pending"))
     statuses = {"hold_1": hold_1_status, "hold_2": hold_2_status}
+    for k, name in enumerate(_TOUCHES):  # a customer reply, then an agent follow-up, ...
+        statuses[name] = np.full(n, STATUSES.index("pending" if k % 2 else "open"))
 
     flags = np.stack([present[name] for name, _ in _STAGES], axis=1)
     sequence_of = np.cumsum(flags, axis=1)  # sequence number where the stage is present
@@ -282,6 +352,7 @@ def simulate(day: date, tickets_per_day: int, seed: int, ref: Reference) -> Crea
     return CreatedDay(
         day=day,
         tickets=n,
+        number=np.arange(n),
         customer=customer,
         agent=agent,
         channel=channel,
@@ -294,49 +365,3 @@ def simulate(day: date, tickets_per_day: int, seed: int, ref: Reference) -> Crea
         at=events["at"].astype(np.int64),
         event_priority=events["priority"].astype(np.int64),
     )
-
-
-# =========================================================================================
-# one export day: select and sort
-
-
-@dataclass
-class DayEvents:
-    created_ordinal: np.ndarray
-    ticket: np.ndarray
-    sequence: np.ndarray
-    event_type: np.ndarray
-    status: np.ndarray
-    at: np.ndarray
-    customer: np.ndarray
-    agent: np.ndarray
-    channel: np.ndarray
-    priority: np.ndarray
-    category: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.at)
-
-
-def events_on(day: date, created_days: list[CreatedDay]) -> DayEvents:
-    start = epoch(day)
-    columns: dict[str, list[np.ndarray]] = {name: [] for name in DayEvents.__dataclass_fields__}
-    for created in created_days:
-        on_day = (created.at >= start) & (created.at < start + DAY)
-        ticket = created.ticket[on_day]
-        columns["created_ordinal"].append(np.full(len(ticket), created.day.toordinal()))
-        columns["ticket"].append(ticket)
-        for name in ("sequence", "event_type", "status", "at"):
-            columns[name].append(getattr(created, name)[on_day])
-        columns["priority"].append(created.event_priority[on_day])
-        for name in ("customer", "agent", "channel", "category"):
-            columns[name].append(getattr(created, name)[ticket])
-    merged = {
-        name: (np.concatenate(parts) if parts else np.zeros(0, np.int64)).astype(np.int64)
-        for name, parts in columns.items()
-    }
-    # event_at then event_id; ids have fixed-width numbers, so numeric order is text order
-    order = np.lexsort(
-        (merged["sequence"], merged["ticket"], merged["created_ordinal"], merged["at"])
-    )
-    return DayEvents(**{name: values[order] for name, values in merged.items()})
