@@ -1,5 +1,5 @@
 """Headless Chromium for the tests of the pages people look at (the status
-page, the docs site), and a place to keep their screenshots after the run."""
+page, the docs site), and their screenshots, kept after the run."""
 
 from __future__ import annotations
 
@@ -48,8 +48,17 @@ def headless(*args: str, profile: Path) -> subprocess.CompletedProcess:
     )
 
 
-def keep_artifact(shot: Path) -> Path:
-    """Copy a screenshot to data/ci-artifacts/ and return where it went."""
+def screenshot(url: str, shot: Path, *, size: str, budget_ms: int, profile: Path) -> Path:
+    """A PNG of the page at `url`, checked to hold a picture, and kept in
+    data/ci-artifacts/ (under the same name) for a reviewer to open."""
+    result = headless(
+        f"--virtual-time-budget={budget_ms}",
+        f"--window-size={size}",
+        f"--screenshot={shot}",
+        url,
+        profile=profile,
+    )
+    assert result.returncode == 0 and shot.stat().st_size > 10_000, result.stderr[-2000:]
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     kept = ARTIFACTS / shot.name
     shutil.copyfile(shot, kept)
