@@ -18,13 +18,27 @@ def test_lineage_emits_the_built_days_as_the_evidence_says(clean_home, tmp_path)
     result = factory(home, "lineage", "--since", since)
     runs = [doc for _, doc in evidence_documents(home) if doc["partitions"][0] >= since]
     assert len(runs) == 2
-    assert f"2 event(s) to {home / 'lineage'}" in result.stdout
+    models = {
+        a["unique_id"]
+        for doc in runs
+        for a in doc["assets"]
+        if a["resource_type"] == "model" and a["status"] in ("materialized", "failed")
+    }
+    # each run's event, and one per model it built (every model, each day)
+    assert f"{2 + 2 * len(models)} event(s) to {home / 'lineage'}" in result.stdout
 
     for document in runs:
         path = home / "lineage" / f"{document['run_id']}.json"
         assert str(path) in result.stdout
-        (line,) = path.read_text().splitlines()
+        line, *model_lines = path.read_text().splitlines()
         event = json.loads(line)
+        children = [json.loads(child) for child in model_lines]
+        assert sorted(c["job"]["name"] for c in children) == sorted(
+            uid.split(".", 1)[1] for uid in models
+        )
+        assert {c["run"]["facets"]["parent"]["run"]["runId"] for c in children} == {
+            event["run"]["runId"]
+        }
         run = Run(runId=event["run"]["runId"])  # the client's own check: a UUID
         assert uuid.UUID(run.runId).version == 5
         assert RunState(event["eventType"]) == RunState.COMPLETE

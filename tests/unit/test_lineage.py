@@ -35,7 +35,7 @@ from openlineage.client.serde import Serde
 from data_factory.cli.main import main
 from data_factory.evidence.store import content_sha256
 from data_factory.lineage.emit import emit_runs, select_runs
-from data_factory.lineage.events import run_event
+from data_factory.lineage.events import run_event, run_events
 from data_factory.lineage.facet import FACET_NAME, FACET_SCHEMA_PATH, FACET_SCHEMA_URL
 
 DAY = "2026-11-02"
@@ -229,15 +229,47 @@ def test_runs_are_chosen_by_their_days(tmp_path):
 def test_the_file_transport_writes_one_file_per_run_and_again_the_same(tmp_path):
     home = Home(tmp_path)
     runs = [document("run-one"), document("run-two", "2026-11-03", minute=2)]
-    places = [where for _, where in emit_runs(home.paths, runs, manifest())]
+    places = [(where, count) for _, where, count in emit_runs(home.paths, runs, manifest())]
     folder = tmp_path / "lineage"
-    assert places == [str(folder / "run-one.json"), str(folder / "run-two.json")]
+    # the run's event, then its two models' (the skipped one is not built)
+    assert places == [(str(folder / "run-one.json"), 3), (str(folder / "run-two.json"), 3)]
     first = {p.name: p.read_text() for p in folder.iterdir()}
     list(emit_runs(home.paths, runs, manifest()))
     assert {p.name: p.read_text() for p in folder.iterdir()} == first
     lines = first["run-one.json"].splitlines()
-    assert len(lines) == 1
+    assert len(lines) == 3
     assert rebuilt(json.loads(lines[0])).run.runId == emitted(runs[0], home)["run"]["runId"]
+
+
+def test_each_model_the_run_built_is_a_child_job_of_the_run(tmp_path):
+    home = Home(tmp_path)
+    parent, *children = [
+        json.loads(Serde.to_json(event)) for event in run_events(document(), manifest(), home.paths)
+    ]
+    assert [c["job"]["name"] for c in children] == ["shop.order_fact", "shop.stg_orders"]
+    assert {c["job"]["namespace"] for c in children} == {"shop"}
+    for child in children:
+        facet = child["run"]["facets"]["parent"]
+        assert facet["run"]["runId"] == parent["run"]["runId"]
+        assert (facet["job"]["namespace"], facet["job"]["name"]) == ("shop", "factory.build")
+        assert uuid.UUID(child["run"]["runId"]).version == 5
+    fact, staging = children
+    # it reads its upstream nodes' tables and writes its own, as the run's event says
+    assert [d["name"] for d in fact["inputs"]] == ["regions", "stg_orders"]
+    assert fact["outputs"] == [o for o in parent["outputs"] if o["name"].endswith("order_fact")]
+    assert fact["outputs"][0]["outputFacets"]["outputStatistics"]["rowCount"] == 42
+    assert [d["name"] for d in staging["inputs"]] == ["warehouse.raw.orders"]
+    assert (
+        fact["run"]["runId"]
+        == json.loads(Serde.to_json(run_events(document(), manifest(), home.paths)[1]))["run"][
+            "runId"
+        ]
+    )  # stable
+    assert fact["eventType"] == "COMPLETE"  # only the warn check found rows
+    broken = document()
+    (entry,) = [a for a in broken["assets"] if a["unique_id"] == FACT]
+    entry["checks"][0]["status"] = "failed"
+    assert run_events(broken, manifest(), home.paths)[1].eventType == RunState.FAIL
 
 
 class Catalog(BaseHTTPRequestHandler):
@@ -279,12 +311,11 @@ def test_the_http_transport_posts_each_event_to_the_endpoint(tmp_path, catalog):
     home.write(document("run-two", "2026-11-03", status="failed", minute=2))
     result = lineage(home, "--since", DAY, "--url", catalog)
     assert result.exit_code == 0, result.output
-    assert "2 event(s) to " + catalog in result.output
-    assert [path for path, _ in Catalog.bodies] == ["/api/v1/lineage"] * 2
-    events = [rebuilt(body) for _, body in Catalog.bodies]
-    assert [e.eventType for e in events] == [RunState.COMPLETE, RunState.FAIL]
-    facets = [body["run"]["facets"][FACET_NAME]["runId"] for _, body in Catalog.bodies]
-    assert facets == ["run-one", "run-two"]
+    assert "6 event(s) to " + catalog in result.output
+    assert [path for path, _ in Catalog.bodies] == ["/api/v1/lineage"] * 6
+    runs = [body for _, body in Catalog.bodies if FACET_NAME in body["run"]["facets"]]
+    assert [rebuilt(body).eventType for body in runs] == [RunState.COMPLETE, RunState.FAIL]
+    assert [body["run"]["facets"][FACET_NAME]["runId"] for body in runs] == ["run-one", "run-two"]
     assert not (tmp_path / "lineage").exists()
 
 

@@ -123,9 +123,12 @@ def lineage(ctx, since, until, url):
     when the run succeeded, FAIL otherwise; sources and seeds as inputs, the
     models built as outputs, with their checks (dataQualityAssertions) and
     rows (outputStatistics); the partitions, landing manifests and
-    fingerprints in the run facet factory_run. A run is chosen by its days
-    (its partitions; a run of no partition, the day it finished). Emitting
-    again gives the same events. Exit 7 when --url does not take them.
+    fingerprints in the run facet factory_run. Then one event per model the
+    run built: the model as a job, its run a child of the factory run's
+    (ParentRunFacet), reading its upstream tables. A run is chosen by its
+    days (its partitions; a run of no partition, the day it finished).
+    Emitting again gives the same events. Exit 7 when --url does not take
+    them.
 
     \b
     Example:
@@ -150,11 +153,12 @@ def lineage(ctx, since, until, url):
     sent = 0
     if selection.documents:
         manifest = load_manifest(paths, parse_if_missing=False)
-        for document, where in emit_runs(paths, selection.documents, manifest, url):
-            sent += 1
+        for document, where, count in emit_runs(paths, selection.documents, manifest, url):
+            sent += count
             kind = "COMPLETE" if document["status"] == "success" else "FAIL"
             days = ",".join(document["partitions"]) or "-"
-            click.echo(f"{kind:<8} {document['run_id']}  {days}  -> {where}")
+            models = f" + {count - 1} model run(s)" if count > 1 else ""
+            click.echo(f"{kind:<8} {document['run_id']}  {days}{models}  -> {where}")
     if not selection.documents:
         days = f" with a day in {since or '...'}..{until or '...'}" if since or until else ""
         click.echo(f"no factory run{days} in {paths.evidence}: nothing to send")

@@ -15,7 +15,7 @@ from openlineage.client.transport.http import HttpConfig, HttpTransport
 from data_factory.core.errors import FactoryError, LineageNotDelivered, home_not_writable
 from data_factory.core.paths import FactoryPaths
 from data_factory.evidence.files import evidence_files, load_evidence, order_key
-from data_factory.lineage.events import run_event
+from data_factory.lineage.events import run_events
 
 # one attempt and one retry per event: an unreachable endpoint is reported in
 # seconds, not after the client's default of five retries with back-off
@@ -58,10 +58,10 @@ def select_runs(paths: FactoryPaths, since: str | None, until: str | None) -> Se
 
 
 def _file_client(target: Path) -> OpenLineageClient:
-    """A client whose file transport writes one run's event alone to
-    `target` (append mode: the transport's other mode adds a timestamp to
-    each file name, so emitting again would add files)."""
-    target.unlink(missing_ok=True)  # emitting again replaces the run's event
+    """A client whose file transport writes one run's events alone to
+    `target`, a JSON line each (append mode: the transport's other mode adds
+    a timestamp to each file name, so emitting again would add files)."""
+    target.unlink(missing_ok=True)  # emitting again replaces the run's events
     return OpenLineageClient(transport=FileTransport(FileConfig(str(target), append=True)))
 
 
@@ -76,29 +76,37 @@ def _http_client(url: str) -> OpenLineageClient:
 def emit_runs(
     paths: FactoryPaths, documents: list[dict], manifest: dict, url: str | None = None
 ) -> Iterator[tuple[dict, str]]:
-    """Emit one RunEvent per document, oldest first; yield (document, where
-    it went). A refused event stops the rest (LINEAGE_NOT_DELIVERED)."""
+    """Emit each document's events (the run's, then its models'), oldest
+    run first; yield (document, where they went, how many). A refused event
+    stops the rest (LINEAGE_NOT_DELIVERED)."""
     http = _http_client(url) if url else None
-    for delivered, document in enumerate(documents):
-        event = run_event(document, manifest, paths)
+    delivered = 0
+    for document in documents:
+        events = run_events(document, manifest, paths)
         if http is None:
             lineage_dir(paths).mkdir(parents=True, exist_ok=True)
             target = lineage_dir(paths) / f"{document['run_id']}.json"
             try:
-                _file_client(target).emit(event)
+                client = _file_client(target)
+                for event in events:
+                    client.emit(event)
+            except OSError as exc:
+                raise home_not_writable(paths.home, exc) from None
             except RuntimeError as exc:  # how the file transport reports an OSError
                 if isinstance(exc.__cause__, OSError):
                     raise home_not_writable(paths.home, exc.__cause__) from None
                 raise
-            yield document, str(target)
+            yield document, str(target), len(events)
             continue
-        try:
-            http.emit(event)
-        except Exception as exc:  # requests' errors, or the status the endpoint answered
-            raise LineageNotDelivered(
-                "LINEAGE_NOT_DELIVERED",
-                f"the OpenLineage endpoint {url} did not take the event of run "
-                f"{document['run_id']}: {exc}. {delivered} event(s) before it were "
-                "delivered; emitting again sends the same events (same run ids)",
-            ) from None
-        yield document, url
+        for event in events:
+            try:
+                http.emit(event)
+            except Exception as exc:  # requests' errors, or the status the endpoint answered
+                raise LineageNotDelivered(
+                    "LINEAGE_NOT_DELIVERED",
+                    f"the OpenLineage endpoint {url} did not take an event of run "
+                    f"{document['run_id']}: {exc}. {delivered} event(s) before it were "
+                    "delivered; emitting again sends the same events (same run ids)",
+                ) from None
+            delivered += 1
+        yield document, url, len(events)

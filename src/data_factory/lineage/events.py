@@ -1,4 +1,5 @@
-"""One factory run's evidence as one OpenLineage RunEvent.
+"""One factory run's evidence as OpenLineage RunEvents: one for the run,
+then one for each model it built, as a child run (ParentRunFacet).
 
 The event is built from the evidence alone (plus the manifest for dataset
 names and the columns of checks), so emitting it again gives the same event.
@@ -9,9 +10,11 @@ the dbt profile of one dbt invocation, gives every node a random run id (so
 re-emitting would add runs to a catalog), takes row counts from
 `rows_affected`, which DuckDB does not report, knows nothing of partitions or
 fingerprints, refuses dbt-spark's `session` method, and brings the compiled
-openlineage-sql. The evidence already holds all it would find, checked. So the
-dbt nodes are the datasets of the factory run's event (sources and seeds in,
-models out), not jobs of their own.
+openlineage-sql. The evidence already holds all it would find, checked. So
+the events are built here: the factory run's event has the dbt nodes as its
+datasets (sources and seeds in, models out), and each model it built is a job
+of its own, whose run is a child of the factory run's, reading its upstream
+nodes' tables and writing its own (run ids are UUID v5 again).
 """
 
 from __future__ import annotations
@@ -27,6 +30,9 @@ from openlineage.client.generated.data_quality_assertions_dataset import (
 from openlineage.client.generated.output_statistics_output_dataset import (
     OutputStatisticsOutputDatasetFacet,
 )
+from openlineage.client.generated.parent_run import Job as ParentJob
+from openlineage.client.generated.parent_run import ParentRunFacet
+from openlineage.client.generated.parent_run import Run as ParentRun
 
 from data_factory.core.paths import FactoryPaths
 from data_factory.lineage.facet import FACET_NAME, FactoryRunFacet
@@ -41,8 +47,11 @@ INPUT_TYPES = ("source", "seed")
 TOUCHED = ("materialized", "failed")
 
 
-def openlineage_run_id(run_id: str) -> str:
-    return str(uuid.uuid5(RUN_ID_NAMESPACE, run_id))
+def openlineage_run_id(run_id: str, unique_id: str | None = None) -> str:
+    """The run's id, or with a node's unique_id the id of that node's run."""
+    return str(
+        uuid.uuid5(RUN_ID_NAMESPACE, run_id if unique_id is None else f"{run_id}/{unique_id}")
+    )
 
 
 def event_type(document: dict) -> RunState:
@@ -125,16 +134,72 @@ def _landing(document: dict, names: dict[str, str]) -> list[dict]:
     ]
 
 
+def _touched(document: dict) -> dict[str, list[dict]]:
+    """A dataset is a table: the cells of one node (a day each) the run
+    touched are one dataset."""
+    by_node: dict[str, list[dict]] = defaultdict(list)
+    for entry in document["assets"]:
+        if entry["status"] in TOUCHED:
+            by_node[entry["unique_id"]].append(entry)
+    return by_node
+
+
+def run_events(document: dict, manifest: dict, paths: FactoryPaths) -> list[RunEvent]:
+    """The factory run's event, then one per model it built."""
+    parent = run_event(document, manifest, paths)
+    return [parent, *node_events(document, manifest, parent)]
+
+
+def node_events(document: dict, manifest: dict, parent: RunEvent) -> list[RunEvent]:
+    """Each model the run built as a job: a child run of the factory run's
+    (ParentRunFacet), COMPLETE when its cells materialized and no
+    error-severity check failed, reading the tables of the nodes it depends
+    on and writing its own (the output dataset of the parent event)."""
+    namespace = parent.outputs[0].namespace if parent.outputs else ""
+    written = {dataset.name: dataset for dataset in parent.outputs}
+    parent_facet = ParentRunFacet(
+        run=ParentRun(runId=parent.run.runId),
+        job=ParentJob(namespace=parent.job.namespace, name=parent.job.name),
+        producer=parent.producer,
+    )
+    events = []
+    for uid, entries in sorted(_touched(document).items()):
+        output = written.get(dataset_name(entries[0], manifest))
+        if output is None:  # a source or seed: read, not built
+            continue
+        node = manifest.get("nodes", {}).get(uid) or {}
+        reads = [
+            dataset_name({"unique_id": upstream, "asset": upstream.split(".")[-1]}, manifest)
+            for upstream in (node.get("depends_on") or {}).get("nodes", [])
+        ]
+        failed = any(entry["status"] != "materialized" for entry in entries) or any(
+            check["severity"] == "error" and check["status"] in ("failed", "errored")
+            for entry in entries
+            for check in entry["checks"]
+        )
+        events.append(
+            RunEvent(
+                eventType=RunState.FAIL if failed else RunState.COMPLETE,
+                eventTime=parent.eventTime,
+                run=Run(
+                    runId=openlineage_run_id(document["run_id"], uid),
+                    facets={"parent": parent_facet},
+                ),
+                job=Job(namespace=parent.job.namespace, name=uid.split(".", 1)[-1]),
+                producer=parent.producer,
+                inputs=[InputDataset(namespace, name) for name in sorted(set(reads))],
+                outputs=[output],
+            )
+        )
+    return events
+
+
 def run_event(document: dict, manifest: dict, paths: FactoryPaths) -> RunEvent:
     """The RunEvent of one factory_run evidence document."""
     namespace = dataset_namespace(document, paths)
     invocation = document["invocation"]
     producer = PRODUCER.format(version=invocation["factory_version"])
-    # a dataset is a table: the cells of one node (a day each) are one dataset
-    by_node: dict[str, list[dict]] = defaultdict(list)
-    for entry in document["assets"]:
-        if entry["status"] in TOUCHED:
-            by_node[entry["unique_id"]].append(entry)
+    by_node = _touched(document)
     names = {uid: dataset_name(entries[0], manifest) for uid, entries in by_node.items()}
     inputs, outputs, cells = [], [], []
     for uid, entries in sorted(by_node.items(), key=lambda item: names[item[0]]):
