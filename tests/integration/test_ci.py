@@ -97,16 +97,12 @@ def repository(tmp_path_factory) -> Path:
     return root
 
 
-def ci(repository: Path, ref: str, out: Path, *args: str) -> subprocess.CompletedProcess:
-    git(repository, "checkout", "-q", ref)
-    environment = {
-        **os.environ,
-        "FACTORY_PROJECT_DIR": str(repository),
-        "FACTORY_HOME": str(out / "home-unused"),
-        "GITHUB_STEP_SUMMARY": str(out / "summary.md"),
-    }
+def factory(repository: Path, home: Path, *args: str, summary: Path | None = None):
+    environment = {**os.environ, "FACTORY_PROJECT_DIR": str(repository), "FACTORY_HOME": str(home)}
+    if summary is not None:
+        environment["GITHUB_STEP_SUMMARY"] = str(summary)
     return subprocess.run(
-        [sys.executable, "-m", "data_factory.cli", "ci", "--out", str(out), *args],
+        [sys.executable, "-m", "data_factory.cli", *args],
         env=environment,
         capture_output=True,
         text=True,
@@ -114,12 +110,36 @@ def ci(repository: Path, ref: str, out: Path, *args: str) -> subprocess.Complete
     )
 
 
+def ci(repository: Path, ref: str, out: Path, *args: str) -> subprocess.CompletedProcess:
+    git(repository, "checkout", "-q", ref)
+    home = out / "home-unused"
+    return factory(repository, home, "ci", "--out", str(out), *args, summary=out / "summary.md")
+
+
+@pytest.fixture(scope="module")
+def production(repository, tmp_path_factory) -> Path:
+    """A home that main built: two of the sample's days and the day before."""
+    git(repository, "checkout", "-q", "main")
+    home = tmp_path_factory.mktemp("ci-production")
+    for args in (
+        ("generate", "--start", "2026-10-31", "--days", "3", "--tickets-per-day", "50"),
+        ("run", "--start", "2026-10-31", "--end", "2026-11-02"),
+    ):
+        done = factory(repository, home, *args)
+        assert done.returncode == 0, done.stderr
+    return home
+
+
 def junit_cases(out: Path) -> list[ElementTree.Element]:
     return list(ElementTree.parse(out / "junit.xml").getroot().iter("testcase"))
 
 
-def test_a_kpi_sql_change_names_the_model_its_consumer_and_the_kpi_delta(repository, tmp_path):
-    done = ci(repository, "kpi-p75", tmp_path, "--base", "main", *SAMPLE)
+def test_a_kpi_sql_change_names_the_model_its_consumer_and_the_kpi_delta(
+    repository, production, tmp_path
+):
+    done = ci(
+        repository, "kpi-p75", tmp_path, "--base", "main", *SAMPLE, "--prod-home", str(production)
+    )
     assert done.returncode == 0, done.stderr
     report = (tmp_path / "report.md").read_text()
     assert "| `ticket_kpi_daily` | model | SQL logic | `retrieval_index` | no |" in report
@@ -132,6 +152,12 @@ def test_a_kpi_sql_change_names_the_model_its_consumer_and_the_kpi_delta(reposit
     assert any(case.get("name").startswith("kpi_window_complete [") for case in cases)
     assert not [case for case in cases if case.find("failure") is not None]
     assert list((tmp_path / "evidence").glob("*.json")), "the head's evidence is kept"
+    # the plan preview: production's built days of the mart go stale, its consumer waits
+    assert "Merging makes 3 built cell(s) stale:" in report
+    assert "| `ticket_kpi_daily` | 2026-10-31..2026-11-02 |" in report
+    assert "- `retrieval_index`: 2026-10-31..2026-11-02" in report
+    command = "factory backfill --start 2026-10-31 --end 2026-11-02 --select ticket_kpi_daily+"
+    assert command in report
 
 
 def test_a_description_only_change_builds_nothing(repository, tmp_path):
@@ -172,3 +198,9 @@ def test_an_unknown_ref_is_a_usage_error(repository, tmp_path):
     assert done.returncode == 2
     assert "REF_UNKNOWN" in done.stderr and "'no-such-branch' names no commit" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_prod_home_without_a_state_store_is_a_usage_error(repository, tmp_path):
+    done = ci(repository, "kpi-p75", tmp_path, "--base", "main", "--prod-home", str(tmp_path))
+    assert done.returncode == 2
+    assert "PROD_HOME_UNKNOWN" in done.stderr and "Traceback" not in done.stderr

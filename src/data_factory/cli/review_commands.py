@@ -39,13 +39,19 @@ from data_factory.core.partitions import parse_partition
     type=click.Path(file_okay=False, path_type=Path),
     help="Keep the sample homes (base/, head/) here instead of a temp folder.",
 )
+@click.option(
+    "--prod-home",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A production home: preview the cells merging makes stale, the backfill.",
+)
 @click.pass_context
-def ci(ctx, base_ref, days, start, tickets_per_day, out, keep_homes):
+def ci(ctx, base_ref, days, start, tickets_per_day, out, keep_homes, prod_home):
     """Review the working tree against --base: dbt's state:modified nodes,
     what kind of change each is, a sample build of base and head, the data
-    diff, the checks. Writes report.md (also to $GITHUB_STEP_SUMMARY) and
-    junit.xml. Exit 1 when an error check fails on the head or a breaking
-    change reaches a consumer; 2 when the ref is unknown.
+    diff, the checks; with --prod-home, the cells merging makes stale there.
+    Writes report.md (also to $GITHUB_STEP_SUMMARY) and junit.xml. Exit 1
+    when an error check fails on the head or a breaking change reaches a
+    consumer; 2 when the ref or --prod-home is unknown.
 
     \b
     Example:
@@ -58,7 +64,8 @@ def ci(ctx, base_ref, days, start, tickets_per_day, out, keep_homes):
         first = parse_partition(start, "--start")
     except FactoryError as exc:
         raise click.UsageError(exc.message) from None
-    result = review(base_ref, Sample(first, days, tickets_per_day), out, work=keep_homes)
+    sample = Sample(first, days, tickets_per_day)
+    result = review(base_ref, sample, out, work=keep_homes, prod_home=prod_home)
     click.echo(f"report {result.report_path}")
     click.echo(f"junit  {result.junit_path}")
     for reason in result.reasons:

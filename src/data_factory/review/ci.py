@@ -22,6 +22,7 @@ from data_factory.project.dbt_runner import DbtProject
 from data_factory.review.changes import Changes, find_changes
 from data_factory.review.checks import CheckResult, head_checks, junit_xml
 from data_factory.review.data_diff import ModelDiff, diff_models
+from data_factory.review.preview import PlanPreview, preview_plan
 from data_factory.review.refs import base_checkout, resolve_ref
 from data_factory.review.report import render_report
 from data_factory.review.sample import Sample, build_base, build_head
@@ -35,6 +36,7 @@ class Review:
     diffs: list[ModelDiff] = field(default_factory=list)
     checks: list[CheckResult] = field(default_factory=list)
     built: bool = False
+    preview: PlanPreview | None = None
     report_path: Path | None = None
     junit_path: Path | None = None
 
@@ -74,11 +76,13 @@ def review(
     *,
     project_dir: Path = PROJECT_DIR,
     work: Path | None = None,
+    prod_home: Path | None = None,
 ) -> Review:
     """Review the project at `project_dir` (its working tree) against
     `base_ref`; write report.md, junit.xml and the head's evidence to `out`. `work` keeps the
     two sample homes (base/, head/) for inspection; by default they live
-    in a temporary folder removed afterwards."""
+    in a temporary folder removed afterwards. `prod_home`: the production
+    home whose cells the plan preview reads."""
     commit = resolve_ref(project_dir, base_ref)
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="factory-ci-") as scratch:
@@ -91,6 +95,8 @@ def review(
             head.ensure_parsed()
             changes = find_changes(head, base_manifest, base.parse_dir)
             result = Review(base_ref, commit, changes)
+            if prod_home is not None:
+                result.preview = preview_plan(prod_home, changes, head.manifest_dict())
             if changes.needs_build:
                 say(f"ci: {len(changes.affected)} node(s) in state:modified+; building the sample")
                 base_outcomes = build_base(base, sample)
@@ -117,6 +123,7 @@ def _write_outputs(result: Review, sample: Sample, out: Path) -> None:
         checks=result.checks,
         reasons=result.reasons,
         built=result.built,
+        preview=result.preview,
     )
     result.report_path = out / "report.md"
     result.report_path.write_text(markdown, encoding="utf-8")

@@ -5,13 +5,14 @@ from __future__ import annotations
 from data_factory.review.changes import Changes
 from data_factory.review.checks import CheckResult
 from data_factory.review.data_diff import ModelDiff
+from data_factory.review.preview import PlanPreview, preview_lines
 from data_factory.review.sample import Sample
 
 
 def _number(value: float | None) -> str:
     if value is None:
         return "null"
-    return f"{value:.0f}" if float(value).is_integer() else f"{value:.4g}"
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.6g}"
 
 
 def _delta(value: float | None) -> str:
@@ -114,8 +115,10 @@ def render_report(
     checks: list[CheckResult],
     reasons: list[str],
     built: bool,
+    preview: PlanPreview | None = None,
 ) -> str:
-    """The review: the verdict, what changed, the data diff, the checks."""
+    """The review: the verdict, what changed, what merging makes stale in
+    production (with --prod-home), the data diff, the checks."""
     days = sample.partitions
     verdict = "**blocking**: " + "; ".join(reasons) if reasons else "ok: nothing blocks the merge"
     lines = [
@@ -129,6 +132,7 @@ def render_report(
         "### Changed nodes (dbt `state:modified` against the base)",
         "",
         *_changes(changes),
+        *preview_lines(preview),
     ]
     if not built:
         lines += ["### Data diff", "", "No data change: nothing the change touches is built.", ""]
