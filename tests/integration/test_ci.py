@@ -94,6 +94,13 @@ def repository(tmp_path_factory) -> Path:
             "select event_id from {{ ref('ticket_fact') }} where event_id is not null\n"
         ),
     )
+    branch(
+        root,
+        "shorter-window",  # a var's default: dbt's state:modified alone does not see it
+        lambda repo: edit(
+            repo, Path("dbt_project.yml"), "kpi_lookback_days: 30", "kpi_lookback_days: 14"
+        ),
+    )
     return root
 
 
@@ -170,15 +177,24 @@ def test_a_description_only_change_builds_nothing(repository, tmp_path):
     assert junit_cases(tmp_path) == []
 
 
-def test_dropping_a_column_a_consumer_reads_is_breaking(repository, tmp_path):
-    done = ci(repository, "drop-category", tmp_path, "--base", "main", *SAMPLE)
+def test_dropping_a_column_a_consumer_reads_is_breaking(repository, production, tmp_path):
+    prod = ("--prod-home", str(production))
+    done = ci(repository, "drop-category", tmp_path, "--base", "main", *SAMPLE, *prod)
     assert done.returncode == 1, done.stderr
     report = (tmp_path / "report.md").read_text()
     fact = next(line for line in report.splitlines() if line.startswith("| `ticket_fact` |"))
     assert "columns/contract" in fact and "**yes**: removes `category`" in fact
     assert "`ticket_chunking_job`" in fact and "`retrieval_index`" in fact
     assert "Columns removed: `category`." in report
+    # rows matched by the fact's key: the same events, no value changed in the other columns
+    assert "Rows matched by `event_id` on the days whose content changed:" in report
+    keyed = [line for line in report.splitlines() if "none in the columns both sides have" in line]
+    assert len(keyed) == 3 and all("| 0 | 0 |" in line for line in keyed), keyed
     assert "breaking change to `ticket_fact` reaches" in done.stderr
+    # production: the fact and everything reading it go stale; its table must be rebuilt whole
+    assert "| `ticket_open_daily` | 2026-10-31..2026-11-02 |" in report
+    assert "--select ticket_fact+" in report
+    assert "The production tables of `ticket_fact` lose or retype a column" in report
 
 
 def test_a_failing_test_blocks_and_is_named(repository, tmp_path):
@@ -204,3 +220,12 @@ def test_a_prod_home_without_a_state_store_is_a_usage_error(repository, tmp_path
     done = ci(repository, "kpi-p75", tmp_path, "--base", "main", "--prod-home", str(tmp_path))
     assert done.returncode == 2
     assert "PROD_HOME_UNKNOWN" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_changed_var_default_rebuilds_the_models_reading_it(repository, tmp_path):
+    done = ci(repository, "shorter-window", tmp_path, "--base", "main", *SAMPLE)
+    assert done.returncode == 0, done.stderr
+    report = (tmp_path / "report.md").read_text()
+    assert "Var defaults changed: `kpi_lookback_days` 30 -> 14." in report
+    assert "| `ticket_kpi_daily` | model | vars | `retrieval_index` | no |" in report
+    assert "#### `ticket_kpi_daily`" in report and "**changed**" in report  # its window start

@@ -9,6 +9,8 @@ from types import SimpleNamespace
 
 from data_factory.review.changes import classify, reaching_consumers
 from data_factory.review.checks import CheckResult, head_checks, junit_xml
+from data_factory.review.data_diff import key_column, keyed_diff
+from data_factory.review.var_changes import var_readers
 
 
 def model(checksum="a", columns=None, description="", **config) -> dict:
@@ -122,3 +124,47 @@ def test_a_runtime_error_is_an_error_case():
     assert check.blocks
     root = ElementTree.fromstring(junit_xml([check]).encode())
     assert root.find("testsuite/testcase/error").get("message") == "boom"
+
+
+def test_rows_matched_by_key_count_changed_values_per_column_with_examples():
+    was = [{"id": i, "status": "open", "n": i} for i in range(5)]
+    now = [{"id": i, "status": "open" if i < 2 else "closed", "n": i} for i in range(1, 6)]
+    diff = keyed_diff(was, now, "id", ["n", "status"], "2026-11-01")
+    assert (diff.matched, diff.only_base, diff.only_head) == (4, 1, 1)
+    assert diff.changed == {"status": 3}
+    assert diff.examples["status"] == [
+        (2, "open", "closed"),
+        (3, "open", "closed"),
+        (4, "open", "closed"),
+    ]
+
+
+def test_the_key_is_the_column_dbts_unique_test_guards():
+    manifest = {
+        "nodes": {
+            "test.p.not_null_orders_id": {
+                "attached_node": "model.p.orders",
+                "column_name": "id",
+                "test_metadata": {"name": "not_null"},
+            },
+            "test.p.unique_orders_id": {
+                "attached_node": "model.p.orders",
+                "column_name": "id",
+                "test_metadata": {"name": "unique"},
+            },
+        }
+    }
+    assert key_column(manifest, "model.p.orders") == "id"
+    assert key_column(manifest, "model.p.daily") is None
+
+
+def test_the_models_reading_a_var_call_it_in_their_sql_or_name_it_in_meta():
+    nodes = {
+        "model.p.daily": {**model(), "raw_code": "select {{ var( 'lookback' ) }} as n"},
+        "model.p.rolling": {**model(), "raw_code": "select 1", "meta": {"reads_window_var": "w"}},
+        "model.p.orders": {**model(), "raw_code": "select {{ var('other') }}"},
+    }
+    manifest = {"nodes": nodes}
+    assert var_readers(manifest, ["lookback"]) == ["model.p.daily"]
+    assert var_readers(manifest, ["w", "lookback"]) == ["model.p.daily", "model.p.rolling"]
+    assert var_readers(manifest, []) == []

@@ -12,6 +12,7 @@ from pathlib import Path
 from data_factory.project.consumers import consumers
 from data_factory.project.dbt_runner import DbtProject
 from data_factory.project.roles import roles_of
+from data_factory.review.var_changes import var_readers
 
 SQL = "SQL logic"
 CONFIG = "config"
@@ -23,6 +24,7 @@ REMOVED = "removed"
 # dbt counts a check of a modified node as modified too, though nothing of
 # the check itself differs between the manifests
 WITH_PARENT = "with its parent"
+VARS = "vars"
 
 
 @dataclass
@@ -56,6 +58,7 @@ class NodeChange:
 class Changes:
     direct: list[NodeChange]  # what dbt finds modified, and what it leaves out as docs only
     affected: list[str]  # unique ids of `state:modified+`: the direct ones and their children
+    vars: dict[str, tuple] = field(default_factory=dict)  # name -> (base default, head default)
 
     @property
     def needs_build(self) -> bool:
@@ -131,10 +134,14 @@ def reaching_consumers(unique_id: str, manifests: list[dict]) -> list[str]:
     return sorted(found)
 
 
-def find_changes(head: DbtProject, base_manifest: dict, base_target: Path) -> Changes:
+def find_changes(
+    head: DbtProject, base_manifest: dict, base_target: Path, vars_changed: dict | None = None
+) -> Changes:
     """The nodes dbt's state comparison finds modified against the base's
     parse in `base_target`, each classified; nodes whose descriptions alone
-    changed (which dbt counts only when it persists docs) come as docs only."""
+    changed (which dbt counts only when it persists docs) come as docs only,
+    and the models reading a var whose default changed (`vars_changed`,
+    review.var_changes) as vars, with their children."""
     head_manifest = head.manifest_dict()
     scratch = head.paths.runs / "_ci_state"
     direct_ids = head.list_nodes(scratch, ["state:modified"], state=base_target)
@@ -154,6 +161,19 @@ def find_changes(head: DbtProject, base_manifest: dict, base_target: Path) -> Ch
         NodeChange(uid, after[uid].get("name") or uid, after[uid].get("resource_type"), [DOCS])
         for uid in docs_only
     ]
+    readers = var_readers(head_manifest, list(vars_changed or {}))
+    for change in changes:
+        if change.unique_id in readers:
+            change.kinds = [k for k in change.kinds if k != WITH_PARENT] + [VARS]
+    known = {change.unique_id for change in changes}
+    changes += [
+        NodeChange(uid, after[uid].get("name") or uid, after[uid].get("resource_type"), [VARS])
+        for uid in readers
+        if uid not in known
+    ]
+    if readers:
+        names = sorted(f"{after[uid].get('name')}+" for uid in readers)
+        affected = sorted({*affected, *head.list_nodes(scratch, names)})
     for change in changes:
         change.consumers = reaching_consumers(change.unique_id, [head_manifest, base_manifest])
-    return Changes(direct=changes, affected=affected)
+    return Changes(direct=changes, affected=affected, vars=dict(vars_changed or {}))

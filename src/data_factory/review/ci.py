@@ -26,6 +26,7 @@ from data_factory.review.preview import PlanPreview, preview_plan
 from data_factory.review.refs import base_checkout, resolve_ref
 from data_factory.review.report import render_report
 from data_factory.review.sample import Sample, build_base, build_head
+from data_factory.review.var_changes import changed_vars
 
 
 @dataclass
@@ -93,7 +94,8 @@ def review(
             say(f"ci: parsing the base ({base_ref}, {commit[:10]}) and the head")
             base_manifest = base.manifest_dict()
             head.ensure_parsed()
-            changes = find_changes(head, base_manifest, base.parse_dir)
+            vars_changed = changed_vars(base_dir, project_dir)
+            changes = find_changes(head, base_manifest, base.parse_dir, vars_changed)
             result = Review(base_ref, commit, changes)
             if prod_home is not None:
                 result.preview = preview_plan(prod_home, changes, head.manifest_dict())

@@ -1,7 +1,12 @@
 """The data diff of a review: per model the head rebuilt and sample day,
 the base's and the head's rows and content fingerprints, the columns one
-has and the other lacks, and, for a model with one row per day (a KPI
-mart), each numeric column's value on both sides."""
+has and the other lacks; for a model with a key (a column with dbt's
+`unique` test), the rows matched by key and, per column, how many values
+changed, with a few examples; for a model with one row per day (a KPI
+mart), each numeric column's value on both sides.
+
+The two sides live in two warehouse files, so rows are matched in Python:
+a sample day is small (hundreds of rows)."""
 
 from __future__ import annotations
 
@@ -9,13 +14,15 @@ import math
 from dataclasses import dataclass, field
 
 from data_factory.project.dbt_runner import DbtProject
-from data_factory.project.manifest import asset_nodes, partition_column
+from data_factory.project.manifest import asset_nodes, node_meta, partition_column
 from data_factory.runs.build import RunOutcome
 from data_factory.warehouse.connect import open_engine
 from data_factory.warehouse.engine import Engine
 
 NUMERIC = ("tinyint", "smallint", "integer", "bigint", "hugeint", "double", "float", "real")
 NUMERIC_PREFIXES = ("decimal", "numeric", "int")
+KEY_TEST = "unique"  # dbt's own generic test: a column unique in the whole model
+EXAMPLES = 3
 
 
 @dataclass
@@ -41,6 +48,19 @@ class ValueDelta:
 
 
 @dataclass
+class KeyedDiff:
+    """One sample day of a keyed model, rows matched by key."""
+
+    partition: str
+    key: str
+    matched: int
+    only_base: int
+    only_head: int
+    changed: dict[str, int] = field(default_factory=dict)  # column -> values changed
+    examples: dict[str, list[tuple]] = field(default_factory=dict)  # column -> (key, was, now)
+
+
+@dataclass
 class ModelDiff:
     unique_id: str
     name: str
@@ -49,6 +69,7 @@ class ModelDiff:
     removed_columns: list[str] = field(default_factory=list)
     retyped_columns: list[str] = field(default_factory=list)
     values: list[ValueDelta] = field(default_factory=list)  # one-row-per-day models only
+    keyed: list[KeyedDiff] = field(default_factory=list)  # days whose content changed
 
     @property
     def changed(self) -> bool:
@@ -88,6 +109,34 @@ def _day_values(engine: Engine, relation: str, column: str, day: str) -> list[di
     sql = f'select * from {relation} where "{column}" = cast(:day as date)'
     rows = engine.rows(sql, {"day": day})
     return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def key_column(manifest: dict, unique_id: str) -> str | None:
+    """The column dbt's `unique` test guards on the model, if one does."""
+    for node in (manifest.get("nodes") or {}).values():
+        metadata = node.get("test_metadata") or {}
+        if node.get("attached_node") == unique_id and metadata.get("name") == KEY_TEST:
+            return node.get("column_name")
+    return None
+
+
+def keyed_diff(
+    was: list[dict], now: list[dict], key: str, columns: list[str], day: str
+) -> KeyedDiff:
+    before = {row[key]: row for row in was}
+    after = {row[key]: row for row in now}
+    matched = sorted(set(before) & set(after), key=str)
+    diff = KeyedDiff(
+        day, key, len(matched), len(set(before) - set(after)), len(set(after) - set(before))
+    )
+    for column in columns:
+        differing = [k for k in matched if before[k][column] != after[k][column]]
+        if differing:
+            diff.changed[column] = len(differing)
+            diff.examples[column] = [
+                (k, before[k][column], after[k][column]) for k in differing[:EXAMPLES]
+            ]
+    return diff
 
 
 def _numbers(row: dict, columns: list[str]) -> dict[str, float | None]:
@@ -143,7 +192,17 @@ def diff_models(
             diff.added_columns = sorted(set(new) - set(old))
             diff.removed_columns = sorted(set(old) - set(new))
             diff.retyped_columns = sorted(c for c in set(old) & set(new) if old[c] != new[c])
-            if all(d.base_rows == 1 and d.head_rows == 1 for d in days):
+            key = key_column(head_manifest, uid)
+            one_row_a_day = all(d.base_rows == 1 and d.head_rows == 1 for d in days)
+            if key and not one_row_a_day and key in old and key in new:
+                ignored = set(node_meta(node).get("fingerprint_ignores") or [])
+                common = sorted(c for c in set(old) & set(new) if c != key and c not in ignored)
+                column = partition_column(node)
+                for day in [d.partition for d in days if d.same_content is False]:
+                    was = _day_values(base_engine, base_node["relation_name"], column, day)
+                    now = _day_values(head_engine, node["relation_name"], column, day)
+                    diff.keyed.append(keyed_diff(was, now, key, common, day))
+            if one_row_a_day:
                 column = partition_column(node)
                 numeric = sorted(c for c in set(old) & set(new) if _is_numeric(new[c]))
                 for day in partitions:

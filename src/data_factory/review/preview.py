@@ -32,6 +32,7 @@ class PlanPreview:
     commands: list[str] = field(default_factory=list)
     recorded_seconds: float = 0.0
     unmeasured_cells: int = 0  # stale cells whose evidence records no time
+    reshaped: list[str] = field(default_factory=list)  # changed models losing or retyping columns
 
     @property
     def cells(self) -> int:
@@ -123,6 +124,11 @@ def preview_plan(prod_home: Path, changes: Changes, manifest: dict) -> PlanPrevi
             preview.commands.append(
                 f"factory backfill --start {first} --end {last} --select {name}+"
             )
+    preview.reshaped = [
+        c.name
+        for c in changes.direct
+        if c.breaking and c.unique_id in roots and days_of.get(c.unique_id)
+    ]
     preview.recorded_seconds, preview.unmeasured_cells = _recorded_seconds(cells)
     return preview
 
@@ -157,4 +163,12 @@ def preview_lines(preview: PlanPreview | None) -> list[str]:
         "```",
         "",
     ]
+    if preview.reshaped:
+        names = ", ".join(f"`{name}`" for name in preview.reshaped)
+        lines += [
+            f"The production tables of {names} lose or retype a column: an incremental "
+            "model that fails on a schema change needs its table rebuilt from its first "
+            "day, not only these days.",
+            "",
+        ]
     return lines

@@ -19,10 +19,46 @@ def _delta(value: float | None) -> str:
     return "n/a" if value is None else ("+" if value > 0 else "") + _number(value)
 
 
+def _shown(value, width: int = 32) -> str:
+    text = "null" if value is None else str(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _keyed(diff: ModelDiff) -> list[str]:
+    if not diff.keyed:
+        return []
+    key = diff.keyed[0].key
+    lines = [
+        f"Rows matched by `{key}` on the days whose content changed:",
+        "",
+        "| day | matched | only in base | only in head | values changed (key: base -> head) |",
+        "|---|---:|---:|---:|---|",
+    ]
+    for day in diff.keyed:
+        changed = "; ".join(
+            f"`{column}` {count} ("
+            + ", ".join(
+                f"{_shown(k)}: {_shown(a)} -> {_shown(b)}" for k, a, b in day.examples[column]
+            )
+            + ")"
+            for column, count in sorted(day.changed.items())
+        )
+        lines.append(
+            f"| {day.partition} | {day.matched} | {day.only_base} | {day.only_head} | "
+            f"{changed or 'none in the columns both sides have'} |"
+        )
+    return [*lines, ""]
+
+
 def _changes(changes: Changes) -> list[str]:
     if not changes.direct:
         return ["No node of the project differs from the base.", ""]
+    edited = [
+        f"`{name}` {_shown(was)} -> {_shown(now)}" for name, (was, now) in changes.vars.items()
+    ]
+    lines_vars = [f"Var defaults changed: {'; '.join(edited)}.", ""] if edited else []
     lines = [
+        *lines_vars,
         "| node | type | change | consumers it reaches | breaking |",
         "|---|---|---|---|---|",
     ]
@@ -62,6 +98,7 @@ def _diff(diff: ModelDiff) -> list[str]:
     ):
         if columns:
             lines += [f"Columns {label}: {', '.join(f'`{c}`' for c in columns)}.", ""]
+    lines += _keyed(diff)
     if diff.values:
         changed = diff.changed_values
         if not changed:
