@@ -96,6 +96,16 @@ def repository(tmp_path_factory) -> Path:
     )
     branch(
         root,
+        "broken-model",  # SQL the warehouse rejects: the model errors on every day
+        lambda repo: edit(
+            repo,
+            Path("models/marts/ticket_open_daily.sql"),
+            "event_at as created_at,",
+            "no_such_column as created_at,",
+        ),
+    )
+    branch(
+        root,
         "shorter-window",  # a var's default: dbt's state:modified alone does not see it
         lambda repo: edit(
             repo, Path("dbt_project.yml"), "kpi_lookback_days: 30", "kpi_lookback_days: 14"
@@ -229,3 +239,12 @@ def test_a_changed_var_default_rebuilds_the_models_reading_it(repository, tmp_pa
     assert "Var defaults changed: `kpi_lookback_days` 30 -> 14." in report
     assert "| `ticket_kpi_daily` | model | vars | `retrieval_index` | no |" in report
     assert "#### `ticket_kpi_daily`" in report and "**changed**" in report  # its window start
+
+
+def test_a_model_that_fails_to_build_on_the_head_blocks(repository, tmp_path):
+    done = ci(repository, "broken-model", tmp_path, "--base", "main", *SAMPLE)
+    assert done.returncode == 1, done.stderr
+    report = (tmp_path / "report.md").read_text()
+    assert "Verdict: **blocking**: `ticket_open_daily` errors on 2026-11-01" in report
+    errors = [case for case in junit_cases(tmp_path) if case.find("error") is not None]
+    assert "ticket_open_daily [2026-11-01]" in {case.get("name") for case in errors}

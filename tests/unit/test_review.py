@@ -94,12 +94,14 @@ def test_junit_has_a_case_per_check_and_a_failure_for_an_error_check(tmp_path):
         {"unique_id": "test.p.window", "status": "warn", "failures": 1, "message": "Got 1"},
         {"unique_id": "test.p.unique_id", "status": "pass", "failures": 0, "message": None},
         {"unique_id": "model.p.orders", "status": "success", "message": None},
+        {"unique_id": "model.p.daily", "status": "error", "message": "no column x"},
     ]
     (run / "run_results.json").write_text(json.dumps({"results": results}))
     nodes = {
         "test.p.not_null_id": {"name": "not_null_id", "config": {"severity": "ERROR"}},
         "test.p.window": {"name": "window", "config": {"severity": "warn"}},
         "test.p.unique_id": {"name": "unique_id", "config": {"severity": "error"}},
+        "model.p.daily": {"name": "daily", "config": {"materialized": "table"}},
     }
     outcome = SimpleNamespace(run_id="r1", partition="2026-11-01")
     checks = head_checks([outcome], {"nodes": nodes}, tmp_path)
@@ -107,15 +109,18 @@ def test_junit_has_a_case_per_check_and_a_failure_for_an_error_check(tmp_path):
         ("not_null_id", True),
         ("window", False),
         ("unique_id", False),
+        ("daily", True),  # a model that fails to build blocks; one that builds is no check
     ]
     suite = ElementTree.fromstring(junit_xml(checks).encode()).find("testsuite")
-    assert suite.get("tests") == "3" and suite.get("failures") == "1"
+    assert suite.get("tests") == "4" and suite.get("failures") == "1"
+    assert suite.get("errors") == "1"
     failure = suite.find("testcase/failure")
     assert failure is not None and failure.get("message") == "Got 2"  # no ANSI escapes
     assert [c.get("name") for c in suite.iter("testcase")] == [
         "not_null_id [2026-11-01]",
         "window [2026-11-01]",
         "unique_id [2026-11-01]",
+        "daily [2026-11-01]",
     ]
 
 

@@ -1,5 +1,6 @@
-"""Every check of the head's sample build, from dbt's run_results.json,
-and the same checks as JUnit XML (written with the standard library's
+"""Every check of the head's sample build, from dbt's run_results.json
+(and every model, seed or snapshot that failed to build: it blocks as an
+error check does), and the same as JUnit XML (written with the standard library's
 ElementTree) for a CI system to show them."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 from data_factory.runs.build import RunOutcome
 
 CHECK_TYPES = ("test", "unit_test")
+BUILT_TYPES = ("model", "seed", "snapshot")
 # dbt colours a unit test's diff with ANSI escapes, and XML 1.0 allows no
 # control character but tab and newline: both go before a message is kept
 _UNPRINTABLE = re.compile(r"\x1b\[[0-9;]*m|[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -44,7 +46,8 @@ def head_checks(outcomes: list[RunOutcome], manifest: dict, runs_folder: Path) -
             continue
         for result in json.loads(path.read_text(encoding="utf-8")).get("results") or []:
             uid = result["unique_id"]
-            if uid.split(".")[0] not in CHECK_TYPES:
+            kind, status = uid.split(".")[0], str(result.get("status")).lower()
+            if kind not in CHECK_TYPES and not (kind in BUILT_TYPES and status == "error"):
                 continue
             node = nodes.get(uid) or {}
             found.append(
@@ -53,7 +56,7 @@ def head_checks(outcomes: list[RunOutcome], manifest: dict, runs_folder: Path) -
                     unique_id=uid,
                     name=node.get("name") or uid,
                     severity=str((node.get("config") or {}).get("severity") or "error").lower(),
-                    status=str(result.get("status")).lower(),
+                    status=status,
                     failures=result.get("failures"),
                     message=_UNPRINTABLE.sub("", result.get("message") or "").strip() or None,
                     seconds=float(result.get("execution_time") or 0.0),

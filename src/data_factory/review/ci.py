@@ -20,7 +20,7 @@ from data_factory.core.errors import EXIT_BLOCKED, EXIT_OK
 from data_factory.core.paths import PROJECT_DIR, FactoryPaths
 from data_factory.project.dbt_runner import DbtProject
 from data_factory.review.changes import Changes, find_changes
-from data_factory.review.checks import CheckResult, head_checks, junit_xml
+from data_factory.review.checks import CHECK_TYPES, CheckResult, head_checks, junit_xml
 from data_factory.review.data_diff import ModelDiff, diff_models
 from data_factory.review.preview import PlanPreview, preview_plan
 from data_factory.review.refs import base_checkout, resolve_ref
@@ -43,9 +43,15 @@ class Review:
 
     @property
     def reasons(self) -> list[str]:
-        """Why the change blocks: error checks that fail on the head, and
-        breaking changes that reach a consumer."""
-        found = [f"check `{c.name}` {c.status}s on {c.partition}" for c in self.checks if c.blocks]
+        """Why the change blocks: error checks that fail on the head (and
+        models that fail to build there), and breaking changes that reach a
+        consumer."""
+        found = [
+            f"{'check ' if c.unique_id.startswith(CHECK_TYPES) else ''}`{c.name}` "
+            f"{c.status}s on {c.partition}"
+            for c in self.checks
+            if c.blocks
+        ]
         found += [
             f"breaking change to `{c.name}` reaches {', '.join(c.consumers)}"
             for c in self.changes.direct
