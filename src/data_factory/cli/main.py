@@ -18,6 +18,7 @@ from data_factory.cli import (
     evidence_commands,
     inspect_commands,
     recovery_commands,
+    review_commands,
     state_commands,
 )
 from data_factory.core.errors import (
@@ -53,7 +54,7 @@ COMMAND_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Daily work", ("generate", "ingest", "run", "build", "status", "gate")),
     ("Recovery", ("plan", "retry", "replay", "backfill", "approve")),
     ("Inspection", ("failures", "audit", "validate", "evidence", "docs", "lineage", "faults")),
-    ("Project", ("state",)),
+    ("Project", ("state", "ci")),
 )
 
 
@@ -156,6 +157,7 @@ for area in (
     state_commands,
     inspect_commands,
     evidence_commands,
+    review_commands,
 ):
     for command in area.COMMANDS:
         main.add_command(command)

@@ -22,7 +22,7 @@ from pathlib import Path
 from data_factory.core.errors import BuildFailed, FactoryError
 from data_factory.core.paths import PROJECT_DIR, FactoryPaths
 
-PROFILES_DIR = PROJECT_DIR / "profiles"
+PROFILES_DIR = PROJECT_DIR / "profiles"  # of the default project
 # dbt writes nothing to the terminal (its --quiet still prints errors, with
 # ANSI colours, into the factory's own output); its full log stays in the
 # run's logs/dbt.log, and --verbose shows each node through a callback.
@@ -109,10 +109,14 @@ class DbtProject:
         target: str | None = None,
         switches: dict[str, bool] | None = None,
         verbose: bool = False,
+        project_dir: Path = PROJECT_DIR,
     ):
         """`switches`: optional assets to switch on (True) or off (False) for
-        this call, by asset name; each names its var in meta.enabled_by_var."""
+        this call, by asset name; each names its var in meta.enabled_by_var.
+        `project_dir`: another checkout of the project (`factory ci` parses
+        and builds the base ref's worktree beside the head)."""
         self.paths = paths
+        self.project_dir = project_dir
         self.target = target
         self.switches = dict(switches or {})
         self.parse_vars: dict = {}
@@ -124,9 +128,9 @@ class DbtProject:
     def _common_args(self, target_dir: Path) -> list[str]:
         args = [
             "--project-dir",
-            str(PROJECT_DIR),
+            str(self.project_dir),
             "--profiles-dir",
-            str(PROFILES_DIR),
+            str(self.project_dir / "profiles"),
             "--target-path",
             str(target_dir),
         ]
@@ -206,11 +210,11 @@ class DbtProject:
             ).encode()
         )
         for name in PARSED_INPUTS:
-            root = PROJECT_DIR / name
+            root = self.project_dir / name
             files = sorted(root.rglob("*")) if root.is_dir() else [root]
             for path in files:
                 if path.is_file():
-                    digest.update(str(path.relative_to(PROJECT_DIR)).encode() + b"\0")
+                    digest.update(str(path.relative_to(self.project_dir)).encode() + b"\0")
                     digest.update(path.read_bytes() + b"\0")
         return digest.hexdigest()
 
@@ -255,7 +259,7 @@ class DbtProject:
 
         if name in self.parse_vars:
             return self.parse_vars[name]
-        return project_var_defaults().get(name, default)
+        return project_var_defaults(self.project_dir).get(name, default)
 
     @property
     def parse_dir(self) -> Path:
@@ -324,16 +328,22 @@ class DbtProject:
         )
 
     def list_nodes(
-        self, target_dir: Path, select: list[str], exclude: list[str] | None = None
+        self,
+        target_dir: Path,
+        select: list[str],
+        exclude: list[str] | None = None,
+        state: Path | None = None,
     ) -> list[str]:
         """The unique ids of the nodes a dbt selection resolves to (`dbt ls`
-        with this call's vars, printing nothing)."""
+        with this call's vars, printing nothing); `state`: the target folder
+        of another parse that `state:` selectors compare with."""
+        extra = ["--output", "json", "--output-keys", "unique_id", "--log-level", "none"]
         invocation = self.invoke(
             "ls",
             target_dir,
             select=select,
             exclude=exclude,
-            extra=["--output", "json", "--output-keys", "unique_id", "--log-level", "none"],
+            extra=extra + (["--state", str(state)] if state else []),
         )
         if not invocation.success:
             raise FactoryError(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 from data_factory.core.console import say
 from data_factory.core.errors import FactoryError
@@ -35,19 +36,19 @@ def load_manifest(paths: FactoryPaths, parse_if_missing: bool = True) -> dict:
     raise AssertionError("unreachable")
 
 
-def _project_file() -> dict:
+def _project_file(project_dir: Path = PROJECT_DIR) -> dict:
     import yaml
 
     try:
-        document = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text()) or {}
+        document = yaml.safe_load((project_dir / "dbt_project.yml").read_text()) or {}
     except (OSError, yaml.YAMLError):
         return {}
     return document if isinstance(document, dict) else {}
 
 
-def project_var_defaults() -> dict:
+def project_var_defaults(project_dir: Path = PROJECT_DIR) -> dict:
     """`vars:` of dbt_project.yml: the value a run used when it passed none."""
-    found = _project_file().get("vars") or {}
+    found = _project_file(project_dir).get("vars") or {}
     return found if isinstance(found, dict) else {}
 
 
