@@ -93,7 +93,7 @@ def test_figure_inputs_name_their_sizes(quick_run):
     assert figures["evidence"]["inputs"]["nodes"] == 400
     assert "dbt-artifacts-parser" in figures["evidence"]["sides"]
     status = figures["status"]["inputs"]
-    assert status["assets"] == 11
+    assert status["assets"] == 12  # 3 sources, 5 seeds, 4 models
     assert status["cells"] > status["days"]
 
 

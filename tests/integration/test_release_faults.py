@@ -137,6 +137,12 @@ def test_a_day_without_a_landing_is_not_built_and_the_plan_awaits_its_export(hom
     assert _gate(home, "retrieval_index", day, expect=EXIT_OK)["decision"] == "release"
 
 
+def unwrapped(table: str) -> str:
+    """The status table's text with its lines joined: a problem's sentence
+    is wrapped at the terminal's width, under a hanging indent."""
+    return " ".join(line.strip() for line in table.splitlines())
+
+
 # -- findings 7 and 8: a refused export, its root cause and its plan ---------
 
 
@@ -151,7 +157,7 @@ def test_a_refused_export_names_its_reason_on_its_cells_and_only_blocks_its_read
         assert "events-0001.jsonl has sha256" in cell["reason_details"][0]["text"]
     for asset in SEEDS:
         assert grid[(asset, None)]["status"] == "materialized", asset
-    text = factory(home, "status", "--since", WEEK[0]).stdout
+    text = unwrapped(factory(home, "status", "--since", WEEK[0]).stdout)
     assert f"ticket_events, ticket_events_rejected {day}: failed: MANIFEST_CHECKSUM_MISMATCH" in (
         text.replace("landing_manifests, ", "")
     )
@@ -215,8 +221,8 @@ def test_rejected_lines_and_drift_show_as_warnings_with_their_counts(home):
     text = factory(home, "status", "--since", WEEK[0]).stdout
     row = next(line for line in text.splitlines() if line.startswith("ticket_events "))
     assert row.split()[1][WEEK.index(BROKEN)] == "~"
-    assert f"{landed['rejected_rows']} line(s) rejected and kept" in text
-    assert "unknown fields landed without them" in text
+    assert f"{landed['rejected_rows']} line(s) rejected and kept" in unwrapped(text)
+    assert "unknown fields landed without them" in unwrapped(text)
 
 
 # -- finding 8: landing folders that are not days of the project -------------
