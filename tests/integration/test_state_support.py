@@ -13,9 +13,12 @@ from pathlib import Path
 import duckdb
 import pytest
 from click.testing import CliRunner
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from data_factory.cli.main import main
-from data_factory.evidence.store import write_evidence
+from data_factory.evidence.signing import run_signer, sign_document
+from data_factory.evidence.store import content_sha256, schema_problems
 
 WEEK = [f"2026-11-0{n}" for n in range(1, 8)]
 # the measures of ticket_kpi_daily, as the hand fixture and the Spark suite read them
@@ -103,9 +106,55 @@ def evidence_documents(home: Path, kind: str = "factory_run") -> list[tuple[Path
 
 
 def rewrite_evidence(path: Path, document: dict) -> None:
-    """Re-sign and re-validate a changed evidence document in place, as if
+    """Re-sign a changed evidence document in place with the home's run key,
+    keeping its place in the ledger and re-linking the files after it, as if
     the run had recorded it that way."""
-    write_evidence(document, path)
+    folder = Path(path).parent
+    documents = {p: json.loads(p.read_text()) for p in folder.glob("*.json")}
+    documents[Path(path)] = document
+    place = document["ledger"]["sequence"]
+    signer = run_signer(folder.parent)
+    previous = None
+    for each, found in sorted(documents.items(), key=lambda item: item[1]["ledger"]["sequence"]):
+        if found["ledger"]["sequence"] >= place:
+            assert found["kind"] != "approval", "an approval is signed by its owner's key"
+            found["ledger"]["previous_sha256"] = previous
+            sign_document(found, signer)
+            found["report"]["sha256"] = content_sha256(found)
+            assert not schema_problems(found)
+            each.write_text(json.dumps(found, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+        previous = hashlib.sha256(each.read_bytes()).hexdigest()
+        head = {"sequence": found["ledger"]["sequence"], "sha256": previous, "file": each.name}
+    (folder / ".ledger-head").write_text(json.dumps(head))
+
+
+def new_key(folder: Path, name: str) -> Path:
+    """A fresh Ed25519 key pair for tests, in OpenSSH format: NAME and NAME.pub."""
+    key = Ed25519PrivateKey.generate()
+    path = Path(folder) / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.OpenSSH,
+            serialization.NoEncryption(),
+        )
+    )
+    public = key.public_key().public_bytes(
+        serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
+    )
+    Path(f"{path}.pub").write_bytes(public + b"\n")
+    return path
+
+
+def allowed_signers(path: Path, keys: dict[str, Path]) -> Path:
+    """An allowed_signers file listing each principal's key for approvals."""
+    lines = [
+        f'{principal} namespaces="factory-approval" {Path(f"{key}.pub").read_text().strip()}'
+        for principal, key in keys.items()
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    return path
 
 
 def remove_state(home: Path) -> None:

@@ -10,6 +10,7 @@ import pytest
 from evidence_fixture import CONSUMER, FACT, KPI, kpi_manifest
 
 from data_factory.core.paths import FactoryPaths
+from data_factory.decisions.approval_scope import cells_by_asset, concerned_cells
 from data_factory.decisions.gate import evaluate
 from data_factory.decisions.reasons import evidence_reason
 from data_factory.project.consumers import consumers
@@ -68,9 +69,10 @@ def decide(cells: list[dict], approvals: list[dict] = (), manifest: dict | None 
     return evaluate(paths, consumer, DAY, manifest, cells=cells, approvals=list(approvals))
 
 
-def approval_of(reasons: list[dict], run_id: str = "approve-1") -> dict:
+def approval_of(reasons: list[dict], cells: list[dict], run_id: str = "approve-1") -> dict:
     """An approval as the state store reads it back: the block as the
-    evidence holds it (schema fields, cause as JSON text, words of the day)."""
+    evidence holds it (schema fields, cause as JSON text, words of the day),
+    and the content of the cells it concerns when it was given."""
     return {
         "consumer": CONSUMER,
         "partition": DAY,
@@ -81,6 +83,17 @@ def approval_of(reasons: list[dict], run_id: str = "approve-1") -> dict:
         "run_id": run_id,
         "evidence": f"/home/evidence/{run_id}.json",
         "block": [evidence_reason(r, "words of the day the approval was given") for r in reasons],
+        "key_id": "SHA256:" + "A" * 43,
+        "cells": concerned_cells(reasons, cells_by_asset(cells)),
+    }
+
+
+def with_content(found: dict, digest: str, run_id: str | None = None) -> dict:
+    """A cell with a fingerprint (and the run that built it)."""
+    return {
+        **found,
+        "fingerprint": {"algorithm": "md5-sum64/v1", "rows": 7, "hash": digest},
+        "run_id": run_id or found["run_id"],
     }
 
 
@@ -141,7 +154,7 @@ def test_an_approval_of_exactly_the_current_block_releases_with_approval_overrid
     cells = [failed_check_fact(), stale_kpi()]
     blocked = decide(cells)
     assert [r["code"] for r in blocked.reasons] == ["CHECK_FAILED", "STALE_UPSTREAM_REBUILT"]
-    approval = approval_of(blocked.reasons)
+    approval = approval_of(blocked.reasons, cells)
     decision = decide(cells, [approval])
     assert decision.decision == "release"
     (override,) = decision.reasons
@@ -169,14 +182,53 @@ def test_an_approval_of_exactly_the_current_block_releases_with_approval_overrid
         ),
         pytest.param(
             lambda: [failed_check_fact(), stale_kpi()],
-            lambda: [{**failed_check_fact(), "run_id": "run-4"}, stale_kpi()],
-            id="the check failed again in a new run",
+            lambda: [failed_check_fact(), {**stale_kpi(), "run_id": "run-4"}],
+            id="a cell without content rebuilt by a new run",
         ),
     ],
 )
 def test_an_approval_that_does_not_cover_every_current_reason_leaves_the_block(approved, current):
-    approval = approval_of(decide(approved()).reasons)
+    cells = approved()
+    approval = approval_of(decide(cells).reasons, cells)
     decision = decide(current(), [approval])
     assert decision.decision == "block" and decision.approval is None
     assert decision.overridden == []
     assert "APPROVAL_OVERRIDE" not in {r["code"] for r in decision.reasons}
+
+
+def test_an_identical_rebuild_keeps_the_approval_and_a_changed_one_voids_it():
+    approved = [with_content(failed_check_fact(), "aaaaaaaaaaaaaaaa"), cell(KPI)]
+    approval = approval_of(decide(approved).reasons, approved)
+    assert approval["cells"] == [
+        {"asset": "order_fact", "partition": DAY, "content": "aaaaaaaaaaaaaaaa (7 rows)"}
+    ]
+    same = [with_content(failed_check_fact(), "aaaaaaaaaaaaaaaa", "run-5"), cell(KPI)]
+    kept = decide(same, [approval])
+    assert kept.decision == "release" and kept.approval is approval and kept.lapsed == []
+
+    changed = [with_content(failed_check_fact(), "bbbbbbbbbbbbbbbb", "run-6"), cell(KPI)]
+    voided = decide(changed, [approval])
+    assert voided.decision == "block" and voided.approval is None
+    (lapse,) = voided.lapsed
+    assert lapse["approval"]["run_id"] == "approve-1"
+    assert lapse["cells"] == [
+        {
+            "asset": "order_fact",
+            "partition": DAY,
+            "approved": "aaaaaaaaaaaaaaaa (7 rows)",
+            "now": "bbbbbbbbbbbbbbbb (7 rows)",
+        }
+    ]
+
+
+def test_an_approval_of_some_reasons_leaves_the_others_blocking():
+    cells = [failed_check_fact(), stale_kpi()]
+    blocked = decide(cells)
+    only_check = [r for r in blocked.reasons if r["code"] == "CHECK_FAILED"]
+    approval = {**approval_of(only_check, cells), "overrides": ["CHECK_FAILED"]}
+    decision = decide(cells, [approval])
+    assert decision.decision == "block" and decision.lapsed == []
+    assert [r["code"] for r in decision.reasons] == ["CHECK_FAILED", "STALE_UPSTREAM_REBUILT"]
+    # once the stale reason clears by itself, the approval of the check releases
+    released = decide([failed_check_fact(), cell(KPI)], [approval])
+    assert released.decision == "release" and released.approval is approval

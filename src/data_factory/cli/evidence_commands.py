@@ -37,14 +37,19 @@ def evidence(ctx, target_dir, out, run_id):
       factory evidence --target-dir target --out evidence.json
     """
     from data_factory.evidence.document import evidence_from_target_dir
+    from data_factory.evidence.signing import run_signer
     from data_factory.evidence.store import write_evidence
 
+    paths = home_paths(ctx)
     document = evidence_from_target_dir(target_dir, run_id)
+    signer = run_signer(paths.home)
     if out is None:
-        path = write_evidence(document, home_paths(ctx).evidence / f"{document['run_id']}.json")
+        path = write_evidence(
+            document, paths.evidence / f"{document['run_id']}.json", signer=signer
+        )
     else:
         try:
-            path = write_evidence(document, out)
+            path = write_evidence(document, out, signer=signer, chained=False)
         except OSError as exc:
             raise click.BadParameter(
                 f"cannot write {out}: {exc.strerror or exc}", param_hint="'--out'"
@@ -53,15 +58,19 @@ def evidence(ctx, target_dir, out, run_id):
     ctx.exit(errors.EXIT_OK if document["status"] == "success" else errors.EXIT_BLOCKED)
 
 
-@click.command(short_help="Re-check evidence files: JSON Schema and sha256.")
+@click.command(short_help="Re-check evidence files: schema, sha256, signature.")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 def validate(files):
-    """Re-check evidence files against the JSON Schema and their own sha256.
+    """Re-check evidence files against the JSON Schema, their own sha256
+    and their signature (a key allowed_signers lists for it, or the
+    development run key of the home the file is in, said so).
 
     \b
     Example:
       factory validate data/evidence/*.json
     """
+    from data_factory.evidence.artifacts import load_json_object
+    from data_factory.evidence.signing import signed_by_development_key, trust_near
     from data_factory.evidence.store import validate_evidence_file
 
     for path in files:
@@ -81,6 +90,8 @@ def validate(files):
             click.echo(f"INVALID {path}")
             for problem in problems[:20]:
                 click.echo(f"  - {problem}")
+        elif signed_by_development_key(load_json_object(path), trust_near(path)):
+            click.echo(f"ok      {path}  (signed by this home's development run key only)")
         else:
             click.echo(f"ok      {path}")
     if bad:

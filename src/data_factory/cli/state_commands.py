@@ -3,8 +3,10 @@ factory can trust now, who may consume it, and who may release a block.
 
 A thin click layer over state.py, decisions.py and audit.py. Results go to
 stdout, notes to stderr. Exit codes: 0 ok / release; 1 a gate blocked or an
-audit found risks; 2 bad usage or unknown consumer; 3 refused (not an owner,
-nothing to approve, no state store, unreadable input)."""
+audit found risks; 2 bad usage, unknown consumer, an approval without a key
+(APPROVER_KEY_REQUIRED) or a key that does not load; 3 refused (a key not in
+allowed_signers, not an owner, nothing to approve, no state store,
+unreadable input)."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from rich.console import Console
 
 from data_factory.cli.options import format_option, home_paths, writable_home
 from data_factory.cli.status_report import collect_status
-from data_factory.core.errors import EXIT_BLOCKED, EXIT_OK, FactoryError
+from data_factory.core.errors import EXIT_BLOCKED, EXIT_OK, EXIT_USAGE, FactoryError
 from data_factory.core.partitions import parse_partition
 from data_factory.decisions.approvals import approve
 from data_factory.decisions.gate import gate
@@ -131,7 +133,8 @@ def _print_reasons(title: str, reasons: list[dict]) -> None:
 @click.pass_context
 def gate_command(ctx, consumer, partition, output):
     """Release or block CONSUMER (a dbt exposure) for one day, print why,
-    and record the decision as evidence. Exit 0 release, 1 block.
+    and record the decision as evidence when it differs from the last one
+    recorded for that day. Exit 0 release, 1 block.
 
     \b
     Example:
@@ -153,37 +156,87 @@ def gate_command(ctx, consumer, partition, output):
         _print_reasons("because:" if decision.blocked else "released by:", decision.reasons)
         _print_reasons("overridden block:", decision.overridden)
         _print_reasons("warnings (do not block):", decision.warnings)
-    click.echo(f"decision recorded in {decision.recorded_in}", err=True)
+        for lapse in decision.lapsed:
+            approval = lapse["approval"]
+            click.echo(
+                f"approval {approval['run_id']} by {approval['approved_by']} no longer holds:"
+            )
+            for cell in lapse["cells"]:
+                where = " ".join(filter(None, (cell["asset"], cell["partition"])))
+                click.echo(f"  {where}: approved {cell['approved']}, now {cell['now']}")
+    if decision.unchanged:
+        click.echo(
+            f"decision unchanged since {decision.recorded_in}; nothing new recorded", err=True
+        )
+    else:
+        click.echo(f"decision recorded in {decision.recorded_in}", err=True)
     ctx.exit(EXIT_BLOCKED if decision.blocked else EXIT_OK)
 
 
 @click.command("approve", short_help="An owner releases a blocked consumer for a day.")
 @click.argument("consumer")
 @click.option("--partition", required=True, help="The blocked day, YYYY-MM-DD.")
-@click.option("--by", "by", required=True, help="Who approves: an owner named in the dbt project.")
+@click.option(
+    "--key",
+    "key_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Your Ed25519 private key (OpenSSH), listed in allowed_signers.",
+)
 @click.option("--reason", required=True, help="Why the block may be overridden.")
+@click.option(
+    "--covers",
+    multiple=True,
+    metavar="REASON",
+    help="A block reason code to override (repeatable; default: every current one).",
+)
+@click.option("--by", "by", hidden=True, help="Refused: the name comes from --key.")
 @format_option
 @click.pass_context
-def approve_command(ctx, consumer, partition, by, reason, output):
-    """Release a blocked CONSUMER for one day on an owner's approval. Only an
-    owner named for the consumer, or for an asset it depends on, may approve;
-    the approval covers exactly the current block reasons.
+def approve_command(ctx, consumer, partition, key_path, reason, covers, by, output):
+    """Release a blocked CONSUMER for one day, signed with an owner's key.
+    The name is the key's principal in allowed_signers; it must own the
+    consumer or an asset it needs. The approval holds for the reasons it
+    covers while their cells keep their content.
 
     \b
     Example:
       factory approve ticket_chunking_job --partition 2026-11-03 \\
-        --by mei.chen --reason "known"
+        --key ~/.ssh/id_ed25519 --reason "known"
     """
-    approval, decision = approve(home_paths(ctx), consumer, partition, by, reason, words=explain)
+    if key_path is None:
+        typed = f" (--by {by} is a typed name; anyone can type it)" if by else ""
+        error = FactoryError(
+            "APPROVER_KEY_REQUIRED",
+            f"an approval is signed with the approver's key: give --key PATH{typed}. "
+            "The name comes from the key's line in allowed_signers "
+            "(runbooks/approving-a-release.md)",
+        )
+        error.exit_code = EXIT_USAGE
+        raise error
+    approval, decision = approve(
+        home_paths(ctx),
+        consumer,
+        partition,
+        key_path,
+        reason,
+        covers=tuple(c.strip().upper() for c in covers),
+        words=explain,
+    )
     if output == "json":
         shown = {**approval, "block": with_text(approval["block"])}
         click.echo(json.dumps(shown, indent=2, sort_keys=True))
     else:
         click.echo(
             f"{approval['consumer']} {approval['partition']}: approved by "
-            f"{approval['approved_by']} at {approval['approved_at']}: {approval['reason']}"
+            f"{approval['approved_by']} ({approval['key_id']}) at {approval['approved_at']}: "
+            f"{approval['reason']}"
         )
         _print_reasons("it overrides:", decision.reasons)
+        for cell in approval["cells"]:
+            where = " ".join(filter(None, (cell["asset"], cell["partition"])))
+            click.echo(f"  while {where} holds {cell['content']}")
+        if approval["still_blocked_by"]:
+            click.echo("still blocked by: " + ", ".join(approval["still_blocked_by"]))
         click.echo(f"recorded in {approval['evidence']}")
 
 
@@ -230,8 +283,10 @@ def state_group():
 @state_group.command("rebuild", short_help="Recreate data/state.sqlite from data/evidence/.")
 @click.pass_context
 def state_rebuild(ctx):
-    """Recreate data/state.sqlite from data/evidence/*.json alone. Files that
-    do not validate are reported on stderr and skipped.
+    """Recreate data/state.sqlite from data/evidence/*.json alone. Only files
+    whose schema, sha256, signature and place in the ledger verify (and an
+    approval's signer an owner) are indexed; every other is named on stderr
+    with why, and skipped.
 
     \b
     Example:
@@ -239,9 +294,12 @@ def state_rebuild(ctx):
     """
     paths = writable_home(ctx)
     report = rebuild(paths)
+    refused = [name for name, _ in report.rejected if not name.startswith("(")]
     click.echo(
         f"rebuilt {paths.state} from {len(report.applied)} evidence file(s); "
-        f"{len(report.rejected)} invalid file(s) skipped"
+        f"{len(refused)} file(s) refused"
+        + (": " + ", ".join(refused) if refused else "")
+        + (" (why: above, on stderr)" if report.rejected else "")
     )
 
 

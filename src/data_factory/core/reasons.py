@@ -114,6 +114,15 @@ REASON_CODES: dict[str, str] = {
     "APPROVER_NOT_OWNER": (
         "The person approving is not an owner named for the consumer or for an asset it depends on."
     ),
+    "APPROVER_KEY_REQUIRED": (
+        "An approval was asked for with a typed name (--by) and no key: the approver's name "
+        "comes from the key (--key), never from a flag."
+    ),
+    "APPROVER_KEY_NOT_ALLOWED": (
+        "The approval key is not listed for approvals in the allowed-signers file."
+    ),
+    "SIGNING_KEY_INVALID": "A signing key cannot be read, or is not an unencrypted Ed25519 key.",
+    "SIGNERS_INVALID": "A line of the allowed-signers file does not parse.",
     "CONSUMER_UNKNOWN": "No dbt exposure (enabled or disabled) has that name.",
     "DBT_MANIFEST_MISSING": (
         "No parsed dbt manifest is available to name consumers, owners and asset settings."
@@ -143,6 +152,14 @@ REASON_CODES: dict[str, str] = {
     "ARTIFACT_VERSION_UNSUPPORTED": "A dbt artifact has a schema version the factory cannot read.",
     "EVIDENCE_INVALID": "An evidence file does not validate against its JSON Schema.",
     "EVIDENCE_HASH_MISMATCH": "An evidence file's content does not match its recorded sha256.",
+    "EVIDENCE_SIGNATURE_INVALID": (
+        "An evidence file is not signed, is signed by a key not allowed for it, or its "
+        "signature does not match its content."
+    ),
+    "EVIDENCE_CHAIN_BROKEN": (
+        "An evidence file does not hold its place in the ledger (the hash chain of the "
+        "home's evidence): one before it was changed or deleted, or it was inserted or renamed."
+    ),
     "EVIDENCE_NOT_WRITTEN": (
         "A build changed the warehouse but its evidence was never written (refused or "
         "interrupted); its cells are failed until the day is built again."

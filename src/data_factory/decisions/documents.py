@@ -9,6 +9,7 @@ from pathlib import Path
 from data_factory.core.clock import utc_now_iso
 from data_factory.core.paths import FactoryPaths
 from data_factory.evidence.document import new_document
+from data_factory.evidence.signing import Signer
 from data_factory.evidence.store import write_evidence
 from data_factory.state.index import apply_evidence_file
 
@@ -17,7 +18,17 @@ def approval_entry(approval: dict) -> dict:
     """An approval as the evidence schema's `approval` object."""
     return {
         key: approval[key]
-        for key in ("consumer", "partition", "approved_by", "approved_at", "reason", "overrides")
+        for key in (
+            "consumer",
+            "partition",
+            "approved_by",
+            "approved_at",
+            "reason",
+            "overrides",
+            "key_id",
+            "cells",
+        )
+        if key in approval
     }
 
 
@@ -53,7 +64,10 @@ def document(
     return document
 
 
-def record(paths: FactoryPaths, written: dict, manifest: dict) -> Path:
-    path = write_evidence(written, paths.evidence / f"{written['run_id']}.json")
+def record(
+    paths: FactoryPaths, written: dict, manifest: dict, signer: Signer | None = None
+) -> Path:
+    """Sign (with `signer`, by default the run key), write and index."""
+    path = write_evidence(written, paths.evidence / f"{written['run_id']}.json", signer=signer)
     apply_evidence_file(paths, [path], manifest=manifest)
     return path

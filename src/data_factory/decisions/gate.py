@@ -15,19 +15,24 @@ Reasons are facts (decisions.reasons); the caller puts them into words
 
 No reason: ``release``. Otherwise ``block``, unless an approval still applies.
 
-Approvals (decisions.approvals). Only an owner may approve: a name in ``config.meta.owners`` of the
-exposure or of an asset it needs (or the owner of their dbt group). Only a
-blocked consumer/day can be approved. The approval records the exact block it
-overrides: each reason's code, asset, day, failing checks, the run whose
-evidence recorded it and what it points at. It applies while every current
-block reason is one of those. A new failure, another failing check, or a
-rebuild that fails again (a new run) is a new block and needs a new approval;
-when the block clears by itself the approval is simply no longer needed. An
-approval changes no asset status: a failed asset stays failed.
+Approvals (decisions.approvals). Only an owner may approve: a name in
+``config.meta.owners`` of the exposure or of an asset it needs (or the owner
+of their dbt group), signing with a key the project's allowed_signers lists
+for that name. Only a blocked consumer/day can be approved. The approval
+names the block reasons it overrides (code, asset, day, failing checks,
+cause) and the content of the cells they concern (decisions.approval_scope).
+It applies while every current block reason is one it names and those cells
+keep their content: a new reason blocks again, a rebuild that changes a
+covered cell's fingerprint voids it (the decision lists it in `lapsed`,
+"approved X, now Y"), an identical rebuild keeps it. When the block clears
+by itself the approval is simply no longer needed. An approval changes no
+asset status: a failed asset stays failed.
 
-Every gate decision and every approval is written as an evidence document
-(kinds ``decision`` and ``approval``). The state store indexes the approvals
-(``factory state rebuild`` restores them); a decision is a record only."""
+A gate decision is written as an evidence document (kind ``decision``) when
+it differs from the last one recorded for that consumer and day
+(state.decisions); the same decision again writes nothing. Every approval is
+written (kind ``approval``), signed by the owner's key. The state store
+indexes both (``factory state rebuild`` restores them)."""
 
 from __future__ import annotations
 
@@ -38,17 +43,19 @@ from dataclasses import dataclass, field
 from data_factory.core.errors import EXIT_USAGE, FactoryError
 from data_factory.core.partitions import parse_partition
 from data_factory.core.paths import FactoryPaths
+from data_factory.decisions.approval_scope import approval_holds, cells_by_asset
 from data_factory.decisions.documents import (
     approval_entry,
     document,
     document_id,
     record,
 )
-from data_factory.decisions.reasons import covers, evidence_reason, make_reason
+from data_factory.decisions.reasons import evidence_reason, make_reason
 from data_factory.decisions.recheck import release_problems
 from data_factory.project.consumers import Consumer, asset_index, consumers, find_consumer
 from data_factory.project.manifest import asset_key
 from data_factory.project.parsed import load_manifest
+from data_factory.state.decisions import decision_digest, last_decision
 from data_factory.state.index import sync
 from data_factory.state.read import read_cells, recorded_approvals
 
@@ -70,6 +77,8 @@ class Decision:
     approval: dict | None = None
     evidence: list[str] = field(default_factory=list)
     recorded_in: str | None = None
+    lapsed: list[dict] = field(default_factory=list)  # approvals a changed cell voided
+    unchanged: bool = False  # the same as the last recorded decision: nothing written
 
     @property
     def blocked(self) -> bool:
@@ -87,6 +96,8 @@ class Decision:
             "approval": self.approval,
             "evidence": self.evidence,
             "decision_evidence": self.recorded_in,
+            "lapsed_approvals": self.lapsed,
+            "recorded": not self.unchanged,
         }
 
     def document_block(self, words: Words) -> dict:
@@ -261,8 +272,8 @@ def evaluate(
             evidence.add(cell["evidence"])
     if decision.reasons:
         decision.decision = "block"
-        approval = _applicable_approval(
-            paths, consumer.name, partition, decision.reasons, approvals
+        approval, decision.lapsed = _applicable_approval(
+            paths, consumer.name, partition, decision.reasons, cells, approvals
         )
         if approval:
             _release_on_approval(decision, approval)
@@ -276,8 +287,11 @@ def _applicable_approval(
     consumer: str,
     partition: str,
     reasons: list[dict],
+    cells: list[dict],
     approvals: list[dict] | None = None,
-) -> dict | None:
+) -> tuple[dict | None, list[dict]]:
+    """The newest approval that holds for `reasons` (decisions.approval_scope),
+    and the approvals that named them but lapsed: {approval, cells}."""
     if approvals is not None:
         recorded = [
             a for a in approvals if a["consumer"] == consumer and a["partition"] == partition
@@ -286,11 +300,20 @@ def _applicable_approval(
         try:
             recorded = recorded_approvals(paths, partition=partition, consumer=consumer)
         except FactoryError:
-            return None
+            return None, []
+    by_asset = cells_by_asset(cells)
+    lapsed = []
     for approval in reversed(recorded):  # newest first
-        if covers(approval["block"], reasons):
-            return approval
-    return None
+        holds, lapses = approval_holds(approval, reasons, by_asset)
+        if holds:
+            return approval, []
+        if lapses:
+            lapsed.append({"approval": _approval_summary(approval), "cells": lapses})
+    return None, lapsed
+
+
+def _approval_summary(approval: dict) -> dict:
+    return {k: approval.get(k) for k in ("run_id", "approved_by", "approved_at", "evidence")}
 
 
 def consumer_grid(
@@ -343,6 +366,12 @@ def gate(paths: FactoryPaths, name: str, partition: str, *, words: Words) -> Dec
     cells = required_cells(paths, consumer, partition, manifest)
     decision = evaluate(paths, consumer, partition, manifest, cells=cells)
     _recheck(paths, decision, consumer, manifest, cells)
+    block = decision.document_block(words)
+    last = last_decision(paths, consumer.name, partition)
+    if last and last["digest"] == decision_digest(block):
+        # a consumer that polls: the same decision is recorded once
+        decision.unchanged, decision.recorded_in = True, last["evidence"]
+        return decision
     codes = {r["code"] for r in decision.reasons + decision.overridden}
     written = document(
         kind="decision",
@@ -352,7 +381,7 @@ def gate(paths: FactoryPaths, name: str, partition: str, *, words: Words) -> Dec
         status="success" if decision.decision == "release" else "failed",
         reason_codes=codes,
         approvals=[approval_entry(decision.approval)] if decision.approval else [],
-        decision=decision.document_block(words),
+        decision=block,
         manifest=manifest,
     )
     decision.recorded_in = str(record(paths, written, manifest))

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from data_factory.core.paths import FactoryPaths
-from data_factory.evidence.store import content_sha256, schema_problems, validated_here
+from data_factory.evidence.signing import Trust, trust_near
+from data_factory.evidence.store import document_problems, validated_here
 
 
 def order_key(document: dict) -> str:
@@ -37,9 +38,11 @@ class LoadedEvidence:
         return self.document is not None and not self.problems
 
 
-def load_evidence(path: Path) -> LoadedEvidence:
+def load_evidence(path: Path, trust: Trust | None = None) -> LoadedEvidence:
     """Read one evidence file and check it the way `factory validate` does:
-    JSON Schema, then the sha256 of its content against report.sha256."""
+    JSON Schema, the sha256 of its content against report.sha256, then its
+    signature against `trust` (by default: the allowed signers and the
+    development key of the home the file is in)."""
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -54,13 +57,9 @@ def load_evidence(path: Path) -> LoadedEvidence:
         return LoadedEvidence(path, sha, None, ["EVIDENCE_INVALID: not a JSON object"])
     if validated_here(path, sha):
         return LoadedEvidence(path, sha, document, [])
-    problems = [f"EVIDENCE_INVALID: {p}" for p in schema_problems(document)]
-    if not problems and document["report"]["sha256"] != content_sha256(document):
-        problems.append(
-            "EVIDENCE_HASH_MISMATCH: content sha256 differs from report.sha256; the file "
-            "was changed after it was written"
-        )
-    return LoadedEvidence(path, sha, document, problems)
+    return LoadedEvidence(
+        path, sha, document, document_problems(document, trust or trust_near(path))
+    )
 
 
 def evidence_files(paths: FactoryPaths) -> list[Path]:

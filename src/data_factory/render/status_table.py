@@ -49,9 +49,19 @@ DECISION_GLYPHS = {
 }
 
 
+EVIDENCE_PROBLEMS = frozenset(
+    {
+        "EVIDENCE_INVALID",
+        "EVIDENCE_HASH_MISMATCH",
+        "EVIDENCE_SIGNATURE_INVALID",
+        "EVIDENCE_CHAIN_BROKEN",
+    }
+)
+
+
 def cell_kind(cell: dict) -> str:
     """Which glyph a cell gets."""
-    if {"EVIDENCE_INVALID", "EVIDENCE_HASH_MISMATCH"} & set(cell["reasons"]):
+    if EVIDENCE_PROBLEMS & set(cell["reasons"]):
         return "invalid"
     status = cell["status"]
     if status == "materialized":

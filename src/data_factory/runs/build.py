@@ -20,6 +20,7 @@ from data_factory.core.errors import BuildFailed, FactoryError, HomeError
 from data_factory.decisions.gate import active_approvals
 from data_factory.evidence.document import build_evidence
 from data_factory.evidence.intents import clear_intent, intent_cells, write_intent
+from data_factory.evidence.signing import run_signer
 from data_factory.evidence.store import write_evidence
 from data_factory.landing import spark_export as spark_landing
 from data_factory.landing.ingest import ingest_partition
@@ -299,6 +300,7 @@ def record_days(
         for day, items in inputs_by_day.items()
     }
     outcomes: list[RunOutcome] = []
+    signer = run_signer(paths.home)
     try:
         for partition, run_id in zip(partitions, run_ids, strict=True):
             approvals = active_approvals(paths, partition, manifest)
@@ -325,7 +327,7 @@ def record_days(
                     approvals=approvals,
                     warehouse=warehouse,
                 )
-                path = write_evidence(evidence, paths.evidence / f"{run_id}.json")
+                path = write_evidence(evidence, paths.evidence / f"{run_id}.json", signer=signer)
             outcomes.append(RunOutcome(run_id, partition, evidence["status"], path, evidence))
     except BaseException:
         # the intent stays: the state marks its cells failed, EVIDENCE_NOT_WRITTEN, now

@@ -10,8 +10,9 @@ from data_factory.core.errors import FactoryError
 from data_factory.core.paths import FactoryPaths
 
 # 2: no decisions table; 3: reason details are facts, no text; 4: fingerprints
-# and warehouse ids of builds; 5: landing inputs, views
-STATE_SCHEMA_VERSION = "5"
+# and warehouse ids of builds; 5: landing inputs, views; 6: ledger places,
+# approvals' keys and cells, the last decision of each consumer and day
+STATE_SCHEMA_VERSION = "6"
 
 
 WRITE_BUSY_TIMEOUT_S = 10.0
@@ -37,12 +38,18 @@ create table if not exists evidence (
     finished_at text not null,
     order_key text not null,
     status text not null,
-    partitions_json text not null
+    partitions_json text not null,
+    ledger_sequence integer,
+    ledger_previous text,
+    signature_key_id text
 );
 create table if not exists rejected_evidence (
     file_name text primary key,
     file_sha256 text not null,
-    problems_json text not null
+    problems_json text not null,
+    run_id text,
+    ledger_sequence integer,
+    ledger_previous text
 );
 create table if not exists asset_records (
     run_id text not null,
@@ -96,7 +103,17 @@ create table if not exists approvals (
     reason text not null,
     overrides_json text not null,
     block_json text not null,
-    order_key text not null
+    order_key text not null,
+    key_id text,
+    cells_json text not null
+);
+create table if not exists last_decisions (
+    consumer text not null,
+    partition text not null,
+    digest text not null,
+    run_id text not null,
+    order_key text not null,
+    primary key (consumer, partition)
 );
 create table if not exists asset_state (
     unique_id text not null,
@@ -129,6 +146,7 @@ STATE_TABLES = (
     "landing_inputs",
     "node_checksums",
     "approvals",
+    "last_decisions",
     "asset_state",
 )
 

@@ -20,9 +20,12 @@ from data_factory.evidence.files import (
     load_evidence,
     order_key,
 )
+from data_factory.evidence.ledger import entry_of, read_head
 from data_factory.project.parsed import load_manifest
 from data_factory.project.windows import WindowRules
+from data_factory.state.admission import approval_problems, chain_refusals, indexed_entries
 from data_factory.state.db import STATE_TABLES, UNPARTITIONED, write_transaction
+from data_factory.state.decisions import index_decision
 from data_factory.state.derive import derive_state
 from data_factory.state.intents import index_intents
 
@@ -33,7 +36,14 @@ Warn = Callable[[str], None]
 
 
 def _forget_run(connection: sqlite3.Connection, run_id: str) -> None:
-    for table in ("evidence", "asset_records", "landing_inputs", "node_checksums", "approvals"):
+    for table in (
+        "evidence",
+        "asset_records",
+        "landing_inputs",
+        "node_checksums",
+        "approvals",
+        "last_decisions",
+    ):
         connection.execute(f"delete from {table} where run_id = ?", [run_id])
 
 
@@ -46,7 +56,7 @@ def _apply_document(
     key = order_key(document)
     _forget_run(connection, run_id)
     connection.execute(
-        "insert into evidence values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "insert into evidence values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             run_id,
             document["kind"],
@@ -57,18 +67,23 @@ def _apply_document(
             key,
             document["status"],
             json.dumps(document["partitions"]),
+            (document.get("ledger") or {}).get("sequence"),
+            (document.get("ledger") or {}).get("previous_sha256"),
+            (document.get("signature") or {}).get("key_id"),
         ],
     )
     connection.execute("delete from rejected_evidence where file_name = ?", [file_name])
     kind = document["kind"]
-    # a decision document is only listed in `evidence`: nothing reads its reasons back
+    # of a decision document, only the last one per consumer and day is read back
     if kind == "factory_run":
         _apply_run(connection, document, key, rules)
+    elif kind == "decision":
+        index_decision(connection, document, key)
     elif kind == "approval":
         block = (document.get("decision") or {}).get("reasons") or []
         for approval in document["approvals"]:
             connection.execute(
-                "insert or replace into approvals values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "insert or replace into approvals values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     run_id,
                     approval["consumer"],
@@ -79,6 +94,8 @@ def _apply_document(
                     json.dumps(approval["overrides"]),
                     json.dumps(block, sort_keys=True),
                     key,
+                    approval.get("key_id"),
+                    json.dumps(approval.get("cells") or [], sort_keys=True),
                 ],
             )
 
@@ -167,16 +184,38 @@ def _apply_files(
     candidates: Iterable[Path],
     rules: WindowRules,
     report: ApplyReport,
+    manifest: dict | None,
+    head: dict | None = None,
 ) -> None:
+    """Index the candidates that verify: each on its own (schema, sha256,
+    signature), in the ledger (state.admission), and an approval's signer an
+    owner; every other is recorded as rejected, with why."""
+    loaded_all = [(evidence_file_name(paths, path), load_evidence(path)) for path in candidates]
+    in_chain, broken = chain_refusals(
+        indexed_entries(connection),
+        [(name, loaded.sha256, loaded.document) for name, loaded in loaded_all],
+        head,
+    )
+    if broken:
+        report.rejected.append(("(the ledger)", broken))
     loaded_files = []
-    for path in candidates:
-        loaded = load_evidence(path)
-        name = evidence_file_name(paths, path)
+    for name, loaded in loaded_all:
+        if loaded.valid:
+            loaded.problems += in_chain.get(name, [])
+            loaded.problems += approval_problems(loaded.document, manifest)
         if not loaded.valid:
             report.rejected.append((name, loaded.problems))
+            entry = entry_of(name, loaded.sha256, loaded.document)
             connection.execute(
-                "insert or replace into rejected_evidence values (?, ?, ?)",
-                [name, loaded.sha256, json.dumps(loaded.problems)],
+                "insert or replace into rejected_evidence values (?, ?, ?, ?, ?, ?)",
+                [
+                    name,
+                    loaded.sha256,
+                    json.dumps(loaded.problems),
+                    entry.run_id,
+                    entry.sequence,
+                    entry.previous_sha256,
+                ],
             )
             continue
         loaded_files.append((order_key(loaded.document), name, loaded))
@@ -229,14 +268,14 @@ def unindexed_in(connection: sqlite3.Connection, paths: FactoryPaths) -> list[Pa
     return found
 
 
-def _rules(paths: FactoryPaths, manifest: dict | None) -> WindowRules:
+def _rules(paths: FactoryPaths, manifest: dict | None) -> tuple[WindowRules, dict | None]:
     if manifest is None:
         try:
             manifest = load_manifest(paths)
         except FactoryError as exc:
             say(f"  state: no dbt manifest ({exc.message}); windows read as same-day")
             manifest = None
-    return WindowRules.from_manifest(manifest)
+    return WindowRules.from_manifest(manifest), manifest
 
 
 def apply_evidence_file(
@@ -251,7 +290,7 @@ def apply_evidence_file(
     (a run that crashed after writing its evidence, or a store that was
     deleted)."""
     report = ApplyReport()
-    rules = _rules(paths, manifest)  # before the write lock: it may read a manifest
+    rules, manifest = _rules(paths, manifest)  # before the write lock: it may read a manifest
     with write_transaction(paths) as connection:
         fresh = connection.execute("select count(*) from evidence").fetchone()[0] == 0
         candidates = unindexed_in(connection, paths)
@@ -265,7 +304,7 @@ def apply_evidence_file(
             if not known:
                 candidates.append(path)
         if candidates or fresh:
-            _apply_files(connection, paths, candidates, rules, report)
+            _apply_files(connection, paths, candidates, rules, report, manifest)
         # builds whose evidence was never written (state.intents)
         unwritten = index_intents(connection, paths, rules)
         report.run_ids += unwritten
@@ -310,11 +349,19 @@ def rebuild(paths: FactoryPaths, *, manifest: dict | None = None, warn: Warn = s
             for suffix in ("", "-wal", "-shm"):
                 Path(str(paths.state) + suffix).unlink(missing_ok=True)
     report = ApplyReport()
-    rules = _rules(paths, manifest)
+    rules, manifest = _rules(paths, manifest)
     with write_transaction(paths) as connection:
         for table in STATE_TABLES:
             connection.execute(f"delete from {table}")
-        _apply_files(connection, paths, evidence_files(paths), rules, report)
+        _apply_files(
+            connection,
+            paths,
+            evidence_files(paths),
+            rules,
+            report,
+            manifest,
+            head=read_head(paths.evidence),
+        )
         report.run_ids += index_intents(connection, paths, rules)
         derive_state(connection)
     _report_rejected(report, warn)

@@ -51,7 +51,13 @@ class _EvidenceCheck:
 
 def _problem_code(problem: str) -> str:
     code = problem.split(":", 1)[0]
-    return code if code in ("EVIDENCE_INVALID", "EVIDENCE_HASH_MISMATCH") else "EVIDENCE_INVALID"
+    known = (
+        "EVIDENCE_INVALID",
+        "EVIDENCE_HASH_MISMATCH",
+        "EVIDENCE_SIGNATURE_INVALID",
+        "EVIDENCE_CHAIN_BROKEN",
+    )
+    return code if code in known else "EVIDENCE_INVALID"
 
 
 def _public_cell(paths: FactoryPaths, row: sqlite3.Row, checker: _EvidenceCheck) -> dict:
@@ -144,7 +150,7 @@ def recorded_approvals(
             parameters.append(value)
     rows = read_table(paths, sql + " order by t.order_key", parameters)
     for row in rows:
-        for column in ("overrides", "block"):
+        for column in ("overrides", "block", "cells"):
             row[column] = json.loads(row.pop(f"{column}_json"))
         row["evidence"] = str(evidence_path(paths, row.pop("file_name")))
     return rows
