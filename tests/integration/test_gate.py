@@ -9,10 +9,12 @@ import pytest
 from test_state_support import (
     FACT_CHECK_ON_CHANNEL,
     WEEK,
+    allowed_signers,
     cells_by_key,
     copy_home,
     evidence_documents,
     factory,
+    new_key,
     remove_state,
     status_json,
 )
@@ -45,6 +47,24 @@ def faulty_home(clean_home, tmp_path_factory) -> Path:
         )
         factory(home, "run", "--partition", BAD_DAY, expect=EXIT_BLOCKED)
     return home
+
+
+OWNERS_AND_OTHERS = ("mei.chen", "raj.patel", "lena.park", "sofia.ruiz", "omar.haddad", "mallory")
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory) -> dict[str, Path]:
+    """A key for each name, every one listed for approvals in the
+    allowed-signers file the factory reads (FACTORY_ALLOWED_SIGNERS)."""
+    folder = tmp_path_factory.mktemp("keys")
+    found = {name: new_key(folder, name) for name in OWNERS_AND_OTHERS}
+    allowed_signers(folder / "allowed_signers", found)
+    return found
+
+
+@pytest.fixture(autouse=True)
+def listed_keys(keys, monkeypatch) -> None:
+    monkeypatch.setenv("FACTORY_ALLOWED_SIGNERS", str(keys["mallory"].parent / "allowed_signers"))
 
 
 @pytest.fixture
@@ -129,15 +149,15 @@ def test_a_check_failure_blocks_the_fact_day_its_kpi_day_and_the_gate(home):
     gate_json(home, "ticket_chunking_job", "2026-11-03", expect=0)
 
 
-def test_only_an_owner_may_approve_and_the_approval_releases_the_gate(home):
+def test_only_an_owner_may_approve_and_the_approval_releases_the_gate(home, keys):
     refused = factory(
         home,
         "approve",
         "ticket_chunking_job",
         "--partition",
         BAD_DAY,
-        "--by",
-        "mallory",
+        "--key",
+        str(keys["mallory"]),
         "--reason",
         "ship it",
         expect=EXIT_INPUT_REJECTED,
@@ -151,8 +171,8 @@ def test_only_an_owner_may_approve_and_the_approval_releases_the_gate(home):
         "ticket_chunking_job",
         "--partition",
         BAD_DAY,
-        "--by",
-        "omar.haddad",
+        "--key",
+        str(keys["omar.haddad"]),
         "--reason",
         "x",
         expect=EXIT_INPUT_REJECTED,
@@ -163,8 +183,8 @@ def test_only_an_owner_may_approve_and_the_approval_releases_the_gate(home):
         "ticket_chunking_job",
         "--partition",
         "2026-11-03",
-        "--by",
-        "mei.chen",
+        "--key",
+        str(keys["mei.chen"]),
         "--reason",
         "x",
         expect=EXIT_INPUT_REJECTED,
@@ -179,8 +199,8 @@ def test_only_an_owner_may_approve_and_the_approval_releases_the_gate(home):
             "ticket_chunking_job",
             "--partition",
             BAD_DAY,
-            "--by",
-            "mei.chen",
+            "--key",
+            str(keys["mei.chen"]),
             "--reason",
             "fax channel is a known export bug; chunking ignores channel",
             "--format",
@@ -207,8 +227,8 @@ def test_only_an_owner_may_approve_and_the_approval_releases_the_gate(home):
         "ticket_chunking_job",
         "--partition",
         BAD_DAY,
-        "--by",
-        "raj.patel",
+        "--key",
+        str(keys["raj.patel"]),
         "--reason",
         "x",
         expect=EXIT_INPUT_REJECTED,
@@ -226,15 +246,15 @@ def test_only_an_owner_may_approve_and_the_approval_releases_the_gate(home):
     assert "✓✓✓A✓✓✓" in chunking
 
 
-def test_the_next_run_records_the_approval_and_a_new_failure_voids_it(home):
+def test_the_next_run_records_the_approval_and_an_identical_rebuild_keeps_it(home, keys):
     factory(
         home,
         "approve",
         "ticket_chunking_job",
         "--partition",
         BAD_DAY,
-        "--by",
-        "lena.park",
+        "--key",
+        str(keys["lena.park"]),
         "--reason",
         "known export bug",
     )
@@ -245,22 +265,24 @@ def test_the_next_run_records_the_approval_and_a_new_failure_voids_it(home):
     ]
     gate_json(home, "ticket_chunking_job", BAD_DAY, expect=0)  # same block, still approved
 
-    factory(home, "run", "--partition", BAD_DAY, expect=EXIT_BLOCKED)  # fails again: a new block
-    decision = gate_json(home, "ticket_chunking_job", BAD_DAY, expect=EXIT_BLOCKED)
-    assert decision["approval"] is None and decision["reasons"][0]["code"] == "CHECK_FAILED"
+    # the same export again: the same content fails the same check, and the
+    # approval, which holds for that content, still releases
+    factory(home, "run", "--partition", BAD_DAY, expect=EXIT_BLOCKED)
+    decision = gate_json(home, "ticket_chunking_job", BAD_DAY, expect=0)
+    assert decision["approval"]["approved_by"] == "lena.park"
     fact = cells_by_key(status_json(home))[("ticket_fact", BAD_DAY)]
-    assert [a["active"] for a in fact["approvals"]] == [False]
+    assert [a["active"] for a in fact["approvals"]] == [True]
 
 
-def test_rebuild_restores_decisions_approvals_and_an_identical_grid(home):
+def test_rebuild_restores_decisions_approvals_and_an_identical_grid(home, keys):
     factory(
         home,
         "approve",
         "retrieval_index",
         "--partition",
         BAD_DAY,
-        "--by",
-        "sofia.ruiz",
+        "--key",
+        str(keys["sofia.ruiz"]),
         "--reason",
         "index without KPIs for one day",
     )

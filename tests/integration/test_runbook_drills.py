@@ -12,7 +12,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-from test_state_support import WEEK, cells_by_key, copy_home, factory, status_json
+from test_state_support import (
+    WEEK,
+    allowed_signers,
+    cells_by_key,
+    copy_home,
+    factory,
+    new_key,
+    status_json,
+)
 
 from data_factory.core.paths import PROJECT_DIR
 
@@ -163,6 +171,14 @@ def test_optional_dependency_off(tmp_path, monkeypatch):
 
 
 def test_approving_a_release(tmp_path, monkeypatch):
+    """mei.chen's SSH key is in ~/.ssh and listed in the allowed signers; the
+    intern's key is not listed."""
+    user = tmp_path / "user"
+    mei = new_key(user / ".ssh", "id_ed25519")
+    new_key(user / ".ssh", "intern_ed25519")
+    signers = allowed_signers(tmp_path / "allowed_signers", {"mei.chen": mei})
+    monkeypatch.setenv("HOME", str(user))
+    monkeypatch.setenv("FACTORY_ALLOWED_SIGNERS", str(signers))
     home = small_week(tmp_path, f"bad_enum@{DAY}", days=3)
     monkeypatch.setenv("FACTORY_HOME", str(home))
     factory(home, "run", "--start", WEEK[0], "--end", DAY, expect=1)

@@ -242,7 +242,7 @@ def test_rebuild_from_evidence_gives_identical_status_and_skips_invalid_files(
     assert "not-evidence.json is invalid" in result.stderr
     assert "r-tampered-copy.json is invalid" in result.stderr
     assert "EVIDENCE_HASH_MISMATCH" in result.stderr
-    assert "2 invalid file(s) skipped" in result.stdout
+    assert "2 file(s) refused" in result.stdout
     after = factory(home, "status", "--format", "json").stdout
     assert after == before
     assert "999999" not in after

@@ -26,6 +26,7 @@ from data_factory.decisions.gate import gate
 from data_factory.render.explain import cells_with_text, explain, with_text
 from data_factory.render.status_table import render_table
 from data_factory.state.index import rebuild
+from data_factory.state.read import read_table
 
 
 def _day(value: str | None, name: str) -> str | None:
@@ -81,6 +82,7 @@ def status(ctx, assets, since, output, out, verify):
     paths = home_paths(ctx)
     since = _day(since, "--since")
     report = collect_status(paths, assets, since, verify)
+    _note_development_key(paths)
     if output == "json":
         text = json.dumps(cells_with_text(report["cells"]), indent=2, sort_keys=True) + "\n"
     elif output == "html":
@@ -104,6 +106,31 @@ def status(ctx, assets, since, output, out, verify):
         click.echo(str(out))
     else:
         click.echo(text, nl=False)
+
+
+def _note_development_key(paths) -> None:
+    """Say so when the evidence here is signed by the home's development run
+    key: it proves only that someone with access to this home wrote it."""
+    from data_factory.evidence.signing import development_key_path, trust_for
+
+    trust = trust_for(paths.home)
+    if not trust.development_id:
+        return
+    try:
+        rows = read_table(
+            paths,
+            "select count(*) as n from evidence where signature_key_id = ?",
+            [trust.development_id],
+        )
+    except FactoryError:
+        return
+    if rows and rows[0]["n"]:
+        click.echo(
+            f"note: {rows[0]['n']} evidence file(s) here are signed by this home's development "
+            f"run key ({development_key_path(paths.home)}), trusted in this home only; "
+            "set FACTORY_SIGNING_KEY to a key listed in allowed_signers for production",
+            err=True,
+        )
 
 
 def _write_out(out: Path, text: str) -> None:

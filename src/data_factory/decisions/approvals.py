@@ -45,9 +45,10 @@ def _principal(consumer: Consumer, manifest: dict, kid: str, key_path: Path) -> 
     listed = "; ".join(f"{n} ({', '.join(roles)})" for n, roles in sorted(owners.values()))
     raise FactoryError(
         "APPROVER_NOT_OWNER",
-        f"{', '.join(entry.principals)} (key {kid}, {signers.path}) may not approve "
-        f"{consumer.name}: only an owner named for the consumer or for an asset it depends "
-        f"on may. Owners: {listed or 'none are named in the project'}",
+        f"{', '.join(entry.principals)} may not approve {consumer.name}: only an owner named "
+        "for the consumer or for an asset it depends on may. Owners: "
+        f"{listed or 'none are named in the project'} (the key {kid} is listed for "
+        f"{', '.join(entry.principals)} in {signers.path})",
     )
 
 
