@@ -60,10 +60,12 @@ def evidence(ctx, target_dir, out, run_id):
 
 @click.command(short_help="Re-check evidence files: schema, sha256, signature.")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-def validate(files):
+@click.pass_context
+def validate(ctx, files):
     """Re-check evidence files against the JSON Schema, their own sha256
     and their signature (a key allowed_signers lists for it, or the
-    development run key of the home the file is in, said so).
+    development run key of the home the file is in, or of this home, said
+    so).
 
     \b
     Example:
@@ -79,10 +81,10 @@ def validate(files):
                 f"{path} is a directory; give the evidence files in it, e.g. {path}/*.json",
                 param_hint="'FILES...'",
             )
-    bad = 0
+    bad, home = 0, home_paths(ctx).home
     for path in files:
         try:
-            problems = validate_evidence_file(path)
+            problems = validate_evidence_file(path, trust_near(path, home))
         except OSError as exc:
             problems = [f"EVIDENCE_INVALID: {path} cannot be read: {exc.strerror or exc}"]
         if problems:
@@ -90,7 +92,7 @@ def validate(files):
             click.echo(f"INVALID {path}")
             for problem in problems[:20]:
                 click.echo(f"  - {problem}")
-        elif signed_by_development_key(load_json_object(path), trust_near(path)):
+        elif signed_by_development_key(load_json_object(path), trust_near(path, home)):
             click.echo(f"ok      {path}  (signed by this home's development run key only)")
         else:
             click.echo(f"ok      {path}")

@@ -190,12 +190,11 @@ def trust_for(home: Path | None) -> Trust:
     return Trust(signers, key, key_id(key))
 
 
-def trust_near(path: Path) -> Trust:
-    """The trust for an evidence file: its home is the folder above its
-    `evidence/` folder."""
+def trust_near(path: Path, home: Path | None = None) -> Trust:
+    """The trust for an evidence file: the development key of its home (the
+    folder above its `evidence/` folder), else of `home`."""
     path = Path(path).resolve()
-    home = path.parent.parent if path.parent.name == "evidence" else None
-    return trust_for(home)
+    return trust_for(path.parent.parent if path.parent.name == "evidence" else home)
 
 
 def _public_key(block: dict, trust: Trust, namespace: str) -> tuple[Ed25519PublicKey | None, str]:
