@@ -13,7 +13,10 @@ rebuild that changes a covered cell's content voids it (the gate says
 
 from __future__ import annotations
 
+from data_factory.core.errors import FactoryError
+from data_factory.core.paths import FactoryPaths
 from data_factory.decisions.reasons import cause_key
+from data_factory.state.read import recorded_approvals
 
 
 def approval_key(reason: dict) -> tuple:
@@ -82,3 +85,37 @@ def approval_holds(
                 }
             )
     return not lapses, lapses
+
+
+def applicable_approval(
+    paths: FactoryPaths,
+    consumer: str,
+    partition: str,
+    reasons: list[dict],
+    cells: list[dict],
+    approvals: list[dict] | None = None,
+) -> tuple[dict | None, list[dict]]:
+    """The newest approval that holds for `reasons` (decisions.approval_scope),
+    and the approvals that named them but lapsed: {approval, cells}."""
+    if approvals is not None:
+        recorded = [
+            a for a in approvals if a["consumer"] == consumer and a["partition"] == partition
+        ]
+    else:
+        try:
+            recorded = recorded_approvals(paths, partition=partition, consumer=consumer)
+        except FactoryError:
+            return None, []
+    by_asset = cells_by_asset(cells)
+    lapsed = []
+    for approval in reversed(recorded):  # newest first
+        holds, lapses = approval_holds(approval, reasons, by_asset)
+        if holds:
+            return approval, []
+        if lapses:
+            lapsed.append({"approval": _approval_summary(approval), "cells": lapses})
+    return None, lapsed
+
+
+def _approval_summary(approval: dict) -> dict:
+    return {k: approval.get(k) for k in ("run_id", "approved_by", "approved_at", "evidence")}

@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from data_factory.core.errors import EXIT_USAGE, FactoryError
 from data_factory.core.partitions import parse_partition
 from data_factory.core.paths import FactoryPaths
-from data_factory.decisions.approval_scope import approval_holds, cells_by_asset
+from data_factory.decisions.approval_scope import applicable_approval
 from data_factory.decisions.documents import (
     approval_entry,
     document,
@@ -272,7 +272,7 @@ def evaluate(
             evidence.add(cell["evidence"])
     if decision.reasons:
         decision.decision = "block"
-        approval, decision.lapsed = _applicable_approval(
+        approval, decision.lapsed = applicable_approval(
             paths, consumer.name, partition, decision.reasons, cells, approvals
         )
         if approval:
@@ -280,40 +280,6 @@ def evaluate(
             evidence.add(approval["evidence"])
     decision.evidence = sorted(evidence)
     return decision
-
-
-def _applicable_approval(
-    paths: FactoryPaths,
-    consumer: str,
-    partition: str,
-    reasons: list[dict],
-    cells: list[dict],
-    approvals: list[dict] | None = None,
-) -> tuple[dict | None, list[dict]]:
-    """The newest approval that holds for `reasons` (decisions.approval_scope),
-    and the approvals that named them but lapsed: {approval, cells}."""
-    if approvals is not None:
-        recorded = [
-            a for a in approvals if a["consumer"] == consumer and a["partition"] == partition
-        ]
-    else:
-        try:
-            recorded = recorded_approvals(paths, partition=partition, consumer=consumer)
-        except FactoryError:
-            return None, []
-    by_asset = cells_by_asset(cells)
-    lapsed = []
-    for approval in reversed(recorded):  # newest first
-        holds, lapses = approval_holds(approval, reasons, by_asset)
-        if holds:
-            return approval, []
-        if lapses:
-            lapsed.append({"approval": _approval_summary(approval), "cells": lapses})
-    return None, lapsed
-
-
-def _approval_summary(approval: dict) -> dict:
-    return {k: approval.get(k) for k in ("run_id", "approved_by", "approved_at", "evidence")}
 
 
 def consumer_grid(
