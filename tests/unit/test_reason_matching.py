@@ -1,18 +1,13 @@
 """Approval matching compares facts, never words: a recorded approval keeps
-covering its block when the wording of a reason changes, and stops covering
-it when a fact of the block changes."""
+naming its block when the wording of a reason changes, and stops naming it
+when a fact of the block changes."""
 
 from __future__ import annotations
 
 import pytest
 
-from data_factory.decisions.reasons import (
-    cause_key,
-    covers,
-    evidence_reason,
-    make_reason,
-    reason_key,
-)
+from data_factory.decisions.approval_scope import approval_key, names
+from data_factory.decisions.reasons import cause_key, evidence_reason, make_reason
 from data_factory.render import explain as explain_module
 
 FACT = "model.shop.order_fact"
@@ -39,8 +34,8 @@ def check_failed(**changes) -> dict:
 def test_two_reasons_that_differ_only_in_their_words_are_the_same_block():
     recorded = [evidence_reason(r, "the words of last week") for r in (stale(), check_failed())]
     reworded = [{**r, "text": "other words, same facts"} for r in (stale(), check_failed())]
-    assert [reason_key(r) for r in recorded] == [reason_key(r) for r in reworded]
-    assert covers(recorded, reworded)
+    assert [approval_key(r) for r in recorded] == [approval_key(r) for r in reworded]
+    assert names(recorded, reworded)
 
 
 def test_an_approval_keeps_matching_when_the_explain_wording_changes(monkeypatch):
@@ -48,19 +43,18 @@ def test_an_approval_keeps_matching_when_the_explain_wording_changes(monkeypatch
     monkeypatch.setattr(explain_module, "explain", lambda reason: "entirely new wording")
     now = [evidence_reason(stale(), explain_module.explain(stale()))]
     assert recorded[0]["text"] != now[0]["text"]
-    assert covers(recorded, now) and covers(recorded, [stale()])
+    assert names(recorded, now) and names(recorded, [stale()])
 
 
 def test_the_evidence_path_and_the_asset_labels_in_a_cause_do_not_take_part():
     relabelled = {**CAUSE, "upstream": {**CAUSE["upstream"], "asset": "fact_orders"}}
     copied = stale(evidence="/elsewhere/evidence/run-1.json", cause=relabelled)
-    assert covers([stale()], [copied])
+    assert names([stale()], [copied])
 
 
 @pytest.mark.parametrize(
     "changed",
     [
-        pytest.param(stale(run_id="run-5"), id="the cell built again"),
         pytest.param(stale(partition="2026-11-03"), id="another day"),
         pytest.param(stale(asset="order_fact"), id="another asset"),
         pytest.param(stale(cause={**CAUSE, "run_id": "run-3"}), id="rebuilt by another run"),
@@ -72,14 +66,16 @@ def test_the_evidence_path_and_the_asset_labels_in_a_cause_do_not_take_part():
     ],
 )
 def test_a_change_of_any_fact_is_a_new_block(changed):
+    """(The cell built again by another run is not one: its content decides,
+    test_gate_evaluate.)"""
     recorded = [evidence_reason(stale(), "words"), evidence_reason(check_failed(), "words")]
-    assert not covers(recorded, [changed])
+    assert not names(recorded, [changed])
 
 
 def test_a_cause_recorded_before_causes_were_structured_gives_the_same_key():
     legacy = f"{FACT}@2026-11-01,2026-11-02@run-2"
     assert cause_key(legacy) == cause_key(CAUSE)
-    assert covers([{**evidence_reason(stale(), "old words"), "cause": legacy}], [stale()])
+    assert names([{**evidence_reason(stale(), "old words"), "cause": legacy}], [stale()])
     code = {"node": {"asset": "order_fact", "unique_id": FACT}, "checksum": "abc123"}
     assert cause_key(f"{FACT}@abc123") == cause_key(code)
     assert cause_key(f"{FACT}@abc124") != cause_key(code)

@@ -31,6 +31,12 @@ def approval_key(reason: dict) -> tuple:
     )
 
 
+def names(block: list[dict], reasons: list[dict]) -> bool:
+    """Does an approval of `block` name every one of the current `reasons`?"""
+    named = {approval_key(r) for r in block}
+    return all(approval_key(r) in named for r in reasons)
+
+
 def cell_content(cell: dict | None) -> str:
     """A cell's content as an approval records it and the gate compares it."""
     if cell is None:
@@ -68,9 +74,8 @@ def approval_holds(
     """Does `approval` release a block of `reasons`? And when it names every
     reason but a cell changed since: the lapses, {asset, partition,
     approved, now} each."""
-    named = {approval_key(r) for r in approval["block"]}
     overrides = set(approval["overrides"])
-    if not all(r["code"] in overrides and approval_key(r) in named for r in reasons):
+    if not (all(r["code"] in overrides for r in reasons) and names(approval["block"], reasons)):
         return False, []
     approved = {(c["asset"], c["partition"]): c["content"] for c in approval.get("cells") or []}
     lapses = []

@@ -1,4 +1,4 @@
-"""Gate reasons as facts, and when an approval covers them.
+"""Gate reasons as facts.
 
 A reason is a dict: its code, the consumer it is about, the needed asset and
 day, that asset's `status` as the gate saw it (a cell status, or
@@ -8,10 +8,8 @@ structured `cause` of a stale reason, and `detail`, the facts behind it (the
 cell's reason detail, or for APPROVAL_OVERRIDE the approval). It holds no
 English: render.explain words it.
 
-An approval records the block it overrides, and covers a later block when
-every current reason has the same `reason_key`: code, asset, day, checks, run
-and cause, compared as values. Words never take part, so a reason reworded
-since the approval still matches.
+An approval names the reasons it overrides by their facts, never their words
+(decisions.approval_scope), so a reason reworded since still matches.
 """
 
 from __future__ import annotations
@@ -87,25 +85,6 @@ def _parsed(text: str) -> dict | tuple:
     if len(rest) == 2:
         return (node, None, tuple(rest[0].split(",")), rest[1])
     return (node, rest[0] if rest else None, None, None)
-
-
-def reason_key(reason: dict) -> tuple:
-    """What makes two block reasons the same block. The words and the
-    evidence path are left out: a copied data directory is the same block."""
-    return (
-        reason["code"],
-        reason.get("asset"),
-        reason.get("partition"),
-        tuple(sorted(reason.get("checks") or [])),
-        reason.get("run_id"),
-        cause_key(reason.get("cause")),
-    )
-
-
-def covers(block: list[dict], reasons: list[dict]) -> bool:
-    """Does an approval of `block` cover every one of the current `reasons`?"""
-    approved = {reason_key(r) for r in block}
-    return all(reason_key(r) in approved for r in reasons)
 
 
 def evidence_reason(reason: dict, text: str) -> dict:
