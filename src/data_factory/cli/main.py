@@ -20,6 +20,7 @@ from data_factory.cli import (
     recovery_commands,
     review_commands,
     state_commands,
+    verify_commands,
 )
 from data_factory.core.errors import (
     NOT_WRITABLE_ERRNOS,
@@ -53,7 +54,10 @@ class FactoryExit(click.ClickException):
 COMMAND_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Daily work", ("generate", "ingest", "run", "build", "status", "gate")),
     ("Recovery", ("plan", "retry", "replay", "backfill", "approve")),
-    ("Inspection", ("failures", "audit", "validate", "evidence", "docs", "lineage", "faults")),
+    (
+        "Inspection",
+        ("failures", "audit", "validate", "verify", "evidence", "docs", "lineage", "faults"),
+    ),
     ("Project", ("state", "ci")),
 )
 
@@ -158,6 +162,7 @@ for area in (
     inspect_commands,
     evidence_commands,
     review_commands,
+    verify_commands,
 ):
     for command in area.COMMANDS:
         main.add_command(command)

@@ -143,6 +143,23 @@ REASON_CODES: dict[str, str] = {
     "ARTIFACT_VERSION_UNSUPPORTED": "A dbt artifact has a schema version the factory cannot read.",
     "EVIDENCE_INVALID": "An evidence file does not validate against its JSON Schema.",
     "EVIDENCE_HASH_MISMATCH": "An evidence file's content does not match its recorded sha256.",
+    "INGEST_EVIDENCE_MISSING": (
+        "The build evidence of a day names no input, or an ingest run whose evidence is not "
+        "in the home (deleted) or does not record that day (`factory verify`)."
+    ),
+    "EVIDENCE_COUNTS_INCONSISTENT": (
+        "An evidence document's counts contradict each other or the landing manifest: "
+        "manifest lines differ from landed + rejected or from the manifest's own lines, a "
+        "reconciliation from the input, an asset's rows from its fingerprint (`factory verify`)."
+    ),
+    "EVIDENCE_INPUT_MISMATCH": (
+        "The build evidence's input of a day differs from the ingest evidence it names "
+        "(manifest sha256, lines, landed or rejected rows) (`factory verify`)."
+    ),
+    "DECISION_CELL_UNKNOWN": (
+        "A decision or approval names a cell (asset, day, run) that no build evidence "
+        "records (`factory verify`)."
+    ),
     "EVIDENCE_NOT_WRITTEN": (
         "A build changed the warehouse but its evidence was never written (refused or "
         "interrupted); its cells are failed until the day is built again."
