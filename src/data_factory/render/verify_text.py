@@ -37,8 +37,8 @@ def render_verify(report: dict, console: Console) -> None:
         console.print(
             Text.assemble(
                 ("✓ ", "green"),
-                f"{report['cells']} cell(s) verified ({_scope(report)}): every link holds "
-                f"({links}) in {report['seconds']:.1f} s",
+                f"every link holds: {report['cells']} cell(s), {_scope(report)} "
+                f"({report['seconds']:.1f} s)",
             )
         )
         return
