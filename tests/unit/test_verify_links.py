@@ -239,14 +239,16 @@ def test_a_decision_naming_a_run_no_evidence_records(paths):
 def test_scope_filters_assets_and_days_and_refuses_an_unknown_asset(paths):
     report = verify(paths, kpi_manifest(), assets=("order_kpi",), partition=DAY)
     assert [(c.asset, c.partition) for c in report.cells] == [("order_kpi", DAY)]
-    assert not verify(paths, kpi_manifest(), since="2026-11-03").broken
+    assert verify(paths, kpi_manifest(), since="2026-11-01").holds
     with pytest.raises(FactoryError) as refused:
         verify(paths, kpi_manifest(), assets=("nope",))
     assert refused.value.exit_code == EXIT_USAGE
 
 
-def test_an_empty_home_verifies_nothing_and_does_not_hold(tmp_path):
+def test_an_empty_home_or_an_unbuilt_day_verifies_nothing_and_does_not_hold(paths, tmp_path):
     report = verify(FactoryPaths(tmp_path / "empty"), kpi_manifest())
+    assert report.cells == [] and not report.holds
+    report = verify(paths, kpi_manifest(), partition="2026-12-01")
     assert report.cells == [] and not report.holds
 
 

@@ -32,13 +32,13 @@ from data_factory.core.paths import FactoryPaths
 
 EXIT_CODES_HELP = """
 Exit codes: 0 ok; 1 a run finished but something is not consumable (failed
-check, blocked asset) or a gate blocked; 2 bad usage (a malformed or reversed
-range of days, a --select that matches no node); 3 input rejected (bad
-landing manifest, unreadable artifacts, invalid evidence); 4 warehouse locked
-by another run; 5 dbt failed to run; 6 the home cannot be used: it is not
-writable (HOME_NOT_WRITABLE) or its warehouse file is damaged
-(WAREHOUSE_UNREADABLE); 7 `factory lineage --url` could not deliver the
-events (LINEAGE_NOT_DELIVERED).
+check, blocked asset), a gate blocked or verify found a broken link; 2 bad
+usage (a malformed or reversed range of days, a --select that matches no
+node); 3 input rejected (bad landing manifest, unreadable artifacts, invalid
+evidence); 4 warehouse locked by another run; 5 dbt failed to run; 6 the home
+cannot be used: it is not writable (HOME_NOT_WRITABLE) or its warehouse file
+is damaged (WAREHOUSE_UNREADABLE); 7 `factory lineage --url` could not
+deliver the events (LINEAGE_NOT_DELIVERED).
 """
 
 

@@ -37,11 +37,13 @@ def _day(value: str | None, name: str) -> str | None:
 )
 @click.pass_context
 def verify(ctx, assets, partition, since, output):
-    """For each asset x day, check by hand's order: landing file bytes ->
-    manifest -> ingest evidence -> build evidence (inputs, model checksum
-    vs the project now, fingerprint vs the warehouse now) -> decisions and
-    approvals. Name the first broken link of each cell with a reason code.
-    Reads only. Exit 0 when every link holds, 1 otherwise.
+    """For each asset x day, walk the chain in the order a person checks it
+    by hand: landing file bytes -> manifest -> ingest evidence -> build
+    evidence (inputs, model checksum vs the project now, fingerprint vs the
+    warehouse now) -> decisions and approvals; name the first broken link of
+    each cell with a reason code (runbooks/evidence-changed.md). It writes no
+    evidence or state (a changed project is parsed once, as by any command).
+    Exit 0 when every link holds, 1 otherwise.
 
     \b
     Example:

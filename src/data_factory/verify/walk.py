@@ -97,6 +97,8 @@ def verify(
         return day == partition if partition else (since is None or day >= since)
 
     cells = history.cells(assets, wanted)
+    if (partition or since) and not any(c.partition for c in cells):
+        cells = []  # no day in scope was built: the seeds alone verify nothing of it
     days = len({c.partition for c in cells if c.partition})
     progress(f"verify: {len(cells)} cell(s) over {days} day(s)")
     history.load_fingerprints(cells)
