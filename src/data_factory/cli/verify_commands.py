@@ -8,19 +8,9 @@ import json
 import click
 from rich.console import Console
 
-from data_factory.cli.options import home_paths
+from data_factory.cli.options import home_paths, optional_day
 from data_factory.core.console import say
-from data_factory.core.errors import EXIT_BLOCKED, EXIT_OK, FactoryError
-from data_factory.core.partitions import parse_partition
-
-
-def _day(value: str | None, name: str) -> str | None:
-    if value is None:
-        return None
-    try:
-        return parse_partition(value, name)
-    except FactoryError as exc:
-        raise click.UsageError(exc.message) from None
+from data_factory.core.errors import EXIT_BLOCKED, EXIT_OK
 
 
 @click.command(short_help="Walk each cell's chain; name its first broken link.")
@@ -55,7 +45,7 @@ def verify(ctx, assets, partition, since, output):
 
     if partition and since:
         raise click.UsageError("give --partition D or --since D, not both")
-    partition, since = _day(partition, "--partition"), _day(since, "--since")
+    partition, since = optional_day(partition, "--partition"), optional_day(since, "--since")
     paths = home_paths(ctx)
     # the project as it is now (a parse only when it changed since the last one)
     manifest = DbtProject(paths).manifest_dict(reuse_last_parse=True)
