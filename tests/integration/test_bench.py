@@ -128,6 +128,7 @@ def test_stdout_is_the_table(quick_run):
         "5",
         "6",
         "7",
+        "8",
     ]
     assert all(line.rstrip().split()[-1] in ("yes", "no", "-") for line in table)
 
