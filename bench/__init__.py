@@ -20,6 +20,10 @@ reports a ratio.
 6. gate      the gate's fingerprint re-check of one consumer-day (the cells
              it releases, recomputed in the warehouse) at 20,000 tickets/day,
              against the rest of its decision and the whole `factory gate`.
+7. backfill_year  `factory backfill` of 365 days, a day's cost early and late.
+8. verify    `factory verify` of one day and of 365 days at 2,000 tickets/day
+             (landing hashed, evidence checked, fingerprints per asset),
+             against a plain `factory status`.
 
 Results: a table on stdout and <data>/bench/results.json (--out to change;
 <data> is $FACTORY_HOME, else data/ beside the project). `--update-readme`
@@ -30,8 +34,9 @@ Exit codes: 0 every figure measured (targets met or not); 1 a figure failed,
 for example the sides' tables differ; 2 bad usage.
 
 Modules: one per figure (ingest_vs_read_json, history_growth, backfill,
-evidence_scale, status_scale, gate_recheck), each with a `measure(bench, figure)` and the
-workers it runs in their own process (`python -m bench _worker NAME ...`);
+evidence_scale, status_scale, gate_recheck, backfill_year, verify_chain),
+each with a `measure(bench, figure)` and the workers it runs in their own
+process (`python -m bench _worker NAME ...`);
 and what they share: processes (running and measuring a child process),
 figure (interleaved samples, medians, targets), sizes, homes (factory homes
 to measure in), suite (the run's settings and the template run), results

@@ -20,6 +20,7 @@ from bench import (
     history_growth,
     ingest_vs_read_json,
     status_scale,
+    verify_chain,
 )
 from bench.figure import Figure
 from bench.processes import EXIT_FIGURE_FAILED, EXIT_OK, PROJECT_DIR, TablesDiffer, say
@@ -36,6 +37,7 @@ FIGURES = {
     5: status_scale,
     6: gate_recheck,
     7: backfill_year,
+    8: verify_chain,
 }
 WORKERS = {name: work for module in FIGURES.values() for name, work in module.WORKERS.items()}
 

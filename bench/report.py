@@ -56,6 +56,11 @@ def describe_inputs(figure: dict) -> str:
             f"{inputs['rows']:,} events, one day per dbt invocation; the first and last "
             f"{inputs['compared_days']} days compared"
         )
+    if key == "verify":
+        return (
+            f"{inputs['days']} days x {inputs['tickets_per_day']:,} tickets/day = "
+            f"{inputs['rows']:,} events ({inputs['bytes'] / 2**20:,.0f} MiB of landing)"
+        )
     return json.dumps(inputs)
 
 

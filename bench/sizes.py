@@ -22,11 +22,14 @@ class Sizes:
     year_days: int
     year_tickets: int
     year_window: int  # days compared at each end of the year
+    verify_days: int
+    verify_tickets: int
 
 
 # Issue 5's sizes: ~1M events for figure 1 (a day of 20,000 tickets holds
 # 70-100k events), 2,000 tickets a day over 365 days for figure 2, 30 days of
 # 20,000 tickets for figure 3. Issue 12's: 365 days of 5,000 tickets for figure 7.
+# Issue 11's: 365 days of 2,000 tickets for figure 8.
 FULL = Sizes(
     ingest_days=11,
     ingest_tickets=20_000,
@@ -42,6 +45,8 @@ FULL = Sizes(
     year_days=365,
     year_tickets=5_000,
     year_window=30,
+    verify_days=365,
+    verify_tickets=2_000,
 )
 QUICK = Sizes(
     ingest_days=2,
@@ -58,6 +63,8 @@ QUICK = Sizes(
     year_days=4,
     year_tickets=50,
     year_window=1,
+    verify_days=3,
+    verify_tickets=50,
 )
 
 INGEST_START = "2025-03-03"

@@ -49,7 +49,7 @@ def test_results_hold_every_figure_with_inputs_sides_medians_and_ratio(quick_run
     results = json.loads((home / "bench" / "results.json").read_text())
     assert results["mode"] == "quick"
     assert results["machine"]["cores"] >= 1 and results["machine"]["memory_gib"] > 0
-    assert [f["number"] for f in results["figures"]] == [1, 2, 3, 4, 5, 6, 7]
+    assert [f["number"] for f in results["figures"]] == [1, 2, 3, 4, 5, 6, 7, 8]
     for figure in results["figures"]:
         assert figure["status"] == "measured", (figure["number"], figure["status"], figure["error"])
         assert figure["error"] is None
@@ -128,6 +128,7 @@ def test_stdout_is_the_table(quick_run):
         "5",
         "6",
         "7",
+        "8",
     ]
     assert all(line.rstrip().split()[-1] in ("yes", "no", "-") for line in table)
 

@@ -20,6 +20,7 @@ from data_factory.cli import (
     recovery_commands,
     review_commands,
     state_commands,
+    verify_commands,
 )
 from data_factory.core.errors import (
     NOT_WRITABLE_ERRNOS,
@@ -31,13 +32,13 @@ from data_factory.core.paths import FactoryPaths
 
 EXIT_CODES_HELP = """
 Exit codes: 0 ok; 1 a run finished but something is not consumable (failed
-check, blocked asset) or a gate blocked; 2 bad usage (a malformed or reversed
-range of days, a --select that matches no node); 3 input rejected (bad
-landing manifest, unreadable artifacts, invalid evidence); 4 warehouse locked
-by another run; 5 dbt failed to run; 6 the home cannot be used: it is not
-writable (HOME_NOT_WRITABLE) or its warehouse file is damaged
-(WAREHOUSE_UNREADABLE); 7 `factory lineage --url` could not deliver the
-events (LINEAGE_NOT_DELIVERED).
+check, blocked asset), a gate blocked or verify found a broken link; 2 bad
+usage (a malformed or reversed range of days, a --select that matches no
+node); 3 input rejected (bad landing manifest, unreadable artifacts, invalid
+evidence); 4 warehouse locked by another run; 5 dbt failed to run; 6 the home
+cannot be used: it is not writable (HOME_NOT_WRITABLE) or its warehouse file
+is damaged (WAREHOUSE_UNREADABLE); 7 `factory lineage --url` could not
+deliver the events (LINEAGE_NOT_DELIVERED).
 """
 
 
@@ -53,7 +54,10 @@ class FactoryExit(click.ClickException):
 COMMAND_SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Daily work", ("generate", "ingest", "run", "build", "status", "gate")),
     ("Recovery", ("plan", "retry", "replay", "backfill", "approve")),
-    ("Inspection", ("failures", "audit", "validate", "evidence", "docs", "lineage", "faults")),
+    (
+        "Inspection",
+        ("failures", "audit", "validate", "verify", "evidence", "docs", "lineage", "faults"),
+    ),
     ("Project", ("state", "ci")),
 )
 
@@ -158,6 +162,7 @@ for area in (
     inspect_commands,
     evidence_commands,
     review_commands,
+    verify_commands,
 ):
     for command in area.COMMANDS:
         main.add_command(command)

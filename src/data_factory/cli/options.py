@@ -23,6 +23,17 @@ def writable_home(ctx: click.Context) -> FactoryPaths:
     return paths
 
 
+def optional_day(value: str | None, name: str) -> str | None:
+    """An optional day option's value, checked: a usage error (exit 2) for a
+    malformed day."""
+    if value is None:
+        return None
+    try:
+        return parse_partition(value, name)
+    except FactoryError as exc:
+        raise click.UsageError(exc.message) from None
+
+
 def partition_option(multiple: bool = False):
     return click.option(
         "--partition",

@@ -17,25 +17,15 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from data_factory.cli.options import format_option, home_paths, writable_home
+from data_factory.cli.options import format_option, home_paths, optional_day, writable_home
 from data_factory.cli.status_report import collect_status
 from data_factory.core.errors import EXIT_BLOCKED, EXIT_OK, EXIT_USAGE, FactoryError
-from data_factory.core.partitions import parse_partition
 from data_factory.decisions.approvals import approve
 from data_factory.decisions.gate import gate
 from data_factory.render.explain import cells_with_text, explain, with_text
 from data_factory.render.status_table import render_table
 from data_factory.state.index import rebuild
 from data_factory.state.read import read_table
-
-
-def _day(value: str | None, name: str) -> str | None:
-    if value is None:
-        return None
-    try:
-        return parse_partition(value, name)
-    except FactoryError as exc:
-        raise click.UsageError(exc.message) from None
 
 
 @click.command(short_help="The asset x day grid: what can be trusted now.")
@@ -80,7 +70,7 @@ def status(ctx, assets, since, output, out, verify):
       factory status --format html --out grid.html
     """
     paths = home_paths(ctx)
-    since = _day(since, "--since")
+    since = optional_day(since, "--since")
     report = collect_status(paths, assets, since, verify)
     _note_development_key(paths)
     if output == "json":

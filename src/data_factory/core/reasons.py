@@ -160,6 +160,23 @@ REASON_CODES: dict[str, str] = {
         "An evidence file does not hold its place in the ledger (the hash chain of the "
         "home's evidence): one before it was changed or deleted, or it was inserted or renamed."
     ),
+    "INGEST_EVIDENCE_MISSING": (
+        "The build evidence of a day names no input, or an ingest run whose evidence is not "
+        "in the home (deleted) or does not record that day (`factory verify`)."
+    ),
+    "EVIDENCE_COUNTS_INCONSISTENT": (
+        "An evidence document's counts contradict each other or the landing manifest: "
+        "manifest lines differ from landed + rejected or from the manifest's own lines, a "
+        "reconciliation from the input, an asset's rows from its fingerprint (`factory verify`)."
+    ),
+    "EVIDENCE_INPUT_MISMATCH": (
+        "The build evidence's input of a day differs from the ingest evidence it names "
+        "(manifest sha256, lines, landed or rejected rows) (`factory verify`)."
+    ),
+    "DECISION_CELL_UNKNOWN": (
+        "A decision or approval names a cell (asset, day, run) that no build evidence "
+        "records (`factory verify`)."
+    ),
     "EVIDENCE_NOT_WRITTEN": (
         "A build changed the warehouse but its evidence was never written (refused or "
         "interrupted); its cells are failed until the day is built again."

@@ -36,14 +36,9 @@ from data_factory.core.paths import FactoryPaths
 from data_factory.decisions.reasons import make_reason
 from data_factory.evidence.files import evidence_path
 from data_factory.project.consumers import Consumer
-from data_factory.project.manifest import asset_nodes, partition_column
 from data_factory.warehouse.connect import adapter_type, open_reader
 from data_factory.warehouse.engine import Engine
-from data_factory.warehouse.fingerprint import (
-    ignored_columns,
-    relation_fingerprints,
-    same_content,
-)
+from data_factory.warehouse.fingerprint import current_fingerprints, same_content
 from data_factory.warehouse.identity import read_identity
 
 WAREHOUSE_CODES = ("WAREHOUSE_MISSING", "WAREHOUSE_CONTENT_CHANGED", "WAREHOUSE_LOCKED")
@@ -117,7 +112,7 @@ def _problems(
                 )
             elif content and cell.get("fingerprint") and cell["consumable"]:
                 checked.append(cell)
-        for cell, now in _fingerprints_now(engine, manifest, checked):
+        for cell, now in current_fingerprints(engine, manifest, checked):
             if not same_content(cell["fingerprint"], now):
                 add(
                     cell,
@@ -157,34 +152,6 @@ def _spark_target(paths: FactoryPaths, cells: list[dict]) -> str | None:
         if isinstance(target, str) and target:
             return target
     return None
-
-
-def _fingerprints_now(engine: Engine, manifest: dict, cells: list[dict]):
-    """(cell, its fingerprint in the warehouse now, or None if its table is gone)."""
-    nodes = asset_nodes(manifest)
-    by_asset: dict[str, list[dict]] = {}
-    for cell in cells:
-        by_asset.setdefault(cell["unique_id"], []).append(cell)
-    for uid, group in by_asset.items():
-        node = nodes.get(uid) or {}
-        relation = node.get("relation_name")
-        if not relation or not engine.exists(relation):
-            for cell in group:
-                yield cell, None
-            continue
-        days = sorted(c["partition"] for c in group if c["partition"])
-        column = partition_column(node) if days else None
-        # the engine's own row hash when every cell recorded one of this engine
-        # and version (a fraction of md5's cost), else md5-sum64/v1 again
-        quick = engine.quick_algorithm is not None and all(
-            (c["fingerprint"].get("quick") or {}).get("algorithm") == engine.quick_algorithm
-            for c in group
-        )
-        now = relation_fingerprints(
-            engine, relation, column, days, ignored_columns(node), mode="quick" if quick else "full"
-        )
-        for cell in group:
-            yield cell, now.get(cell["partition"] if column else None)
 
 
 def with_warehouse_problems(

@@ -146,7 +146,7 @@ def read_manifest(paths: FactoryPaths, partition: str) -> LandingManifest:
     )
 
 
-def _file_sha256_lines_and_size(path: Path) -> tuple[str, int, int]:
+def file_sha256_lines_and_size(path: Path) -> tuple[str, int, int]:
     """sha256, lines and bytes of a file. A line is text ended by a newline,
     and the text after the last newline when there is any (a file whose last
     line has no newline): the lines the ingest splits the file into."""
@@ -223,7 +223,7 @@ def verify_manifest(manifest: LandingManifest) -> list[str]:
     directory = manifest.path.parent
     for entry in manifest.files:
         path = directory / entry.name
-        sha256, lines, size = _file_sha256_lines_and_size(path)
+        sha256, lines, size = file_sha256_lines_and_size(path)
         if sha256 != entry.sha256:
             raise FactoryError(
                 "MANIFEST_CHECKSUM_MISMATCH",

@@ -211,3 +211,34 @@ def fingerprint_assets(
         for partition, value in prints.items():
             found[(uid, partition)] = value
     return found
+
+
+def current_fingerprints(engine: Engine, manifest: dict, cells: list[dict]):
+    """(cell, its fingerprint in the warehouse now, or None if its table is
+    gone) for cells given as {unique_id, partition, fingerprint (recorded)}:
+    one aggregate per asset over the days asked, whatever their number (the
+    gate's re-check, `factory verify`)."""
+    nodes = asset_nodes(manifest)
+    by_asset: dict[str, list[dict]] = {}
+    for cell in cells:
+        by_asset.setdefault(cell["unique_id"], []).append(cell)
+    for uid, group in by_asset.items():
+        node = nodes.get(uid) or {}
+        relation = node.get("relation_name")
+        if not relation or not engine.exists(relation):
+            for cell in group:
+                yield cell, None
+            continue
+        days = sorted(c["partition"] for c in group if c["partition"])
+        column = partition_column(node) if days else None
+        # the engine's own row hash when every cell recorded one of this engine
+        # and version (a fraction of md5's cost), else md5-sum64/v1 again
+        quick = engine.quick_algorithm is not None and all(
+            (c["fingerprint"].get("quick") or {}).get("algorithm") == engine.quick_algorithm
+            for c in group
+        )
+        now = relation_fingerprints(
+            engine, relation, column, days, ignored_columns(node), mode="quick" if quick else "full"
+        )
+        for cell in group:
+            yield cell, now.get(cell["partition"] if column else None)
