@@ -180,11 +180,19 @@ def test_a_whole_chain_verifies(tmp_path):
     assert messages(tmp_path) == []
 
 
-def test_an_edited_file_breaks_the_next_link(tmp_path):
+def test_an_edited_file_breaks_the_next_link_and_is_the_one_named(tmp_path):
     files = chain(tmp_path, 3)
     files[1].write_text(files[1].read_text() + " ")
-    (problem,) = messages(tmp_path)
-    assert "r-3.json follows a file" in problem and "was changed or replaced" in problem
+    (problem,) = verify_chain(sorted(tmp_path.glob("*.json")))
+    assert problem.file_name == "r-2.json"
+    assert "r-3.json follows a file" in problem.message and "changed or replaced" in problem.message
+
+
+def test_the_newest_file_edited_is_named_from_the_head(tmp_path):
+    files = chain(tmp_path, 3)
+    files[2].write_text(files[2].read_text() + " ")
+    (problem,) = verify_chain(sorted(tmp_path.glob("*.json")))
+    assert problem.file_name == "r-3.json" and "the newest file was changed" in problem.message
 
 
 def test_a_deleted_file_leaves_a_gap_and_the_newest_the_head(tmp_path):

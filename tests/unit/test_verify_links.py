@@ -9,13 +9,15 @@ import json
 
 import jsonschema
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from evidence_fixture import CONSUMER, FACT, KPI, SEED, asset_entry, kpi_manifest, run_document
 
 from data_factory.core.errors import EXIT_USAGE, FactoryError
 from data_factory.core.paths import FACTORY_ROOT, FactoryPaths
 from data_factory.decisions.documents import document
-from data_factory.evidence.store import write_evidence
-from data_factory.verify import links
+from data_factory.evidence.signers import public_key_line
+from data_factory.evidence.signing import Signer, approval_signer, run_signer, sign_document
+from data_factory.evidence.store import content_sha256, write_evidence
 from data_factory.verify.walk import verify
 
 DAY = "2026-11-02"
@@ -178,6 +180,27 @@ def test_the_first_broken_link_is_named_not_a_later_one(paths):
     assert broken(paths, manifest)[("order_kpi", DAY)].link == "landing"
 
 
+@pytest.fixture
+def owners(tmp_path, monkeypatch) -> dict[str, Signer]:
+    """Approval keys for ana.lima (an owner of the consumer) and mallory
+    (listed, owns nothing), in an allowed-signers file of the test's own."""
+    keys = {name: Ed25519PrivateKey.generate() for name in ("ana.lima", "mallory")}
+    signers = tmp_path / "allowed_signers"
+    signers.write_text(
+        "".join(
+            f'{name} namespaces="factory-approval" {public_key_line(key.public_key())}\n'
+            for name, key in keys.items()
+        )
+    )
+    monkeypatch.setenv("FACTORY_ALLOWED_SIGNERS", str(signers))
+    return {name: approval_signer(key, name) for name, key in keys.items()}
+
+
+def approve_as(paths: FactoryPaths, owners: dict[str, Signer], by: str, **kwargs) -> None:
+    written = approval_document(by, **kwargs)
+    write_evidence(written, paths.evidence / f"{written['run_id']}.json", signer=owners[by])
+
+
 def approval_document(by: str, run_id: str = "run-1") -> dict:
     reason = {
         "code": "CHECK_FAILED",
@@ -219,10 +242,10 @@ def approval_document(by: str, run_id: str = "run-1") -> dict:
     )
 
 
-def test_an_approval_by_someone_who_owns_nothing_breaks_the_decisions_link(paths):
-    write(paths, approval_document("ana.lima"))
+def test_an_approval_by_someone_who_owns_nothing_breaks_the_decisions_link(paths, owners):
+    approve_as(paths, owners, "ana.lima")
     assert verify(paths, kpi_manifest()).holds
-    write(paths, approval_document("mallory"))
+    approve_as(paths, owners, "mallory")
     found = broken(paths)
     assert set(found) == {("order_fact", DAY), ("order_kpi", DAY)}
     fact = found[("order_fact", DAY)]
@@ -230,8 +253,8 @@ def test_an_approval_by_someone_who_owns_nothing_breaks_the_decisions_link(paths
     assert fact.file == str(paths.evidence / "approve-mallory.json")
 
 
-def test_a_decision_naming_a_run_no_evidence_records(paths):
-    write(paths, approval_document("ana.lima", run_id="run-forged"))
+def test_a_decision_naming_a_run_no_evidence_records(paths, owners):
+    approve_as(paths, owners, "ana.lima", run_id="run-forged")
     fact = broken(paths)[("order_fact", DAY)]
     assert (fact.link, fact.code) == ("decisions", "DECISION_CELL_UNKNOWN")
 
@@ -266,25 +289,23 @@ def test_the_json_report_follows_its_schema(paths):
     assert {b["code"] for b in report["broken"]} == {"MANIFEST_CHECKSUM_MISMATCH"}
 
 
-def test_a_link_registered_later_runs_in_its_place(paths, monkeypatch):
-    monkeypatch.setattr(links, "LINKS", list(links.LINKS))
-    seen = []
-
-    def ledger(history, cell):
-        seen.append(cell.asset)
-        return links.Broken("ledger", "EVIDENCE_HASH_MISMATCH", "a chain", "a gap", None)
-
-    links.register_link(links.Link("ledger", ledger))
-    assert [link.name for link in links.LINKS][-1] == "ledger"
-    assert {b.link for b in broken(paths).values()} == {"ledger"}
-    with pytest.raises(ValueError):
-        links.register_link(links.Link("ledger", ledger))
-    links.register_link(links.Link("first", lambda h, c: None), before="landing")
-    assert links.LINKS[0].name == "first"
-
-
-def test_a_document_check_registered_later_is_applied_to_every_document(paths, monkeypatch):
-    monkeypatch.setattr(links, "DOCUMENT_CHECKS", list(links.DOCUMENT_CHECKS))
-    links.register_document_check(lambda loaded: ("EVIDENCE_INVALID", "unsigned"))
+def test_an_approval_not_signed_by_an_owners_key_breaks_the_decisions_link(paths):
+    # written as plain evidence: signed by the home's run key, not an approval key
+    write_evidence(approval_document("ana.lima"), paths.evidence / "approve-ana.lima.json")
     fact = broken(paths)[("order_fact", DAY)]
-    assert (fact.link, fact.code, fact.found) == ("ingest", "EVIDENCE_INVALID", "unsigned")
+    assert (fact.link, fact.code) == ("decisions", "EVIDENCE_SIGNATURE_INVALID")
+    assert "expected ssh-ed25519 factory-approval" in fact.found
+
+
+def test_a_file_edited_and_re_signed_with_the_run_key_breaks_the_ledger_link(paths):
+    """Whoever holds the run key can re-sign an edit: its place in the
+    ledger (the head records the newest file's sha256) still shows it."""
+    path = paths.evidence / "run-1.json"
+    forged = json.loads(path.read_text())
+    forged["finished_at"] = "2026-11-02T23:59:59Z"  # any edit: this one changes no count
+    forged["report"]["sha256"] = ""
+    sign_document(forged, run_signer(paths.home))
+    forged["report"]["sha256"] = content_sha256(forged)
+    path.write_text(json.dumps(forged, indent=2, sort_keys=True) + "\n")
+    fact = broken(paths)[("order_fact", DAY)]
+    assert (fact.link, fact.code) == ("ledger", "EVIDENCE_CHAIN_BROKEN"), fact

@@ -166,9 +166,10 @@ def chain_problems(entries: Iterable[Entry], head: dict | None = None) -> list[C
                     )
                 )
             elif entry.previous_sha256 not in {b.file_sha256 for b in before}:
+                # the follower's record is signed, so the file it names is the changed one
                 problems.append(
                     ChainProblem(
-                        entry.file_name,
+                        before[0].file_name,
                         f"{entry.file_name} follows a file with sha256 "
                         f"{str(entry.previous_sha256)[:12]}, but place {sequence - 1} holds "
                         f"{before[0].file_name} with sha256 {before[0].file_sha256[:12]}: "
@@ -176,6 +177,22 @@ def chain_problems(entries: Iterable[Entry], head: dict | None = None) -> list[C
                     )
                 )
     newest = max(by_sequence, default=0)
+    last = by_sequence.get(newest, [])
+    changed_newest = (
+        head
+        and head.get("sequence") == newest
+        and len(last) == 1
+        and head.get("sha256") not in (None, last[0].file_sha256)
+    )
+    if changed_newest:
+        problems.append(
+            ChainProblem(
+                last[0].file_name,
+                f"the ledger head records sha256 {str(head['sha256'])[:12]} for place "
+                f"{newest}, but {last[0].file_name} has sha256 "
+                f"{last[0].file_sha256[:12]}: the newest file was changed",
+            )
+        )
     if head and head["sequence"] > newest:
         problems.append(
             ChainProblem(

@@ -62,6 +62,7 @@ class History:
         files = evidence_files(paths)
         progress(f"verify: reading {len(files)} evidence file(s)")
         loaded = [load_evidence(path) for path in files]
+        self.loaded = loaded
         self.unreadable = [item for item in loaded if item.document is None]
         readable = sorted(
             (item for item in loaded if item.document is not None),

@@ -15,10 +15,13 @@ holds (or does not apply to the cell):
              validates, names a known consumer and cells builds recorded, and
              an approval's approver is an owner
 
-Seams. Every evidence document a link reads passes `DOCUMENT_CHECKS` (schema
-and content sha256 today); a signature check is added with
-`register_document_check`. A link after these (the evidence ledger) is added
-with `register_link(Link("ledger", check))`, at the end or `before=` a link.
+  ledger     the cell's evidence file holds its place in the hash chain of
+             the home's evidence (evidence.ledger), and the chain's newest
+             entries are all there
+
+Every evidence document a link reads passes `DOCUMENT_CHECKS`: schema and
+content sha256, then its signature by a key allowed for it
+(evidence.signing).
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from data_factory.evidence.files import LoadedEvidence
+from data_factory.evidence.ledger import ChainProblem, verify_chain
+from data_factory.evidence.signing import Trust, trust_near, verify_signature
 from data_factory.project.consumers import approvers
 from data_factory.verify.findings import Broken
 from data_factory.verify.history import Cell, History
@@ -51,11 +56,25 @@ def _schema_and_hash(loaded: LoadedEvidence) -> tuple[str, str] | None:
     return (code, text) if code.isupper() else ("EVIDENCE_INVALID", loaded.problems[0])
 
 
-DOCUMENT_CHECKS: list[DocumentCheck] = [_schema_and_hash]
+_TRUST: dict[str, Trust] = {}
 
 
-def register_document_check(check: DocumentCheck) -> None:
-    DOCUMENT_CHECKS.append(check)
+def _signature(loaded: LoadedEvidence) -> tuple[str, str] | None:
+    """The signature, checked against the allowed signers (and the
+    development run key of the file's home), read once per folder."""
+    if loaded.document is None:
+        return None
+    folder = str(loaded.path.parent.resolve())
+    if folder not in _TRUST:
+        _TRUST[folder] = trust_near(loaded.path)
+    problem = verify_signature(loaded.document, _TRUST[folder])
+    if problem is None:
+        return None
+    code, _, text = problem.partition(": ")
+    return code, text
+
+
+DOCUMENT_CHECKS: list[DocumentCheck] = [_schema_and_hash, _signature]
 
 
 def document_problem(link: str, loaded: LoadedEvidence) -> Broken | None:
@@ -302,6 +321,23 @@ def _decisions(history: History, cell: Cell) -> Broken | None:
     return None
 
 
+def _chain(history: History) -> list[ChainProblem]:
+    return verify_chain(item.path for item in history.loaded)
+
+
+def _ledger(history: History, cell: Cell) -> Broken | None:
+    """Problems of the chain as a whole (its newest entries gone) break every
+    cell; a problem of one file breaks the cells whose evidence it is."""
+    name = cell.build.path.name
+    for problem in history.memo(("ledger",), _chain):
+        if problem.file_name in (None, name):
+            where = str(cell.build.path if problem.file_name else history.paths.evidence)
+            return Broken(
+                "ledger", "EVIDENCE_CHAIN_BROKEN", "an unbroken ledger", problem.message, where
+            )
+    return None
+
+
 LINKS: list[Link] = [
     Link("landing", _landing),
     Link("ingest", _ingest),
@@ -309,15 +345,8 @@ LINKS: list[Link] = [
     Link("code", _code),
     Link("warehouse", _warehouse),
     Link("decisions", _decisions),
+    Link("ledger", _ledger),
 ]
-
-
-def register_link(link: Link, *, before: str | None = None) -> None:
-    """Add a link to every cell's chain: at the end, or before the named one."""
-    names = [known.name for known in LINKS]
-    if link.name in names:
-        raise ValueError(f"a link named {link.name} is already registered")
-    LINKS.insert(names.index(before) if before else len(LINKS), link)
 
 
 def first_broken(history: History, cell: Cell) -> Broken | None:
