@@ -249,6 +249,7 @@ def _parse_lines_sql(contract: LandingContract, lines_table: str, *, again: bool
             source_line,
             raw_line,
             encoding_error,
+            record,
             record_error,
             try(json_transform({text}, '{structure}')) as fields
         from {lines_table}
