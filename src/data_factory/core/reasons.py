@@ -30,7 +30,10 @@ REASON_CODES: dict[str, str] = {
     "MALFORMED_JSON": "A line is not a JSON object.",
     "INVALID_ENCODING": "A line is not valid UTF-8 text; it was rejected alone.",
     "MISSING_REQUIRED_FIELD": "A line lacks a required field, or the field is null.",
-    "INVALID_TYPE": "A field has the wrong JSON type, or event_at is not a UTC ISO-8601 timestamp.",
+    "INVALID_TYPE": (
+        "A field has the wrong JSON type, or a value is not of its contract's type (a "
+        "timestamp that is not UTC ISO-8601, say)."
+    ),
     "EVENT_OUTSIDE_PARTITION": "The event's timestamp is not on the partition's day.",
     "MALFORMED_CSV": "A line of a CSV export is not a record of its header's fields.",
     "VALUE_NOT_ACCEPTED": "A field has a value its landing contract does not accept.",
