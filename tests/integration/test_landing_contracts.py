@@ -12,12 +12,15 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from data_factory.core.paths import FACTORY_ROOT
+from data_factory.core.paths import FACTORY_ROOT, FactoryPaths
+from data_factory.landing.ingest import ingest_partition
+from data_factory.project.contracts import ContractField, LandingContract, LandingSource
 
 DAY = "2026-11-01"
 FOLDER = "surveys"
@@ -101,19 +104,26 @@ def factory(project: Path, home: Path, *args: str, expect: int = 0) -> str:
     return done.stdout
 
 
-def write_csv_export(home: Path, header: str, lines: list[str], version: int) -> Path:
-    """One day of the export: a CSV file and its manifest, which counts the
-    file's records (its lines after the header)."""
-    directory = home / "landing" / FOLDER / f"dt={DAY}"
+def write_csv_export(
+    home: Path,
+    header: str | None,
+    lines: list[str],
+    version: int,
+    folder: str = FOLDER,
+    name: str = "responses.csv",
+) -> Path:
+    """One day of the export: a file and its manifest, which counts the
+    file's records (for CSV, its lines after the header)."""
+    directory = home / "landing" / folder / f"dt={DAY}"
     directory.mkdir(parents=True, exist_ok=True)
-    data = ("\n".join([header, *lines]) + "\n").encode()
-    (directory / "responses.csv").write_bytes(data)
+    data = ("\n".join([*([header] if header else []), *lines]) + "\n").encode()
+    (directory / name).write_bytes(data)
     manifest = {
         "partition": DAY,
         "export_version": version,
         "files": [
             {
-                "name": "responses.csv",
+                "name": name,
                 "sha256": hashlib.sha256(data).hexdigest(),
                 "lines": len(lines),
                 "bytes": len(data),
@@ -247,6 +257,78 @@ def test_a_re_ingest_replaces_the_day_whole_or_not_at_all(project, tmp_path):
     assert [r["reason_code"] for r in refused] == ["MANIFEST_CHECKSUM_MISMATCH"]
     assert query(home, landed) == [("r8",), ("r9",)]
     assert query(home, counts) == [(2, 2, 0, 2)]
+
+
+TYPED_CONTRACT = {
+    "fields": (
+        ContractField("id", "string", required=True),
+        ContractField("n", "integer"),
+        ContractField("x", "number"),
+        ContractField("ok", "boolean"),
+        ContractField("day", "date", required=True),
+    ),
+    "dated_by": "day",
+    "primary_key": ("id",),
+    "duplicates": "keep",
+    "rejected_share_threshold": 1.0,
+}
+# (header, lines, the rejections' details) per format: the first line lands
+TYPED_EXPORTS = {
+    "ndjson": (
+        None,
+        [
+            '{"id": "a", "n": 12, "x": -2.5e3, "ok": true, "day": "2026-11-01"}',
+            '{"id": "b", "n": 1.5, "day": "2026-11-01"}',
+            '{"id": "c", "x": "many", "day": "2026-11-01"}',
+            '{"id": "d", "ok": "yes", "day": "2026-11-01"}',
+            '{"id": "e", "ok": false, "day": "11/01/2026"}',
+        ],
+        [
+            "n 1.5 is not an integer",
+            "x is a string, expected a number",
+            "ok is a string, expected a boolean",
+            'day "11/01/2026" is not a date (YYYY-MM-DD)',
+        ],
+    ),
+    "csv": (
+        "id,n,x,ok,day",
+        [
+            "a,12,-2.5e3,true,2026-11-01",
+            "b,1.5,,,2026-11-01",
+            "c,,many,,2026-11-01",
+            "d,,,yes,2026-11-01",
+            "e,,,FALSE,11/01/2026",
+        ],
+        [
+            'n "1.5" is not an integer',
+            'x "many" is not a number',
+            'ok "yes" is not true or false',
+            'day "11/01/2026" is not a date (YYYY-MM-DD)',
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("file_format", sorted(TYPED_EXPORTS))
+def test_each_field_type_converts_or_its_line_is_rejected(tmp_path, file_format):
+    """A contract's integer, number, boolean and date fields, in either format
+    (no dbt: the ingest alone, with a contract made here)."""
+    contract = LandingContract(format=file_format, **TYPED_CONTRACT)
+    source = LandingSource(
+        "typed", "raw.typed", "raw.typed_rejected", "raw.typed_manifests", contract
+    )
+    header, lines, details = TYPED_EXPORTS[file_format]
+    home = tmp_path / "home"
+    write_csv_export(home, header, lines, 1, folder="typed", name=f"part.{file_format}")
+    report = ingest_partition(FactoryPaths(home), DAY, "r-test", source=source)
+    assert (report.landed_rows, report.rejected_rows) == (1, 4)
+    assert query(home, "select id, n, x, ok, day from raw.typed") == [
+        ("a", 12, -2500.0, True, date(2026, 11, 1))
+    ]
+    rejected = query(
+        home, "select reason_code, reason_detail from raw.typed_rejected order by source_line"
+    )
+    assert rejected == [("INVALID_TYPE", detail) for detail in details]
 
 
 def test_an_unknown_source_is_a_clear_refusal(project, tmp_path):

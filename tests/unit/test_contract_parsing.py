@@ -78,6 +78,10 @@ def test_a_declared_source_has_its_tables_and_contract():
         ({"rejected_share_threshold": 5}, "rejected_share_threshold must be a number"),
         ({"fields": [{"name": "source_line", "type": "integer"}]}, "cannot name a column"),
         ({"fields": [{"name": "x", "type": "money"}]}, "fields[0].type must be one of"),
+        (
+            {"fields": [{"name": "n", "type": "integer", "accepted_values": ["1"]}]},
+            "accepted_values apply to string fields only",
+        ),
     ],
 )
 def test_a_contract_that_does_not_hold_together_is_refused(change, problem):

@@ -140,9 +140,19 @@ _CONVERSIONS = {
         "is not a UTC ISO-8601 timestamp",
     ),
     "date": ("try_cast(json_extract_string({f}, '$') as date)", "is not a date (YYYY-MM-DD)"),
-    "integer": ("try_cast(json_extract_string({f}, '$') as bigint)", "is not an integer"),
+    # a bare cast would round 1.5 to 2
+    "integer": (
+        "if(regexp_full_match(json_extract_string({f}, '$'), '-?[0-9]+'), "
+        "try_cast(json_extract_string({f}, '$') as bigint), null)",
+        "is not an integer",
+    ),
     "number": ("try_cast(json_extract_string({f}, '$') as double)", "is not a number"),
-    "boolean": ("try_cast(json_extract_string({f}, '$') as boolean)", "is not true or false"),
+    # DuckDB's cast would also take yes, no, 1, 0
+    "boolean": (
+        "case lower(json_extract_string({f}, '$')) when 'true' then true "
+        "when 'false' then false end",
+        "is not true or false",
+    ),
 }
 # the JSON kind an NDJSON field of each type must have (a CSV value is text)
 _NOT_A_STRING = "left({f}, 1) <> '\"'"
@@ -160,9 +170,20 @@ _JSON_KINDS = {
 def _field_checks(contract: LandingContract) -> dict[str, list[str]]:
     """The SQL pieces of the checks of every field, in field order."""
     checks: dict[str, list[str]] = {
-        key: [] for key in ("missing", "wrong", "missing_details", "wrong_details", "typed")
+        key: []
+        for key in (
+            "missing",  # a required field absent or null
+            "wrong",  # an NDJSON value of another JSON kind
+            "conversion",  # a value that does not convert to its type
+            "refused",  # a value outside accepted_values
+            "missing_details",
+            "wrong_details",
+            "conversion_details",
+            "refused_details",
+            "typed",  # the converted values, t_<field>
+            "values",  # the rows table's columns
+        )
     }
-    checks["values"] = []
     for item in contract.fields:
         fragment = f"f_{item.name}"
         if item.required:
@@ -183,22 +204,20 @@ def _field_checks(contract: LandingContract) -> dict[str, list[str]]:
             conversion, problem = _CONVERSIONS[item.type]
             checks["typed"].append(f"{conversion.format(f=fragment)} as t_{item.name}")
             unconverted = f"{fragment} is not null and t_{item.name} is null"
-            checks["conversion"] = [*checks.get("conversion", []), unconverted]
-            checks["conversion_details"] = [
-                *checks.get("conversion_details", []),
-                f"when {unconverted} then '{item.name} ' || {fragment} || ' {problem}'",
-            ]
+            checks["conversion"].append(unconverted)
+            checks["conversion_details"].append(
+                f"when {unconverted} then '{item.name} ' || {fragment} || ' {problem}'"
+            )
             value = f"t_{item.name}"
         if item.accepted_values:
             accepted = _sql_list(item.accepted_values)
             refused = f"{fragment} is not null and not list_contains({accepted}, {value})"
-            checks["refused"] = [*checks.get("refused", []), refused]
-            checks["refused_details"] = [
-                *checks.get("refused_details", []),
+            checks["refused"].append(refused)
+            checks["refused_details"].append(
                 f"when {refused} then '{item.name} ' || {fragment} || ' is not one of "
                 + ", ".join(item.accepted_values).replace("'", "''")
-                + "'",
-            ]
+                + "'"
+            )
         checks["values"].append(f"{value} as {item.name}")
     return checks
 
@@ -275,8 +294,8 @@ def _parse_lines_sql(contract: LandingContract, lines_table: str, *, again: bool
                 when record_error is not null then 'MALFORMED_CSV'
                 when not is_object then 'MALFORMED_JSON'
                 when {_any(checks["missing"])} then 'MISSING_REQUIRED_FIELD'
-                when {_any(checks["wrong"] + checks.get("conversion", []))} then 'INVALID_TYPE'
-                when {_any(checks.get("refused", []))} then 'VALUE_NOT_ACCEPTED'
+                when {_any(checks["wrong"] + checks["conversion"])} then 'INVALID_TYPE'
+                when {_any(checks["refused"])} then 'VALUE_NOT_ACCEPTED'
                 when cast({dated} as date) <> partition_date then 'EVENT_OUTSIDE_PARTITION'
             end as check_code
         from typed
@@ -301,8 +320,8 @@ def _parse_lines_sql(contract: LandingContract, lines_table: str, *, again: bool
                 case when raw_line = '' then 'empty line' else 'not a JSON object' end
             {" ".join(checks["missing_details"])}
             {" ".join(checks["wrong_details"])}
-            {" ".join(checks.get("conversion_details", []))}
-            {" ".join(checks.get("refused_details", []))}
+            {" ".join(checks["conversion_details"])}
+            {" ".join(checks["refused_details"])}
             when reason_code = 'DUPLICATE_KEY' then
                 'primary key ({", ".join(contract.primary_key)}) '
                 || concat_ws(', ', {", ".join(key)}) || ' is on an earlier line of the day'

@@ -158,6 +158,8 @@ def _field(rows: LandingTable, number: int, entry) -> ContractField:
         or not all(isinstance(v, str) for v in accepted)
     ):
         raise _invalid(rows, f"{where}.accepted_values must be a non-empty list of strings")
+    if accepted is not None and entry.get("type") != "string":
+        raise _invalid(rows, f"{where}: accepted_values apply to string fields only")
     if not isinstance(entry.get("required", False), bool):
         raise _invalid(rows, f"{where}.required must be true or false")
     return ContractField(
