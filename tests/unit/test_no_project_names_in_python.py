@@ -1,8 +1,9 @@
 """Python reads the dbt project; it never names its models, sources, seeds,
-tests or vars in logic. Only the landing contract of the ticket export (the
-ingest and its raw tables, the landed days and inputs it reads back, the
-generator of test exports and the Spark export of landed tables) may name
-its own raw tables. Comments and docstrings may name anything."""
+tests or vars in logic. The ingest and its raw tables read each export's
+landing contract from the manifest (project.contracts); only what is left of
+the ticket export in landing/ (the landed days and inputs it reads back, the
+generator of test exports and the Spark export of landed tables) may still
+name its raw tables. Comments and docstrings may name anything."""
 
 from __future__ import annotations
 

@@ -215,18 +215,26 @@ def build(ctx, partitions, start, end, max_days, **options):
 @partition_option(multiple=True)
 @click.option("--start", help="First day of a range, YYYY-MM-DD.")
 @click.option("--end", help="Last day of a range, YYYY-MM-DD (inclusive).")
+@click.option(
+    "--source",
+    "folder",
+    metavar="FOLDER",
+    help="The landing source, by its folder under landing/ (default: the main one, "
+    "which the fact reads).",
+)
 @format_option
 @click.pass_context
-def ingest(ctx, partitions, start, end, output):
-    """Verify each day's landing manifest and land its lines into
-    raw.ticket_events (rejected lines, with their reason, into
-    raw.ticket_events_rejected). Re-ingesting a day replaces it.
+def ingest(ctx, partitions, start, end, folder, output):
+    """Verify each day's landing manifest and land its lines, by the source's
+    landing contract, into its raw table (rejected lines, with their reason,
+    into its rejected table). Re-ingesting a day replaces it.
 
     \b
     Example:
       factory ingest --partition 2026-11-08
     """
     from data_factory.landing.ingest import ingest_partitions
+    from data_factory.project.contracts import landing_source
     from data_factory.project.dbt_runner import DbtProject
     from data_factory.runs.build import new_run_id, record_ingest
     from data_factory.warehouse.locking import warehouse_lock
@@ -234,6 +242,7 @@ def ingest(ctx, partitions, start, end, output):
     days = resolve_partitions(partitions, start, end)
     paths = writable_home(ctx)
     project = DbtProject(paths)
+    source = landing_source(project.manifest_dict(reuse_last_parse=True), folder)
     reports, refused = [], []
     with warehouse_lock(paths.warehouse, f"ingest-{days[0]}", "factory ingest"):
         run_ids = [new_run_id(partition) for partition in days]
@@ -241,6 +250,7 @@ def ingest(ctx, partitions, start, end, output):
             paths,
             list(zip(days, run_ids, strict=True)),
             progress=lambda line: click.echo(line, err=True),
+            source=source,
         )
         for partition, run_id, result in zip(days, run_ids, results, strict=True):
             if isinstance(result, FactoryError):
@@ -252,10 +262,12 @@ def ingest(ctx, partitions, start, end, output):
                     }
                 )
                 click.echo(f"{partition}: refused: {result}", err=True)
-                record_ingest(project, partition, error=result, run_id=run_id)
+                if source.main:  # the evidence's inputs are the main landing's
+                    record_ingest(project, partition, error=result, run_id=run_id)
             else:
                 reports.append(result.to_dict())
-                record_ingest(project, partition, report=result, run_id=run_id)
+                if source.main:
+                    record_ingest(project, partition, report=result, run_id=run_id)
     if output == "json":
         click.echo(json.dumps({"ingested": reports, "refused": refused}, indent=2))
     else:

@@ -57,7 +57,11 @@ class FactoryPaths:
         return self.home / "runs"
 
     def tickets_partition_dir(self, partition: str) -> Path:
-        return self.landing / "tickets" / f"dt={partition}"
+        return self.landing_partition_dir("tickets", partition)
+
+    def landing_partition_dir(self, folder: str, partition: str) -> Path:
+        """A day's folder of the landing source `folder` (its landing_folder)."""
+        return self.landing / folder / f"dt={partition}"
 
     def check_writable(self) -> None:
         """Raise HOME_NOT_WRITABLE unless this process can create files in

@@ -30,8 +30,21 @@ REASON_CODES: dict[str, str] = {
     "MALFORMED_JSON": "A line is not a JSON object.",
     "INVALID_ENCODING": "A line is not valid UTF-8 text; it was rejected alone.",
     "MISSING_REQUIRED_FIELD": "A line lacks a required field, or the field is null.",
-    "INVALID_TYPE": "A field has the wrong JSON type, or event_at is not a UTC ISO-8601 timestamp.",
+    "INVALID_TYPE": (
+        "A field has the wrong JSON type, or a value is not of its contract's type (a "
+        "timestamp that is not UTC ISO-8601, say)."
+    ),
     "EVENT_OUTSIDE_PARTITION": "The event's timestamp is not on the partition's day.",
+    "MALFORMED_CSV": "A line of a CSV export is not a record of its header's fields.",
+    "VALUE_NOT_ACCEPTED": "A field has a value its landing contract does not accept.",
+    "DUPLICATE_KEY": (
+        "A line repeats the primary key of an earlier line of the day, and its landing "
+        "contract rejects duplicates."
+    ),
+    "LANDING_CONTRACT_INVALID": (
+        "A landing source's contract (its dbt source's meta.landing_contract) is incomplete "
+        "or contradicts itself; nothing was read."
+    ),
     "ROWS_REJECTED": (
         "Some lines were rejected; each is kept with its reason in the rejected-lines table."
     ),

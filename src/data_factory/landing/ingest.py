@@ -1,11 +1,12 @@
-"""Land partitions of the ticket-event export into DuckDB.
+"""Land partitions of a landing source (an export) into DuckDB, by its
+landing contract (project.contracts).
 
 Each day's manifest is verified (every file present, sha256 and line counts
 match) before anything of that day is replaced; a bad export stops its day
 only. Lines are parsed by DuckDB itself, set-based and several days per
-statement: valid rows go to `raw.ticket_events`, every other line to
-`raw.ticket_events_rejected` with its reason, and the days are replaced in
-one transaction. Manifest lines always equal landed plus rejected lines, or
+statement: valid rows go to the source's rows table, every other line to
+its rejected table with its reason, and the days are replaced in one
+transaction. Manifest lines always equal landed plus rejected lines, or
 nothing is committed.
 """
 
@@ -20,6 +21,7 @@ import duckdb
 
 from data_factory.core.errors import FactoryError, HomeError, warehouse_open_error
 from data_factory.core.paths import FactoryPaths
+from data_factory.landing import csv_lines
 from data_factory.landing import spark_export as spark_landing
 from data_factory.landing.manifest import (
     LandingManifest,
@@ -27,10 +29,10 @@ from data_factory.landing.manifest import (
     read_manifest,
     verify_manifest,
 )
-from data_factory.landing.raw_tables import SCHEMA_DDL, replace_days, split_lines_sql
+from data_factory.landing.raw_tables import replace_days, schema_ddl, split_lines_sql
 from data_factory.landing.undecodable import insert_lines, is_utf8
+from data_factory.project.contracts import LandingSource
 
-REJECTED_SHARE_THRESHOLD = 0.05
 # Export text parsed in one statement: a batch of days stays well within memory.
 BATCH_BYTES = 512 << 20
 
@@ -85,10 +87,12 @@ class _Day:
         return sum(max(entry.bytes, 0) for entry in self.manifest.files)
 
 
-def ingest_partition(paths: FactoryPaths, partition: str, run_id: str) -> IngestReport:
+def ingest_partition(
+    paths: FactoryPaths, partition: str, run_id: str, *, source: LandingSource
+) -> IngestReport:
     """Verify, parse and land one partition. Raises FactoryError on a bad
     manifest, leaving earlier data untouched."""
-    (result,) = ingest_partitions(paths, [(partition, run_id)])
+    (result,) = ingest_partitions(paths, [(partition, run_id)], source=source)
     if isinstance(result, FactoryError):
         raise result
     return result
@@ -98,8 +102,10 @@ def ingest_partitions(
     paths: FactoryPaths,
     days: list[tuple[str, str]],
     progress: Callable[[str], None] | None = None,
+    *,
+    source: LandingSource,
 ) -> list[IngestReport | FactoryError]:
-    """Verify, parse and land several partitions, given as (partition,
+    """Verify, parse and land several partitions of `source`, given as (partition,
     run_id) pairs; one result per day, in order: its report, or the
     FactoryError that refused it (a bad manifest leaves that day's earlier
     data untouched).
@@ -116,7 +122,7 @@ def ingest_partitions(
     for partition, run_id in days:
         started = utc_now()
         try:
-            manifest = read_manifest(paths, partition)
+            manifest = read_manifest(paths, partition, source.folder)
             check_files_present(manifest)
             found.append(_Day(manifest, run_id, started))
         except FactoryError as exc:
@@ -131,7 +137,7 @@ def ingest_partitions(
                 f"..{batch[-1].manifest.partition} ({sum(d.bytes for d in batch) >> 20} MiB)"
             )
         try:
-            outcomes = _ingest_batch(paths, batch)
+            outcomes = _ingest_batch(paths, source, batch)
         except HomeError:
             raise
         except FactoryError as exc:
@@ -141,7 +147,7 @@ def ingest_partitions(
                 outcomes = []
                 for day in batch:
                     try:
-                        outcomes += _ingest_batch(paths, [day])
+                        outcomes += _ingest_batch(paths, source, [day])
                     except HomeError:
                         raise
                     except FactoryError as day_error:
@@ -163,23 +169,27 @@ def _batches(days: list[_Day]) -> list[list[_Day]]:
     return batches
 
 
-def _verify_days(batch: list[_Day]) -> dict[str, FactoryError | None]:
+def _verify_days(batch: list[_Day], header_lines: int) -> dict[str, FactoryError | None]:
     """Checksums and line counts of every file; warnings go on the day."""
     verdicts: dict[str, FactoryError | None] = {}
     for day in batch:
         try:
-            day.warnings = verify_manifest(day.manifest)
+            day.warnings = verify_manifest(day.manifest, header_lines)
             verdicts[day.manifest.partition] = None
         except FactoryError as exc:
             verdicts[day.manifest.partition] = exc
     return verdicts
 
 
-def _split_lines(connection, files: list[list[str]]) -> None:
+def _split_lines(connection, files: list[list[str]], file_format: str) -> None:
     """The temp table physical_lines: every line of `files`, given as (path,
     partition) pairs. DuckDB reads text only when all of it is UTF-8; a file
     that is not is split line by line in Python, so that a bad byte rejects
-    its line alone (INVALID_ENCODING)."""
+    its line alone (INVALID_ENCODING). CSV files are split by csv_lines."""
+    if file_format == "csv":
+        connection.execute("create or replace temp table physical_lines as " + split_lines_sql([]))
+        csv_lines.insert_lines(connection, [(name, day) for name, day in files])
+        return
     try:
         connection.execute(
             "create or replace temp table physical_lines as "
@@ -197,7 +207,9 @@ def _split_lines(connection, files: list[list[str]]) -> None:
     insert_lines(connection, [(name, day) for name, day in files if name in undecodable])
 
 
-def _ingest_batch(paths: FactoryPaths, batch: list[_Day]) -> list[IngestReport | FactoryError]:
+def _ingest_batch(
+    paths: FactoryPaths, source: LandingSource, batch: list[_Day]
+) -> list[IngestReport | FactoryError]:
     label = batch[0].manifest.partition + (
         f"..{batch[-1].manifest.partition}" if len(batch) > 1 else ""
     )
@@ -208,17 +220,17 @@ def _ingest_batch(paths: FactoryPaths, batch: list[_Day]) -> list[IngestReport |
         for entry in d.manifest.files
     ]
     with ThreadPoolExecutor(max_workers=1) as pool:
-        verification = pool.submit(_verify_days, batch)
+        verification = pool.submit(_verify_days, batch, source.contract.header_lines)
         connection = _connect(paths)
         try:
-            connection.execute(SCHEMA_DDL)
+            connection.execute(schema_ddl(source))
             connection.execute(
                 "create or replace temp table batch_files (filename varchar, partition_date date)"
             )
             if files:
                 connection.executemany("insert into batch_files values (?, cast(? as date))", files)
             try:
-                _split_lines(connection, files)
+                _split_lines(connection, files, source.contract.format)
             except duckdb.Error as exc:
                 refusal = verification.result()[batch[0].manifest.partition]
                 if len(batch) == 1 and refusal:
@@ -231,9 +243,9 @@ def _ingest_batch(paths: FactoryPaths, batch: list[_Day]) -> list[IngestReport |
             landing = [d for d in batch if verdicts[d.manifest.partition] is None]
             if landing:
                 counts = replace_days(
-                    connection, [(d.manifest, d.run_id) for d in landing], ingested_at
+                    connection, source, [(d.manifest, d.run_id) for d in landing], ingested_at
                 )
-                if spark_landing.is_enabled(paths):
+                if source.main and spark_landing.is_enabled(paths):
                     # the committed days, unchanged, as Parquet for the Spark sources
                     for day in landing:
                         spark_landing.export_partition(connection, paths, day.manifest.partition)
@@ -241,12 +253,18 @@ def _ingest_batch(paths: FactoryPaths, batch: list[_Day]) -> list[IngestReport |
             connection.close()
     finished = utc_now().isoformat(timespec="milliseconds")
     return [
-        verdicts[day.manifest.partition] or _report(day, counts[day.manifest.partition], finished)
+        verdicts[day.manifest.partition]
+        or _report(
+            day,
+            counts[day.manifest.partition],
+            finished,
+            source.contract.rejected_share_threshold,
+        )
         for day in batch
     ]
 
 
-def _report(day: _Day, counts: dict, finished_at: str) -> IngestReport:
+def _report(day: _Day, counts: dict, finished_at: str, threshold: float) -> IngestReport:
     manifest = day.manifest
     manifest_lines = manifest.total_lines
     reasons = list(day.warnings)
@@ -257,7 +275,7 @@ def _report(day: _Day, counts: dict, finished_at: str) -> IngestReport:
     if manifest_lines == 0 or counts["landed_rows"] == 0:
         reasons.append("EMPTY_PARTITION")
     status = "landed"
-    if manifest_lines and counts["rejected_rows"] / manifest_lines > REJECTED_SHARE_THRESHOLD:
+    if manifest_lines and counts["rejected_rows"] / manifest_lines > threshold:
         reasons.append("REJECTED_ROWS_OVER_THRESHOLD")
         status = "failed"
     return IngestReport(

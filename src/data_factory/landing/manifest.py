@@ -122,9 +122,17 @@ def _parse_manifest(manifest_path: Path, raw: bytes, partition: str) -> dict:
     return document
 
 
-def read_manifest(paths: FactoryPaths, partition: str) -> LandingManifest:
+def read_manifest(
+    paths: FactoryPaths, partition: str, folder: str | None = None
+) -> LandingManifest:
+    """The manifest of a day of the landing `folder` (by default the ticket
+    export's)."""
     partition = parse_partition(partition)
-    directory = paths.tickets_partition_dir(partition)
+    directory = (
+        paths.landing_partition_dir(folder, partition)
+        if folder
+        else paths.tickets_partition_dir(partition)
+    )
     manifest_path = directory / MANIFEST_NAME
     if manifest_path.is_symlink():
         raise _symlinks(partition, directory, [MANIFEST_NAME])
@@ -216,14 +224,17 @@ def check_files_present(manifest: LandingManifest) -> None:
         )
 
 
-def verify_manifest(manifest: LandingManifest) -> list[str]:
+def verify_manifest(manifest: LandingManifest, header_lines: int = 0) -> list[str]:
     """Raise on a file that is missing, unlisted or differs; return warning
-    codes (UNLISTED_LANDING_FILE: a hidden or metadata file, ignored)."""
+    codes (UNLISTED_LANDING_FILE: a hidden or metadata file, ignored). With
+    `header_lines` (a CSV export's header), a file's `lines` counts the
+    records after them."""
     check_files_present(manifest)
     directory = manifest.path.parent
     for entry in manifest.files:
         path = directory / entry.name
         sha256, lines, size = file_sha256_lines_and_size(path)
+        lines = max(lines - header_lines, 0)
         if sha256 != entry.sha256:
             raise FactoryError(
                 "MANIFEST_CHECKSUM_MISMATCH",
@@ -235,7 +246,8 @@ def verify_manifest(manifest: LandingManifest) -> list[str]:
         if lines != entry.lines:
             raise FactoryError(
                 "MANIFEST_LINE_COUNT_MISMATCH",
-                f"partition {manifest.partition}: {entry.name} has {lines} lines but the "
+                f"partition {manifest.partition}: {entry.name} has {lines} "
+                f"{'records' if header_lines else 'lines'} but the "
                 f"manifest says {entry.lines}; previously landed data was left untouched",
             )
         if entry.bytes >= 0 and size != entry.bytes:

@@ -1,7 +1,9 @@
-"""The raw tables the ingest owns, and the SQL that fills them.
+"""The raw tables the ingest owns, and the SQL that fills them, derived
+from a source's landing contract (project.contracts).
 
-`raw.ticket_events` holds the lines that parse, `raw.ticket_events_rejected`
-every other line with its reason, `raw.landing_manifests` one row per landed
+Each landing source has three: its rows table holds the lines that pass the
+contract (its fields, typed, then the lineage columns), its rejected table
+every other line with its reason, its manifests table one row per landed
 day. DuckDB itself splits the export files into lines and parses them,
 set-based and several days per statement.
 """
@@ -13,46 +15,11 @@ from dataclasses import asdict
 from datetime import datetime
 
 from data_factory.core.errors import FactoryError
+from data_factory.landing.line_checks import parse_lines_sql, sql_list
 from data_factory.landing.manifest import LandingManifest
+from data_factory.project.contracts import FIELD_TYPES, LandingSource
 
-# (field, required). agent_id is null until a ticket is assigned.
-EVENT_FIELDS: tuple[tuple[str, bool], ...] = (
-    ("event_id", True),
-    ("ticket_id", True),
-    ("event_type", True),
-    ("event_at", True),
-    ("customer_id", True),
-    ("agent_id", False),
-    ("channel", True),
-    ("priority", True),
-    ("category", True),
-    ("status", True),
-)
-KNOWN_FIELDS = tuple(name for name, _ in EVENT_FIELDS)
-TIMESTAMP_FORMATS = ("%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S.%fZ")
-
-SCHEMA_DDL = """
-create schema if not exists raw;
-create table if not exists raw.ticket_events (
-    event_id varchar not null,
-    ticket_id varchar not null,
-    event_type varchar not null,
-    event_at timestamp not null,
-    customer_id varchar not null,
-    agent_id varchar,
-    channel varchar not null,
-    priority varchar not null,
-    category varchar not null,
-    status varchar not null,
-    partition_date date not null,
-    source_file varchar not null,
-    source_line integer not null,
-    manifest_sha256 varchar not null,
-    export_version integer,
-    ingest_run_id varchar not null,
-    ingested_at timestamp not null
-);
-create table if not exists raw.ticket_events_rejected (
+REJECTED_COLUMNS = """
     partition_date date not null,
     source_file varchar not null,
     source_line integer not null,
@@ -62,8 +29,8 @@ create table if not exists raw.ticket_events_rejected (
     manifest_sha256 varchar not null,
     ingest_run_id varchar not null,
     ingested_at timestamp not null
-);
-create table if not exists raw.landing_manifests (
+"""
+MANIFESTS_COLUMNS = """
     partition_date date not null,
     manifest_sha256 varchar not null,
     export_version integer,
@@ -75,19 +42,37 @@ create table if not exists raw.landing_manifests (
     unknown_fields_json varchar not null,
     ingest_run_id varchar not null,
     ingested_at timestamp not null
-);
+"""
+# after the contract's fields, in this order (contracts.LINEAGE_COLUMNS)
+LINEAGE_DDL = """
+    partition_date date not null,
+    source_file varchar not null,
+    source_line integer not null,
+    manifest_sha256 varchar not null,
+    export_version integer,
+    ingest_run_id varchar not null,
+    ingested_at timestamp not null
 """
 
 
-def _sql_list(values) -> str:
-    return "[" + ", ".join("'" + str(v).replace("'", "''") + "'" for v in values) + "]"
-
-
-def _fragment_kind_words(fragment: str) -> str:
-    """What a JSON value is, from the first character of its text."""
+def schema_ddl(source: LandingSource) -> str:
+    """The raw tables of a landing source: its rows table has the contract's
+    fields, typed, then the lineage columns."""
+    fields = "".join(
+        f"\n    {f.name} {FIELD_TYPES[f.type]}{' not null' if f.required else ''},"
+        for f in source.contract.fields
+    )
+    schemas = sorted(
+        {
+            t.split(".")[0]
+            for t in (source.rows_table, source.rejected_table, source.manifests_table)
+        }
+    )
     return (
-        f"case left({fragment}, 1) when '{{' then 'an object' when '[' then 'an array' "
-        f"when 't' then 'a boolean' when 'f' then 'a boolean' else 'a number' end"
+        "".join(f"create schema if not exists {schema};\n" for schema in schemas)
+        + f"create table if not exists {source.rows_table} ({fields}{LINEAGE_DDL});\n"
+        + f"create table if not exists {source.rejected_table} ({REJECTED_COLUMNS});\n"
+        + f"create table if not exists {source.manifests_table} ({MANIFESTS_COLUMNS});\n"
     )
 
 
@@ -102,7 +87,7 @@ def split_lines_sql(file_paths: list[str]) -> str:
     thread. From a table, the parse below runs on every core.
     """
     texts = (
-        f"read_text({_sql_list(file_paths)})"
+        f"read_text({sql_list(file_paths)})"
         if file_paths
         else "(select '' as filename, '' as content where false)"
     )
@@ -125,107 +110,21 @@ def split_lines_sql(file_paths: list[str]) -> str:
         cast(unnest(range(1, len(parts) + 1)) as integer) as source_line,
         len(parts) as part_count,
         -- why a line is not UTF-8 text (landing.undecodable); read_text reads only UTF-8
-        cast(null as varchar) as encoding_error
+        cast(null as varchar) as encoding_error,
+        -- a CSV line as a JSON object, or why it is none (landing.csv_lines)
+        cast(null as varchar) as record,
+        cast(null as varchar) as record_error
     from files
     """
 
 
-def _parse_lines_sql(lines_table: str) -> str:
-    """SQL that classifies every physical line of `lines_table`.
-
-    Each line is parsed as JSON once: `json_transform` turns an object into
-    a struct of the known fields, each kept as its JSON text, so the first
-    character tells a string from a number, a boolean or an object, and a
-    missing field from a present one. `try` turns the error a JSON function
-    raises on invalid JSON into a null.
-    """
-    structure = "{" + ", ".join(f'"{name}": "JSON"' for name in KNOWN_FIELDS) + "}"
-    fragments, missing, wrong_types, missing_details, type_details = [], [], [], [], []
-    for name, required in EVENT_FIELDS:
-        fragment = f"f_{name}"
-        fragments.append(f"cast(fields.{name} as varchar) as {fragment}")
-        if required:
-            missing.append(f"{fragment} is null")
-            missing_details.append(
-                f"when {fragment} is null then 'required field {name} is missing or null'"
-            )
-        wrong_type = f"left({fragment}, 1) <> '\"'"
-        wrong_types.append(wrong_type)
-        type_details.append(
-            f"when {wrong_type} then '{name} is ' || {_fragment_kind_words(fragment)} "
-            "|| ', expected a string'"
-        )
-    values = ",\n        ".join(
-        f"json_extract_string(f_{name}, '$') as {name}" for name in KNOWN_FIELDS
-    )
-    return f"""
-    with
-    documents as (
-        select
-            partition_date,
-            source_file,
-            source_line,
-            raw_line,
-            encoding_error,
-            try(json_transform(raw_line, '{structure}')) as fields
-        from {lines_table}
-        -- the text after the final newline is not a line
-        where not (source_line = part_count and raw_line = '')
-    ),
-    fragments as (
-        select
-            partition_date, source_file, source_line, raw_line, encoding_error,
-            fields is not null and left(ltrim(raw_line), 1) = '{{' as is_object,
-            {", ".join(fragments)}
-        from documents
-    ),
-    typed as (
-        select
-            *,
-            try_strptime(json_extract_string(f_event_at, '$'), {_sql_list(TIMESTAMP_FORMATS)})
-                as event_at
-        from fragments
-    ),
-    classified as (
-        select
-            *,
-            case
-                when encoding_error is not null then 'INVALID_ENCODING'
-                when not is_object then 'MALFORMED_JSON'
-                when {" or ".join(missing)} then 'MISSING_REQUIRED_FIELD'
-                when {" or ".join(wrong_types)} or event_at is null then 'INVALID_TYPE'
-                when cast(event_at as date) <> partition_date then 'EVENT_OUTSIDE_PARTITION'
-            end as reason_code
-        from typed
-    )
-    select
-        partition_date,
-        source_file,
-        source_line,
-        reason_code,
-        if(reason_code is null, null, raw_line) as raw_line,
-        case
-            when reason_code is null then null
-            when encoding_error is not null then encoding_error
-            when not is_object then
-                case when raw_line = '' then 'empty line' else 'not a JSON object' end
-            {" ".join(missing_details)}
-            {" ".join(type_details)}
-            when event_at is null then
-                'event_at ' || f_event_at || ' is not a UTC ISO-8601 timestamp'
-            else 'event_at ' || json_extract_string(f_event_at, '$') || ' is not on '
-                || cast(partition_date as varchar)
-        end as reason_detail,
-        {values},
-        event_at
-    from classified
-    """
-
-
 def replace_days(
-    connection, days: list[tuple[LandingManifest, str]], ingested_at: datetime
+    connection,
+    source: LandingSource,
+    days: list[tuple[LandingManifest, str]],
+    ingested_at: datetime,
 ) -> dict[str, dict]:
-    """Replace the given days, as (manifest, ingest run id) pairs, in one
+    """Replace the given days of `source`, as (manifest, ingest run id) pairs, in one
     transaction, from the temp table `physical_lines` (see split_lines_sql);
     per-day counts. Raises RECONCILIATION_FAILED, committing nothing, when a
     day's landed plus rejected lines are not its manifest's lines."""
@@ -241,21 +140,28 @@ def replace_days(
         ],
     )
     in_batch = "partition_date in (select partition_date from batch_days)"
+    contract = source.contract
+    text = "record" if contract.format == "csv" else "raw_line"
+    # the distinct keys landed: one field, or a list of several
+    key = (
+        f"landed.{contract.primary_key[0]}"
+        if len(contract.primary_key) == 1
+        else "[" + ", ".join(f"cast(landed.{k} as varchar)" for k in contract.primary_key) + "]"
+    )
     connection.execute(f"delete from physical_lines where not {in_batch}")
     connection.execute("begin transaction")
     try:
-        for table in ("ticket_events", "ticket_events_rejected", "landing_manifests"):
-            connection.execute(f"delete from raw.{table} where {in_batch}")
+        for table in (source.rows_table, source.rejected_table, source.manifests_table):
+            connection.execute(f"delete from {table} where {in_batch}")
         # valid lines go straight from the parse into the table
         connection.execute(
             f"""
-            insert into raw.ticket_events
+            insert into {source.rows_table}
             select
-                event_id, ticket_id, event_type, event_at, customer_id, agent_id, channel,
-                priority, category, status,
+                {", ".join(contract.field_names)},
                 partition_date, source_file, source_line,
                 day.manifest_sha256, day.export_version, day.ingest_run_id, ?
-            from ({_parse_lines_sql("physical_lines")}) as parsed
+            from ({parse_lines_sql(contract, "physical_lines")}) as parsed
             join batch_days as day using (partition_date)
             where reason_code is null
             """,
@@ -267,7 +173,7 @@ def replace_days(
             create or replace temp table unlanded_lines as
             select * from physical_lines as lines
             where not exists (
-                select 1 from raw.ticket_events as landed
+                select 1 from {source.rows_table} as landed
                 where landed.{in_batch}
                   and landed.partition_date = lines.partition_date
                   and landed.source_file = lines.source_file
@@ -277,10 +183,10 @@ def replace_days(
         )
         connection.execute(
             f"""
-            insert into raw.ticket_events_rejected
+            insert into {source.rejected_table}
             select partition_date, source_file, source_line, reason_code, reason_detail,
                    raw_line, day.manifest_sha256, day.ingest_run_id, ?
-            from ({_parse_lines_sql("unlanded_lines")}) as parsed
+            from ({parse_lines_sql(contract, "unlanded_lines", again=True)}) as parsed
             join batch_days as day using (partition_date)
             where reason_code is not null
             """,
@@ -295,13 +201,14 @@ def replace_days(
                 "unknown_fields": [],
             }
             for day, landed, distinct_ids in connection.execute(
-                "select day.partition_date, count(event_id), count(distinct event_id) "
-                "from batch_days as day left join raw.ticket_events as landed "
+                f"select day.partition_date, count(landed.source_line), count(distinct {key}) "
+                "filter (where landed.source_line is not null) "
+                f"from batch_days as day left join {source.rows_table} as landed "
                 "using (partition_date) group by 1"
             ).fetchall()
         }
         for day, reason, rejected in connection.execute(
-            f"select partition_date, reason_code, count(*) from raw.ticket_events_rejected "
+            f"select partition_date, reason_code, count(*) from {source.rejected_table} "
             f"where {in_batch} group by 1, 2 order by 1, 2"
         ).fetchall():
             counts[str(day)]["rejected_by_reason"][reason] = rejected
@@ -309,8 +216,8 @@ def replace_days(
         # fields the factory does not know, on the lines that landed
         for day, name in connection.execute(
             f"""
-            select distinct partition_date, unnest(list_filter(try(json_keys(raw_line)),
-                   lambda k: not list_contains({_sql_list(KNOWN_FIELDS)}, k))) as name
+            select distinct partition_date, unnest(list_filter(try(json_keys({text})),
+                   lambda k: not list_contains({sql_list(contract.field_names)}, k))) as name
             from physical_lines as lines
             where not exists (
                 select 1 from unlanded_lines as unlanded
@@ -349,7 +256,7 @@ def replace_days(
                 ]
             )
         connection.executemany(
-            "insert into raw.landing_manifests values "
+            f"insert into {source.manifests_table} values "
             "(cast(? as date), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )

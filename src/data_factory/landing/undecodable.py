@@ -34,7 +34,7 @@ def is_utf8(path: str | Path) -> bool:
     return True
 
 
-def _line(raw: bytes) -> tuple[str, str | None]:
+def decode_line(raw: bytes) -> tuple[str, str | None]:
     """The text of a line, and why it is not UTF-8 (None when it is)."""
     try:
         return raw.decode("utf-8"), None
@@ -60,7 +60,7 @@ def insert_lines(connection, files: list[tuple[str, str]]) -> None:
         data = Path(path).read_bytes()
         parts = data.removeprefix(BOM).split(b"\n")
         for number, raw in enumerate(parts, start=1):
-            text, error = _line(raw)
+            text, error = decode_line(raw)
             columns["partition_date"].append(partition)
             columns["source_file"].append(Path(path).name)
             columns["raw_line"].append(text)

@@ -5,7 +5,8 @@ manifest. The project declares the roles in `meta`, reviewed like any code:
 
 * a landing table (a dbt source that `factory ingest` fills):
   ``meta: {landing_folder: tickets, landing_table: rows | rejected | manifests}``,
-  and, on the rows table, where its history starts: ``history_start_var: VAR``;
+  and, on the rows table, where its history starts: ``history_start_var: VAR``
+  and its landing contract: ``landing_contract: {...}`` (project.contracts);
 * the reconciliation check of a model built from a landing (a data test):
   ``config: {meta: {role: reconciliation}}``; its arguments name the landed
   relation, the key counted and both partition columns;
@@ -47,6 +48,9 @@ class LandingTable:
     folder: str
     kind: str  # rows | rejected | manifests
     history_start_var: str | None = None  # the var naming the first day of its history
+    table: str = ""  # `schema.table` in the warehouse the ingest writes
+    # the rows table's meta.landing_contract, as declared (project.contracts reads it)
+    contract: dict | None = field(default=None, compare=False, hash=False)
 
 
 @dataclass(frozen=True)
@@ -81,9 +85,20 @@ class ProjectRoles:
         return {table.asset for table in self.landing_tables}
 
     def landing_table(self, kind: str, folder: str | None = None) -> LandingTable | None:
+        """The landing table of `kind` in `folder`; by default in the main
+        landing: the one a reconciliation reads (else the first)."""
+        folder = folder or self.main_landing_folder
         for table in self.landing_tables:
             if table.kind == kind and (folder is None or table.folder == folder):
                 return table
+        return None
+
+    @property
+    def main_landing_folder(self) -> str | None:
+        rows = [t for t in self.landing_tables if t.kind == "rows"]
+        landed = {r.landed_relation for r in self.reconciliations}
+        for table in sorted(rows, key=lambda t: t.relation not in landed):
+            return table.folder
         return None
 
     @property
@@ -198,6 +213,8 @@ def _landing_tables(enabled: dict[str, dict]):
                 history_start_var=str(meta["history_start_var"])
                 if meta.get("history_start_var")
                 else None,
+                table=f"{node.get('schema')}.{node.get('identifier') or node.get('name')}",
+                contract=meta.get("landing_contract"),
             )
 
 

@@ -26,6 +26,7 @@ from data_factory.landing import spark_export as spark_landing
 from data_factory.landing.ingest import ingest_partition
 from data_factory.landing.landed import landed_inputs
 from data_factory.landing.manifest import MANIFEST_NAME
+from data_factory.project.contracts import landing_source
 from data_factory.project.dbt_runner import DbtProject
 from data_factory.project.roles import roles_of
 from data_factory.runs.inputs import failed_input, input_from_report
@@ -114,7 +115,9 @@ def run_partition(
 
     if ingest:
         try:
-            report = ingest_partition(paths, partition, run_id)
+            report = ingest_partition(
+                paths, partition, run_id, source=landing_source(project.manifest_dict())
+            )
             inputs.append(input_from_report(report))
             by_reason = ", ".join(
                 f"{count:,} {reason}" for reason, count in sorted(report.rejected_by_reason.items())
