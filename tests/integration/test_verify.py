@@ -54,7 +54,15 @@ def test_a_clean_home_holds_every_link(home):
     assert line.startswith("✓ every link holds: 19 cell(s)") and len(line) <= 80
     report = verify_json(home, "--since", "2026-11-01", expect=0)
     assert report["holds"] and report["broken"] == []
-    assert report["links"] == ["landing", "ingest", "build", "code", "warehouse", "decisions"]
+    assert report["links"] == [
+        "landing",
+        "ingest",
+        "build",
+        "code",
+        "warehouse",
+        "decisions",
+        "ledger",
+    ]
     # 7 partitioned assets x 2 days, and 5 seeds
     assert report["cells"] == report["holding"] == 7 * 2 + 5
 
