@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from test_state_support import factory_in_project
 
 from data_factory.core.paths import FACTORY_ROOT, FactoryPaths
 from data_factory.landing.ingest import ingest_partition
@@ -92,15 +93,7 @@ def project(tmp_path_factory) -> Path:
 
 
 def factory(project: Path, home: Path, *args: str, expect: int = 0) -> str:
-    environment = {**os.environ, "FACTORY_PROJECT_DIR": str(project), "FACTORY_HOME": str(home)}
-    done = subprocess.run(
-        [sys.executable, "-m", "data_factory.cli", *args],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert done.returncode == expect, f"factory {' '.join(args)}: {done.stdout}\n{done.stderr}"
+    done = factory_in_project(project, home, *args, expect=expect)
     return done.stdout
 
 

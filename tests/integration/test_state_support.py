@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -229,3 +232,18 @@ def correct_one_event(home: Path, day: str) -> None:
     path.write_bytes(body)
     entry.update(sha256=hashlib.sha256(body).hexdigest(), bytes=len(body))
     (folder / "_manifest.json").write_text(json.dumps(manifest))
+
+
+def factory_in_project(project: Path, home: Path, *args: str, expect: int = 0):
+    """`factory ARGS` in a subprocess on a copy of the project (its
+    FACTORY_PROJECT_DIR), asserting the exit code; the finished process."""
+    environment = {**os.environ, "FACTORY_PROJECT_DIR": str(project), "FACTORY_HOME": str(home)}
+    done = subprocess.run(
+        [sys.executable, "-m", "data_factory.cli", *args],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == expect, f"factory {' '.join(args)}: {done.stdout}\n{done.stderr}"
+    return done
