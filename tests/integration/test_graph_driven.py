@@ -6,14 +6,13 @@ it, with no Python change. Roles come from the manifest."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 from conftest import write_export
-from test_state_support import factory_in_project
+from test_state_support import copy_project, factory_in_project
 
-from data_factory.core.paths import FACTORY_ROOT, FactoryPaths
+from data_factory.core.paths import FactoryPaths
 
 DAYS = ("2026-11-01", "2026-11-02", "2026-11-03", "2026-11-04")
 MODEL = "ticket_rolling_events"
@@ -77,15 +76,7 @@ models:
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
     """A copy of the dbt project with one more model and one more var."""
-    copy = tmp_path_factory.mktemp("project-copy")
-    for name in ("dbt_project.yml", "profiles", "models", "macros", "seeds", "tests"):
-        source = FACTORY_ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy(source, copy / name)
-    shutil.rmtree(copy / "tests" / "unit")
-    shutil.rmtree(copy / "tests" / "integration")
+    copy = copy_project(tmp_path_factory.mktemp("project-copy"))
     (copy / "models" / "marts" / f"{MODEL}.sql").write_text(MODEL_SQL)
     (copy / "models" / "marts" / f"_{MODEL}.yml").write_text(MODEL_YAML)
     project_file = copy / "dbt_project.yml"

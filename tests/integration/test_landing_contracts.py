@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 from datetime import date
@@ -17,9 +16,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from test_state_support import factory_in_project
+from test_state_support import copy_project, factory_in_project
 
-from data_factory.core.paths import FACTORY_ROOT, FactoryPaths
+from data_factory.core.paths import FactoryPaths
 from data_factory.landing.ingest import ingest_partition
 from data_factory.project.contracts import ContractField, LandingContract, LandingSource
 
@@ -79,15 +78,7 @@ LINES = [
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
     """A copy of the dbt project with one more source, in YAML only."""
-    copy = tmp_path_factory.mktemp("project-copy")
-    for name in ("dbt_project.yml", "profiles", "models", "macros", "seeds", "tests"):
-        source = FACTORY_ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy(source, copy / name)
-    shutil.rmtree(copy / "tests" / "unit")
-    shutil.rmtree(copy / "tests" / "integration")
+    copy = copy_project(tmp_path_factory.mktemp("project-copy"))
     (copy / "models" / "staging" / "_survey__sources.yml").write_text(SOURCES_YAML)
     return copy
 

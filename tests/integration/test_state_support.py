@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from data_factory.cli.main import main
+from data_factory.core.paths import FACTORY_ROOT
 from data_factory.evidence.signing import run_signer, sign_document
 from data_factory.evidence.store import content_sha256, schema_problems
 
@@ -247,3 +248,19 @@ def factory_in_project(project: Path, home: Path, *args: str, expect: int = 0):
     )
     assert done.returncode == expect, f"factory {' '.join(args)}: {done.stdout}\n{done.stderr}"
     return done
+
+
+def copy_project(destination: Path) -> Path:
+    """The dbt project (its files, without the Python test folders) copied
+    to `destination`, for a test that changes it."""
+    for name in ("dbt_project.yml", "profiles", "models", "macros", "seeds", "tests"):
+        source = FACTORY_ROOT / name
+        if source.is_dir():
+            shutil.copytree(
+                source, destination / name, ignore=shutil.ignore_patterns("__pycache__")
+            )
+        else:
+            shutil.copy(source, destination / name)
+    shutil.rmtree(destination / "tests" / "unit")
+    shutil.rmtree(destination / "tests" / "integration")
+    return destination
